@@ -1,0 +1,51 @@
+# The front door: `make demo` and `make test` work on a fresh Debian machine.
+# Everything real happens in CMake (build/), this file only sequences it.
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libzstd-dev python3-numpy clang libclang-rt-14-dev
+
+.PHONY: all deps build test demo sanitize fuzz clean
+
+all: build
+
+# Install the Debian packages DESIGN.md names when any is missing (quiet when all are there).
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	tests/run_ctest.sh $(BUILD) $(JOBS)
+
+demo: build
+	tools/demo.sh $(BUILD)/tirc
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize: deps
+	CC=clang cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DTIR_SANITIZE=ON
+	cmake --build build-sanitize -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run_ctest.sh build-sanitize $(JOBS)
+
+# libFuzzer on the front end for a bounded time (FUZZ_SECONDS, default 60).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTIR_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_frontend
+	mkdir -p build-fuzz/corpus
+	cp examples/*.tir tests/errors/*.tir build-fuzz/corpus/ 2>/dev/null || true
+	build-fuzz/fuzz_frontend -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -dict=tests/fuzz/tir.dict build-fuzz/corpus
+
+clean:
+	rm -rf $(BUILD) build-sanitize build-fuzz

@@ -1,0 +1,105 @@
+/* lang_private.h - state shared by the files of lang/: the per-function lowering context,
+ * its symbol table, typed expression results and the facts kept for bounds checking. */
+#ifndef TIR_LANG_PRIVATE_H
+#define TIR_LANG_PRIVATE_H
+
+#include "../ir/affine.h"
+#include "lang.h"
+
+typedef enum {
+  SYM_SIZE,   /* var: a size parameter */
+  SYM_TENSOR, /* buf: parameter, let or alloc */
+  SYM_INDEX,  /* var: an index of a compute statement or reducer (a block iterator) */
+  SYM_LOOP,   /* var: a loop variable of the loop-nest form */
+  SYM_ITER    /* var: a block iterator of the loop-nest form */
+} sym_kind;
+
+typedef struct sym {
+  const char *name;
+  sym_kind kind;
+  tir_loc loc;
+  ir_var *var;
+  ir_buffer *buf;
+  int block_depth; /* blocks around the definition: a loop variable is hidden inside deeper ones */
+  ir_expr *lo, *extent; /* SYM_INDEX: its range [lo, lo + extent), in sizes and loop variables */
+  ir_var *loop;         /* SYM_INDEX: the loop variable that drives it */
+} sym;
+
+/* What the bounds check knows about a variable (indexed by var id). */
+typedef enum { VI_UNKNOWN, VI_RANGE, VI_BOUND } vinfo_kind;
+typedef struct vinfo {
+  vinfo_kind kind;
+  ir_lin lo, hi; /* VI_RANGE: a loop variable in [lo, hi), both affine in sizes */
+  ir_lin bind;   /* VI_BOUND: a block iterator's binding */
+} vinfo;
+
+typedef TIR_VEC(ir_stmt *) stmt_vec;
+
+typedef struct lctx {
+  diag_engine *d;
+  ir_func *f;
+  TIR_VEC(sym) syms;
+  TIR_VEC(vinfo) vinfo;
+  TIR_VEC(const char *) block_names;
+  TIR_VEC(tir_loc) block_locs;
+  TIR_VEC(const char *) buffer_names; /* every tensor made so far, hoisted ones included */
+  TIR_VEC(bool) written; /* by buffer id */
+  int block_depth;
+  int loop_depth; /* loops around the statement being lowered */
+  int guarded;    /* inside a select branch or a `where` block: no compile-time bounds errors */
+  int in_where;   /* 1 while a block's `where` is checked: the loops around it are visible */
+  stmt_vec *out;  /* where lowered statements (and hoisted reducer blocks) go */
+  const char *target_name; /* the compute statement's target, for naming hoisted reducers */
+} lctx;
+
+/* A checked expression.  Literals without a typed context stay untyped (lit != LIT_NONE, e NULL)
+ * until the context fixes their dtype; err marks an expression already reported as wrong. */
+typedef enum { LIT_NONE, LIT_INT, LIT_FLOAT } lit_kind;
+typedef struct tx {
+  ir_expr *e;
+  lit_kind lit;
+  __int128 iv;
+  double fv;
+  tir_loc loc;
+  bool err;
+} tx;
+
+/* symbols (lower.c) */
+int lang_sym_mark(lctx *c);
+void lang_sym_pop(lctx *c, int mark);
+sym *lang_sym_find(lctx *c, const char *name);
+/* Define "name"; reports a duplicate against any visible symbol and returns NULL then. */
+sym *lang_sym_define(lctx *c, const char *name, sym_kind kind, tir_loc loc);
+bool lang_block_name_claim(lctx *c, const char *name, tir_loc loc, bool report);
+/* A name not used by any visible symbol or tensor (nor block, with "also_block"): "base",
+ * else base_1, base_2, ... */
+const char *lang_fresh_name(lctx *c, const char *base, bool also_block);
+/* A block name not yet used in the function. */
+const char *lang_fresh_block_name(lctx *c, const char *base);
+vinfo *lang_vinfo(lctx *c, const ir_var *v);
+void lang_mark_written(lctx *c, const ir_buffer *b);
+
+/* expressions (expr.c) */
+tx lang_expr(lctx *c, const ast_expr *e);
+/* Check "e" against dtype "want"; "what" names the context in messages ("index", ...). */
+ir_expr *lang_expr_as(lctx *c, const ast_expr *e, ir_dtype want, const char *what);
+ir_expr *lang_tx_as(lctx *c, tx t, ir_dtype want, const char *what);
+/* An untyped literal takes its default dtype (i64, f32). */
+ir_expr *lang_tx_value(lctx *c, tx t);
+/* An affine i64 expression (indices, dims, bounds, bindings); NULL after reporting. */
+ir_expr *lang_affine(lctx *c, const ast_expr *e, const char *what);
+ir_expr *lang_reducer_identity(lctx *c, const char *op, ir_dtype t, tir_loc loc);
+bool lang_reducer_op(const char *op, ir_binop *out);
+
+/* compute statements and reducers (compute.c) */
+void lang_compute_stmt(lctx *c, const ast_stmt *s);
+/* Lower a reducer met inside a larger expression: hoist it into a block writing a local
+ * tensor and return the load that replaces it. */
+tx lang_reduce_hoist(lctx *c, const ast_expr *e);
+
+/* bounds (bounds.c) */
+/* Report an access to "buf" with indices "idx" that is out of bounds for every size. */
+void lang_bounds_check(lctx *c, const ir_buffer *buf, ir_expr *const *idx, int n,
+                       const ast_expr *const *idx_ast, bool write);
+
+#endif

@@ -1,0 +1,525 @@
+/* lower.c - checking and lowering of functions: signatures and sizes, the symbol table,
+ * local tensors, and the loop-nest form (loops, blocks, stores, allocations). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../parser/parser.h"
+#include "lang_private.h"
+
+/* ---- symbols ---- */
+
+int lang_sym_mark(lctx *c) { return c->syms.n; }
+void lang_sym_pop(lctx *c, int mark) { c->syms.n = mark; }
+
+sym *lang_sym_find(lctx *c, const char *name) {
+  for (int i = c->syms.n - 1; i >= 0; i--)
+    if (strcmp(c->syms.v[i].name, name) == 0) return &c->syms.v[i];
+  return NULL;
+}
+
+sym *lang_sym_define(lctx *c, const char *name, sym_kind kind, tir_loc loc) {
+  sym *old = lang_sym_find(c, name);
+  if (old) {
+    diag_error(c->d, loc, "duplicate name '%s'", name);
+    diag_note(c->d, old->loc, "'%s' was defined here", name);
+    return NULL;
+  }
+  sym s = {0};
+  s.name = name;
+  s.kind = kind;
+  s.loc = loc;
+  s.block_depth = c->block_depth;
+  tir_vec_push(&c->syms, s);
+  return &c->syms.v[c->syms.n - 1];
+}
+
+static bool in_list(const char *const *v, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(v[i], name) == 0) return true;
+  return false;
+}
+
+bool lang_block_name_claim(lctx *c, const char *name, tir_loc loc, bool report) {
+  for (int i = 0; i < c->block_names.n; i++)
+    if (strcmp(c->block_names.v[i], name) == 0) {
+      if (report) {
+        diag_error(c->d, loc, "duplicate block name \"%s\"", name);
+        diag_note(c->d, c->block_locs.v[i], "block \"%s\" was defined here", name);
+      }
+      return false;
+    }
+  tir_vec_push(&c->block_names, tir_arena_strdup(c->f->arena, name));
+  tir_vec_push(&c->block_locs, loc);
+  return true;
+}
+
+const char *lang_fresh_name(lctx *c, const char *base, bool also_block) {
+  char buf[300];
+  snprintf(buf, sizeof buf, "%s", base);
+  for (int k = 1;; k++) {
+    bool taken = lang_sym_find(c, buf) || in_list(c->buffer_names.v, c->buffer_names.n, buf) ||
+                 (also_block && in_list(c->block_names.v, c->block_names.n, buf));
+    if (!taken) return tir_arena_strdup(c->f->arena, buf);
+    snprintf(buf, sizeof buf, "%s_%d", base, k);
+  }
+}
+
+const char *lang_fresh_block_name(lctx *c, const char *base) {
+  char buf[300];
+  snprintf(buf, sizeof buf, "%s", base);
+  for (int k = 1; in_list(c->block_names.v, c->block_names.n, buf); k++)
+    snprintf(buf, sizeof buf, "%s_%d", base, k);
+  return tir_arena_strdup(c->f->arena, buf);
+}
+
+vinfo *lang_vinfo(lctx *c, const ir_var *v) {
+  while (c->vinfo.n <= v->id) {
+    vinfo z = {0};
+    tir_vec_push(&c->vinfo, z);
+  }
+  return &c->vinfo.v[v->id];
+}
+
+void lang_mark_written(lctx *c, const ir_buffer *b) {
+  while (c->written.n <= b->id) tir_vec_push(&c->written, false);
+  c->written.v[b->id] = true;
+}
+
+static ir_buffer *make_buffer(lctx *c, const char *name, ir_dtype t, int ndim, ir_expr **dims,
+                              ir_buf_kind kind, ir_scope scope, tir_loc loc) {
+  ir_buffer *b = ir_buffer_make(c->f, name, t, ndim, dims, kind, scope, loc);
+  tir_vec_push(&c->buffer_names, b->name);
+  return b;
+}
+
+/* ---- signatures ---- */
+
+/* Does dim expression "e" consist of a single name? */
+static const char *lone_name(const ast_expr *e) { return e->kind == AST_E_NAME ? e->u.name : NULL; }
+
+typedef TIR_VEC(const char *) name_vec;
+typedef TIR_VEC(tir_loc) loc_vec;
+
+static void dim_names(const ast_expr *e, name_vec *out, loc_vec *locs) {
+  switch (e->kind) {
+  case AST_E_NAME:
+    tir_vec_push(out, e->u.name);
+    tir_vec_push(locs, e->loc);
+    break;
+  case AST_E_BIN: dim_names(e->u.bin.a, out, locs); dim_names(e->u.bin.b, out, locs); break;
+  case AST_E_UN: dim_names(e->u.un.a, out, locs); break;
+  default: break; /* anything else is rejected as not affine when the dim is lowered */
+  }
+}
+
+/* Sizes are the names that stand alone as a dim; they are numbered by first appearance. */
+static bool lower_sizes(lctx *c, const ast_func *af) {
+  name_vec lone = {0}, names = {0};
+  loc_vec locs = {0};
+  bool ok = true;
+  for (int side = 0; side < 2; side++) {
+    const ast_param *ps = side ? af->outs : af->ins;
+    int np = side ? af->n_outs : af->n_ins;
+    for (int i = 0; i < np; i++)
+      for (int k = 0; k < ps[i].type.ndim; k++) {
+        const char *n = lone_name(ps[i].type.dims[k]);
+        if (n) tir_vec_push(&lone, n);
+        dim_names(ps[i].type.dims[k], &names, &locs);
+      }
+  }
+  TIR_VEC(ir_var *) sizes = {0};
+  for (int i = 0; i < names.n; i++) {
+    const char *n = names.v[i];
+    if (lang_sym_find(c, n)) continue;
+    if (!in_list(lone.v, lone.n, n)) {
+      diag_error(c->d, locs.v[i],
+                 "size '%s' must also stand alone as a dim somewhere in the signature", n);
+      ok = false; /* still defined below, so that its other uses raise nothing more */
+    }
+    sym *s = lang_sym_define(c, n, SYM_SIZE, locs.v[i]);
+    s->var = ir_var_make(c->f, n, IR_VAR_SIZE, locs.v[i]);
+    tir_vec_push(&sizes, s->var);
+  }
+  c->f->n_sizes = sizes.n;
+  c->f->sizes = tir_arena_alloc(c->f->arena, (size_t)(sizes.n + 1) * sizeof(ir_var *));
+  if (sizes.n) memcpy(c->f->sizes, sizes.v, (size_t)sizes.n * sizeof(ir_var *));
+  tir_vec_free(&sizes);
+  tir_vec_free(&lone);
+  tir_vec_free(&names);
+  tir_vec_free(&locs);
+  return ok;
+}
+
+/* Lower the dims of "t"; they may use sizes only. */
+static bool lower_dims(lctx *c, const ast_type *t, ir_expr **dims) {
+  bool ok = true;
+  for (int k = 0; k < t->ndim; k++) {
+    dims[k] = lang_affine(c, t->dims[k], "dim");
+    if (!dims[k]) {
+      ok = false;
+      continue;
+    }
+    ir_lin l;
+    ir_lin_of(dims[k], &l);
+    for (int i = 0; i < l.n; i++)
+      if (l.t[i].var->kind != IR_VAR_SIZE) {
+        diag_error(c->d, t->dims[k]->loc, "a dim may use only sizes, not '%s'", l.t[i].var->name);
+        ok = false;
+        break;
+      }
+    if (ok && l.n == 0 && l.c < 0) {
+      diag_error(c->d, t->dims[k]->loc, "dim is negative (%lld)", (long long)l.c);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+enum { MAX_DIMS = 16 };
+
+static bool check_rank(lctx *c, const ast_type *t) {
+  if (t->ndim <= MAX_DIMS) return true;
+  diag_error(c->d, t->loc, "too many dims (%d; at most %d)", t->ndim, MAX_DIMS);
+  return false;
+}
+
+static bool lower_params(lctx *c, const ast_param *ps, int n, ir_buf_kind kind,
+                         ir_buffer ***out) {
+  bool ok = true;
+  *out = tir_arena_alloc(c->f->arena, (size_t)(n + 1) * sizeof(ir_buffer *));
+  for (int i = 0; i < n; i++) {
+    ir_expr *dims[MAX_DIMS];
+    if (!check_rank(c, &ps[i].type) || !lower_dims(c, &ps[i].type, dims)) {
+      ok = false;
+      continue;
+    }
+    sym *s = lang_sym_define(c, ps[i].name, SYM_TENSOR, ps[i].loc);
+    if (!s) {
+      ok = false;
+      continue;
+    }
+    s->buf = make_buffer(c, ps[i].name, ps[i].type.dtype, ps[i].type.ndim, dims, kind,
+                         IR_SCOPE_GLOBAL, ps[i].loc);
+    (*out)[i] = s->buf;
+  }
+  return ok;
+}
+
+/* ---- statements ---- */
+
+static void lower_stmts(lctx *c, const ast_stmts *ss, stmt_vec *out);
+
+static ir_stmt *stmt_of(lctx *c, stmt_vec *v, tir_loc loc) {
+  ir_stmt *s = v->n == 1 ? v->v[0] : ir_seq(c->f, v->v, v->n, loc);
+  tir_vec_free(v);
+  return s;
+}
+
+static ir_scope scope_of(ast_scope s) {
+  return s == AST_SCOPE_SHARED ? IR_SCOPE_SHARED : s == AST_SCOPE_LOCAL ? IR_SCOPE_LOCAL
+                                                                         : IR_SCOPE_GLOBAL;
+}
+
+static void lower_decl(lctx *c, const ast_stmt *s, stmt_vec *out) {
+  bool let = s->kind == AST_S_LET;
+  if (let && (c->loop_depth || c->block_depth)) {
+    diag_error(c->d, s->loc,
+               "'let' is allowed only at function level; use 'alloc' inside loops and blocks");
+    return;
+  }
+  ir_expr *dims[MAX_DIMS];
+  if (!check_rank(c, &s->u.decl.type) || !lower_dims(c, &s->u.decl.type, dims)) return;
+  sym *sy = lang_sym_define(c, s->u.decl.name, SYM_TENSOR, s->u.decl.name_loc);
+  if (!sy) return;
+  sy->buf = make_buffer(c, s->u.decl.name, s->u.decl.type.dtype, s->u.decl.type.ndim, dims,
+                        IR_BUF_LOCAL, let ? IR_SCOPE_GLOBAL : scope_of(s->u.decl.scope),
+                        s->u.decl.name_loc);
+  tir_vec_push(out, ir_alloc(c->f, sy->buf, s->loc));
+}
+
+static void lower_store(lctx *c, const ast_stmt *s, stmt_vec *out) {
+  if (s->u.assign.block_name) {
+    diag_error(c->d, s->u.assign.block_loc,
+               "'block \"%s\":' names a compute statement; it cannot be used inside a block",
+               s->u.assign.block_name);
+    return;
+  }
+  sym *ts = lang_sym_find(c, s->u.assign.target);
+  if (!ts || ts->kind != SYM_TENSOR) {
+    diag_error(c->d, s->u.assign.target_loc, ts ? "'%s' is not a tensor" : "undefined tensor '%s'",
+               s->u.assign.target);
+    return;
+  }
+  ir_buffer *b = ts->buf;
+  if (b->kind == IR_BUF_INPUT) {
+    diag_error(c->d, s->u.assign.target_loc, "cannot write to input '%s'", b->name);
+    return;
+  }
+  if (s->u.assign.n != b->ndim) {
+    diag_error(c->d, s->u.assign.target_loc, "'%s' has %d dim%s but %d ind%s given", b->name,
+               b->ndim, b->ndim == 1 ? "" : "s", s->u.assign.n,
+               s->u.assign.n == 1 ? "ex is" : "ices are");
+    return;
+  }
+  ir_expr *idx[MAX_DIMS];
+  bool ok = true;
+  for (int i = 0; i < b->ndim; i++) ok &= (idx[i] = lang_affine(c, s->u.assign.idx[i], "index expression")) != NULL;
+  char what[300];
+  snprintf(what, sizeof what, "value stored to '%s'", b->name);
+  ir_expr *v = lang_expr_as(c, s->u.assign.value, b->dtype, what);
+  if (!ok || !v) return;
+  if (!c->guarded)
+    lang_bounds_check(c, b, idx, b->ndim, (const ast_expr *const *)s->u.assign.idx, true);
+  lang_mark_written(c, b);
+  tir_vec_push(out, ir_store(c->f, b, idx, b->ndim, v, s->loc));
+}
+
+static void set_loop_info(lctx *c, ir_var *v, ir_expr *min, ir_expr *extent) {
+  vinfo *vi = lang_vinfo(c, v);
+  ir_lin lo, ext, hi;
+  vi->kind = VI_UNKNOWN;
+  if (!ir_lin_of(min, &lo) || !ir_lin_of(extent, &ext) || !ir_lin_add(&hi, &lo, &ext, 1)) return;
+  for (int i = 0; i < hi.n; i++)
+    if (hi.t[i].var->kind != IR_VAR_SIZE) return;
+  for (int i = 0; i < lo.n; i++)
+    if (lo.t[i].var->kind != IR_VAR_SIZE) return;
+  vi->kind = VI_RANGE;
+  vi->lo = lo;
+  vi->hi = hi;
+}
+
+enum { MAX_GRID = 16 };
+
+static void lower_for(lctx *c, const ast_stmt *s, stmt_vec *out) {
+  int n = s->u.loop.n;
+  if (n > MAX_GRID) {
+    diag_error(c->d, s->loc, "too many loop variables in one grid (at most %d)", MAX_GRID);
+    return;
+  }
+  ir_loop_kind kind = (ir_loop_kind)s->u.loop.kind; /* AST and IR list the first four alike */
+  ir_thread_tag tag = IR_THREAD_X;
+  if (s->u.loop.thread) {
+    if (!ir_thread_tag_from_name(s->u.loop.thread, &tag)) {
+      diag_error(c->d, s->u.loop.thread_loc,
+                 "unknown thread axis '%s'; expected blockIdx.x/y/z or threadIdx.x/y/z",
+                 s->u.loop.thread);
+      return;
+    }
+    if (n != 1) {
+      diag_error(c->d, s->u.loop.thread_loc, "bind() needs a loop with a single variable");
+      return;
+    }
+    if (kind != IR_LOOP_SERIAL) {
+      diag_error(c->d, s->u.loop.thread_loc, "a loop bound to %s cannot also be %s",
+                 s->u.loop.thread, kind == IR_LOOP_PARALLEL ? "parallel"
+                                   : kind == IR_LOOP_VECTORIZED ? "vectorized" : "unrolled");
+      return;
+    }
+    kind = IR_LOOP_THREAD;
+  }
+  /* bounds first: a grid's extents may not use the grid's own variables */
+  ir_expr *mins[MAX_GRID], *exts[MAX_GRID];
+  bool ok = true;
+  for (int i = 0; i < n; i++) {
+    const ast_loopvar *lv = &s->u.loop.vars[i];
+    ir_expr *hi = lang_affine(c, lv->hi, "loop bound");
+    ir_expr *lo = lv->lo ? lang_affine(c, lv->lo, "loop bound") : ir_i64(c->f, 0);
+    if (!hi || !lo) {
+      ok = false;
+      continue;
+    }
+    mins[i] = lv->lo ? ir_simplify(c->f, lo) : lo;
+    exts[i] = lv->lo ? ir_simplify(c->f, ir_bin(c->f, IR_SUB, hi, lo, tir_loc_none)) : hi;
+  }
+  if (!ok) return;
+  int mark = lang_sym_mark(c);
+  ir_var *vars[MAX_GRID];
+  for (int i = 0; i < n; i++) {
+    const ast_loopvar *lv = &s->u.loop.vars[i];
+    sym *sy = lang_sym_define(c, lv->name, SYM_LOOP, lv->loc);
+    if (!sy) {
+      lang_sym_pop(c, mark);
+      return;
+    }
+    sy->var = vars[i] = ir_var_make(c->f, lv->name, IR_VAR_LOOP, lv->loc);
+    set_loop_info(c, vars[i], mins[i], exts[i]);
+  }
+  stmt_vec body = {0};
+  c->loop_depth++;
+  lower_stmts(c, &s->u.loop.body, &body);
+  c->loop_depth--;
+  lang_sym_pop(c, mark);
+  ir_stmt *st = stmt_of(c, &body, s->loc);
+  for (int i = n - 1; i >= 0; i--) {
+    st = ir_for(c->f, vars[i], mins[i], exts[i], kind, st, s->u.loop.vars[i].loc);
+    st->u.loop.thread = tag;
+  }
+  tir_vec_push(out, st);
+}
+
+static ir_iter_kind iter_kind_of(ast_iter_kind k) {
+  return k == AST_ITER_REDUCE ? IR_ITER_REDUCE : k == AST_ITER_OPAQUE ? IR_ITER_OPAQUE
+                                                                       : IR_ITER_SPATIAL;
+}
+
+static void lower_block(lctx *c, const ast_stmt *s, stmt_vec *out) {
+  const char *name = s->u.block.name;
+  bool ok = lang_block_name_claim(c, name, s->u.block.name_loc, true);
+  int n = s->u.block.n;
+  ir_iter *iters = tir_arena_alloc(c->f->arena, (size_t)(n + 1) * sizeof *iters);
+  for (int i = 0; i < n; i++) {
+    iters[i].kind = iter_kind_of(s->u.block.iters[i].kind);
+    iters[i].binding = lang_affine(c, s->u.block.iters[i].binding, "iterator binding");
+    ok &= iters[i].binding != NULL;
+  }
+  if (!ok) return;
+  int mark = lang_sym_mark(c);
+  c->block_depth++;
+  for (int i = 0; i < n && ok; i++) {
+    const ast_iter *it = &s->u.block.iters[i];
+    sym *sy = lang_sym_define(c, it->name, SYM_ITER, it->loc);
+    if (!sy) {
+      ok = false;
+      break;
+    }
+    sy->var = iters[i].var = ir_var_make(c->f, it->name, IR_VAR_ITER, it->loc);
+    vinfo *vi = lang_vinfo(c, sy->var);
+    vi->kind = ir_lin_of(iters[i].binding, &vi->bind) ? VI_BOUND : VI_UNKNOWN;
+  }
+  ir_expr *pred = NULL;
+  ir_stmt *init = NULL, *body = NULL;
+  bool where = s->u.block.where != NULL;
+  c->guarded += where; /* instances the predicate skips never access anything */
+  if (ok && where) {
+    c->in_where = 1;
+    pred = lang_expr_as(c, s->u.block.where, IR_BOOL, "where condition");
+    c->in_where = 0;
+    ok = pred != NULL;
+  }
+  if (ok) {
+    int errs = diag_error_count(c->d);
+    if (s->u.block.has_init) {
+      stmt_vec iv = {0};
+      lower_stmts(c, &s->u.block.init, &iv);
+      init = iv.n ? stmt_of(c, &iv, s->loc) : ir_seq(c->f, NULL, 0, s->loc);
+      tir_vec_free(&iv);
+    }
+    stmt_vec bv = {0};
+    lower_stmts(c, &s->u.block.body, &bv);
+    body = stmt_of(c, &bv, s->loc);
+    ok = diag_error_count(c->d) == errs;
+  }
+  c->guarded -= where;
+  c->block_depth--;
+  lang_sym_pop(c, mark);
+  if (!ok) return;
+  ir_block *b = ir_block_make(c->f, name, iters, n, pred, init, body, s->loc);
+  tir_vec_push(out, ir_block_stmt(c->f, b, s->loc));
+}
+
+static void lower_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
+  switch (s->kind) {
+  case AST_S_LET:
+  case AST_S_ALLOC: lower_decl(c, s, out); break;
+  case AST_S_ASSIGN:
+    if (c->block_depth) {
+      lower_store(c, s, out);
+    } else if (c->loop_depth) {
+      diag_error(c->d, s->loc, "a store inside a loop must be inside a block");
+    } else {
+      stmt_vec *saved = c->out;
+      c->out = out;
+      lang_compute_stmt(c, s);
+      c->out = saved;
+    }
+    break;
+  case AST_S_FOR: lower_for(c, s, out); break;
+  case AST_S_BLOCK:
+    if (c->loop_depth == 0 && c->block_depth == 0) {
+      /* a block at function level has no loops: fine (e.g. `block "first" () {...}`) */
+    }
+    lower_block(c, s, out);
+    break;
+  }
+}
+
+static void lower_stmts(lctx *c, const ast_stmts *ss, stmt_vec *out) {
+  int mark = lang_sym_mark(c);
+  for (int i = 0; i < ss->n && !diag_too_many(c->d); i++) lower_stmt(c, ss->v[i], out);
+  lang_sym_pop(c, mark);
+}
+
+/* ---- functions and modules ---- */
+
+static ir_func *lower_func(diag_engine *d, const ast_func *af) {
+  ir_func *f = ir_func_make(af->name, af->loc);
+  lctx c = {0};
+  c.d = d;
+  c.f = f;
+  int errs = diag_error_count(d);
+  bool ok = lower_sizes(&c, af);
+  ok &= lower_params(&c, af->ins, af->n_ins, IR_BUF_INPUT, &f->ins);
+  f->n_ins = af->n_ins;
+  ok &= lower_params(&c, af->outs, af->n_outs, IR_BUF_OUTPUT, &f->outs);
+  f->n_outs = af->n_outs;
+  if (ok) {
+    stmt_vec body = {0};
+    c.out = &body;
+    lower_stmts(&c, &af->body, &body);
+    f->body = ir_seq(f, body.v, body.n, af->loc);
+    tir_vec_free(&body);
+    for (int i = 0; i < f->n_outs && diag_error_count(d) == errs; i++)
+      if (f->outs[i]->id >= c.written.n || !c.written.v[f->outs[i]->id])
+        diag_error(d, f->outs[i]->loc, "output '%s' is never written", f->outs[i]->name);
+  }
+  tir_vec_free(&c.syms);
+  tir_vec_free(&c.vinfo);
+  tir_vec_free(&c.block_names);
+  tir_vec_free(&c.block_locs);
+  tir_vec_free(&c.buffer_names);
+  tir_vec_free(&c.written);
+  if (diag_error_count(d) != errs) {
+    ir_func_free(f);
+    return NULL;
+  }
+  return f;
+}
+
+ir_module *lang_lower(const ast_file *ast, diag_engine *d) {
+  int errs = diag_error_count(d);
+  for (int i = 0; i < ast->n_imports; i++)
+    diag_error(d, ast->imports[i].loc, "imports are not supported yet (import \"%s\")",
+               ast->imports[i].path);
+  ir_module *m = tir_xcalloc(1, sizeof *m);
+  m->funcs = tir_xcalloc((size_t)ast->n_funcs + 1, sizeof *m->funcs);
+  for (int i = 0; i < ast->n_funcs && !diag_too_many(d); i++) {
+    const ast_func *af = ast->funcs[i];
+    bool dup = false;
+    for (int j = 0; j < i && !dup; j++)
+      if (strcmp(ast->funcs[j]->name, af->name) == 0) {
+        diag_error(d, af->loc, "duplicate function '%s'", af->name);
+        diag_note(d, ast->funcs[j]->loc, "'%s' was defined here", af->name);
+        dup = true;
+      }
+    if (dup) continue;
+    ir_func *f = lower_func(d, af);
+    if (f) m->funcs[m->n_funcs++] = f;
+  }
+  if (diag_error_count(d) != errs) {
+    ir_module_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+ir_module *lang_compile_source(diag_engine *d, const char *name, const char *text, size_t len) {
+  int file = diag_file_add(d, name, text, len);
+  tir_arena *a = tir_arena_make();
+  int errs = diag_error_count(d);
+  ast_file *ast = parse_file(d, file, a);
+  ir_module *m = NULL;
+  if (diag_error_count(d) == errs) m = lang_lower(ast, d);
+  tir_arena_free(a);
+  return m;
+}
