@@ -78,6 +78,34 @@ bool ir_lin_of(const ir_expr *e, ir_lin *out) {
   }
 }
 
+static bool is_const(const ir_expr *e, int64_t *v) {
+  ir_lin l;
+  if (!ir_lin_of(e, &l) || l.n) return false;
+  *v = l.c;
+  return true;
+}
+
+bool ir_expr_is_quasi_affine(const ir_expr *e) {
+  if (!ir_dtype_is_int(e->dtype)) return false;
+  int64_t k;
+  switch (e->kind) {
+  case IR_E_INT: case IR_E_VAR: return true;
+  case IR_E_UN: return e->u.un.op == IR_NEG && ir_expr_is_quasi_affine(e->u.un.a);
+  case IR_E_BIN:
+    switch (e->u.bin.op) {
+    case IR_ADD: case IR_SUB:
+      return ir_expr_is_quasi_affine(e->u.bin.a) && ir_expr_is_quasi_affine(e->u.bin.b);
+    case IR_MUL:
+      return (is_const(e->u.bin.a, &k) && ir_expr_is_quasi_affine(e->u.bin.b)) ||
+             (is_const(e->u.bin.b, &k) && ir_expr_is_quasi_affine(e->u.bin.a));
+    case IR_DIV: case IR_MOD:
+      return is_const(e->u.bin.b, &k) && k > 0 && ir_expr_is_quasi_affine(e->u.bin.a);
+    default: return false;
+    }
+  default: return false;
+  }
+}
+
 bool ir_lin_equal(const ir_lin *a, const ir_lin *b) {
   if (a->c != b->c || a->n != b->n) return false;
   for (int i = 0; i < a->n; i++)

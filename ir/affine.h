@@ -28,6 +28,10 @@ int64_t ir_lin_coef(const ir_lin *l, const ir_var *v);
 /* Build the canonical expression: terms in order, `2*H`, `- R`, constant last. */
 ir_expr *ir_lin_expr(ir_func *f, const ir_lin *l);
 
+/* Is "e" quasi-affine: integer literals and variables combined by +, -, * by a constant, and
+ * floor / and % by a positive constant (what ISL represents exactly)? */
+bool ir_expr_is_quasi_affine(const ir_expr *e);
+
 /* Canonicalize the affine i64 parts of "e" and fold constants; other nodes are rebuilt from
  * their simplified children.  Returns e itself when nothing changed. */
 ir_expr *ir_simplify(ir_func *f, ir_expr *e);

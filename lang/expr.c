@@ -110,10 +110,11 @@ ir_expr *lang_expr_as(lctx *c, const ast_expr *e, ir_dtype want, const char *wha
 ir_expr *lang_affine(lctx *c, const ast_expr *e, const char *what) {
   ir_expr *r = lang_expr_as(c, e, IR_I64, what);
   if (!r) return NULL;
-  ir_lin l;
-  if (!ir_lin_of(r, &l)) {
+  if (!ir_expr_is_quasi_affine(r)) {
     diag_error(c->d, ast_expr_span(e),
-               "%s is not affine (only +, - and * by a constant of indices and sizes)", what);
+               "%s is not affine (only +, -, * by a constant, and / and %% by a positive "
+               "constant, of indices and sizes)",
+               what);
     return NULL;
   }
   return r;

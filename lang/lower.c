@@ -161,7 +161,12 @@ static bool lower_dims(lctx *c, const ast_type *t, ir_expr **dims) {
       continue;
     }
     ir_lin l;
-    ir_lin_of(dims[k], &l);
+    if (!ir_lin_of(dims[k], &l)) {
+      diag_error(c->d, ast_expr_span(t->dims[k]),
+                 "a dim must be affine in sizes (+, - and * by a constant)");
+      ok = false;
+      continue;
+    }
     for (int i = 0; i < l.n; i++)
       if (l.t[i].var->kind != IR_VAR_SIZE) {
         diag_error(c->d, t->dims[k]->loc, "a dim may use only sizes, not '%s'", l.t[i].var->name);

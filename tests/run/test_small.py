@@ -162,3 +162,27 @@ CASES = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith
 
 if __name__ == "__main__":
     tirtest.main(CASES, __doc__)
+
+
+def golden_file(args, name):
+    return os.path.join(os.path.dirname(args.examples), "tests", "golden", name + ".tir")
+
+
+def t_split_tail_where(args):
+    # 7 = 4 + 3: the second outer iteration's last instance is skipped by `where`.
+    out = run(golden_file(args, "quasi_affine"), "split",
+              {"A": ("f32", f32([1, 2, 3, 4, 5, 6, 7]))}, {"B": "f32"})
+    check("B", out["B"], [2, 4, 6, 8, 10, 12, 14], "f32")
+
+
+def t_floor_div_mod_indices(args):
+    # B[i] = A[i / 2 * 2] + A[i % 2]
+    out = run(golden_file(args, "quasi_affine"), "pairs",
+              {"A": ("f32", f32([10, 20, 30, 40, 50]))}, {"B": "f32"})
+    check("B", out["B"], [20, 30, 40, 50, 60], "f32")
+
+
+def t_triangular_reduction(args):
+    out = run(golden_file(args, "quasi_affine"), "tri",
+              {"X": ("f32", f32([1, 2, 3, 4]))}, {"Y": "f32"})
+    check("Y", out["Y"], [1, 3, 6, 10], "f32")
