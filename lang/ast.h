@@ -31,7 +31,9 @@ typedef enum { AST_NEG, AST_NOT } ast_unop;
   X(CAST)   /* cast: DTYPE(e) */ \
   X(BIN)    /* bin */ \
   X(UN)     /* un */ \
-  X(REDUCE) /* reduce: sum[k, r in 0..R](e) with op "sum"/"max"/"min"/"prod" */
+  X(REDUCE) /* reduce: sum[k, r in 0..R](e) with op "sum"/"max"/"min"/"prod" */ \
+  X(STRING) /* str: "text", only as an argument of a schedule primitive */ \
+  X(KWARG)  /* kwarg: `nparts = 4`, only as an argument of a schedule primitive */
 typedef enum {
 #define X(n) AST_E_##n,
   AST_EXPR_KINDS(X)
@@ -61,6 +63,8 @@ struct ast_expr {
     struct { ast_binop op; ast_expr *a, *b; } bin;                                 /* BIN */
     struct { ast_unop op; ast_expr *a; } un;                                       /* UN */
     struct { const char *op; ast_binder *binders; int n; ast_expr *body; } reduce; /* REDUCE */
+    const char *str;                                                               /* STRING */
+    struct { const char *name; ast_expr *value; } kwarg;                           /* KWARG */
   } u;
 };
 
@@ -174,9 +178,36 @@ typedef struct ast_import {
   tir_loc loc;
 } ast_import;
 
+/* A schedule statement (docs/language.md §3): `io, ii = split(i, 32);`, `vectorize(ji);`.
+ * Arguments are expressions: names of handles (a NAME; `threadIdx.x` is a NAME with the dot;
+ * the scope words global/shared/local are NAMEs here), integers, strings. */
+typedef struct ast_sstmt {
+  const char **lhs; /* handles the primitive returns, or NULL */
+  tir_loc *lhs_locs;
+  int n_lhs;
+  const char *prim; /* the primitive's name */
+  tir_loc loc;      /* the statement's first token */
+  tir_loc prim_loc;
+  ast_expr **args;
+  int n_args;
+} ast_sstmt;
+
+/* `schedule F { ... }` or `schedule F for TARGET { ... }`. */
+typedef struct ast_schedule {
+  const char *func;
+  tir_loc func_loc;
+  const char *target; /* NULL: every target */
+  tir_loc target_loc;
+  tir_loc loc;
+  ast_sstmt *stmts;
+  int n;
+} ast_schedule;
+
 typedef struct ast_file {
   ast_func **funcs;
   int n_funcs;
+  ast_schedule **scheds;
+  int n_scheds;
   ast_import *imports;
   int n_imports;
 } ast_file;

@@ -459,6 +459,10 @@ static tx lower_any(lctx *c, const ast_expr *e) {
   case AST_E_BIN: return lower_bin(c, e);
   case AST_E_UN: return lower_un(c, e);
   case AST_E_REDUCE: return lang_reduce_hoist(c, e);
+  case AST_E_STRING:
+    diag_error(c->d, e->loc, "a string is allowed only as an argument of a schedule primitive");
+    return tx_err();
+  case AST_E_KWARG: tir_unreachable(); /* the grammar allows it only in schedule arguments */
   }
   tir_unreachable();
 }

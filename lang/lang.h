@@ -15,4 +15,18 @@ TIR_GIVE ir_module *lang_lower(TIR_KEEP const ast_file *ast, TIR_KEEP diag_engin
 TIR_GIVE ir_module *lang_compile_source(TIR_KEEP diag_engine *d, const char *name,
                                         const char *text, size_t len);
 
+/* A compiled file: its module and its AST, kept for the `schedule` blocks the schedule stage
+ * applies (and names in diagnostics). */
+typedef struct lang_unit {
+  ir_module *module;
+  const ast_file *ast;
+  tir_arena *arena; /* owns ast */
+  int file;         /* the file index in the diagnostic engine */
+} lang_unit;
+
+/* Like lang_compile_source, keeping the AST.  NULL when any error was reported. */
+TIR_GIVE lang_unit *lang_compile_unit(TIR_KEEP diag_engine *d, const char *name, const char *text,
+                                      size_t len);
+void lang_unit_free(TIR_TAKE lang_unit *u);
+
 #endif

@@ -518,13 +518,37 @@ ir_module *lang_lower(const ast_file *ast, diag_engine *d) {
   return m;
 }
 
-ir_module *lang_compile_source(diag_engine *d, const char *name, const char *text, size_t len) {
+lang_unit *lang_compile_unit(diag_engine *d, const char *name, const char *text, size_t len) {
   int file = diag_file_add(d, name, text, len);
   tir_arena *a = tir_arena_make();
   int errs = diag_error_count(d);
   ast_file *ast = parse_file(d, file, a);
   ir_module *m = NULL;
   if (diag_error_count(d) == errs) m = lang_lower(ast, d);
-  tir_arena_free(a);
+  if (!m) {
+    tir_arena_free(a);
+    return NULL;
+  }
+  lang_unit *u = tir_xcalloc(1, sizeof *u);
+  u->module = m;
+  u->ast = ast;
+  u->arena = a;
+  u->file = file;
+  return u;
+}
+
+void lang_unit_free(lang_unit *u) {
+  if (!u) return;
+  ir_module_free(u->module);
+  tir_arena_free(u->arena);
+  free(u);
+}
+
+ir_module *lang_compile_source(diag_engine *d, const char *name, const char *text, size_t len) {
+  lang_unit *u = lang_compile_unit(d, name, text, len);
+  if (!u) return NULL;
+  ir_module *m = u->module;
+  u->module = NULL;
+  lang_unit_free(u);
   return m;
 }

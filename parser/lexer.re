@@ -127,7 +127,8 @@ static int lex_string(parse_state *ps, PARSE_STYPE *lval, PARSE_LTYPE *lloc,
 }
 
 /* A decimal or 0x hexadecimal literal [tok, ps->cur); past UINT64_MAX it is an error but
- * still an INT token, so that parsing goes on undisturbed. */
+ * still an INT token, so that parsing goes on undisturbed.  Its text stays in the file's bytes
+ * (a schedule's target `x86-64` is joined from it). */
 static int lex_int(parse_state *ps, PARSE_STYPE *lval, PARSE_LTYPE *lloc,
                    const unsigned char *tok) {
   bool hex = ps->cur - tok > 2 && tok[1] == 'x';
@@ -143,6 +144,7 @@ static int lex_int(parse_state *ps, PARSE_STYPE *lval, PARSE_LTYPE *lloc,
   if (too_big) diag_error(ps->d, *lloc, "integer literal is too large");
   lval->ival.value = too_big ? UINT64_MAX : v;
   lval->ival.too_big = too_big;
+  lval->ival.text = (const char *)tok;
   return kind;
 }
 
@@ -170,6 +172,12 @@ static int lex_dtype(parse_state *ps, PARSE_STYPE *lval, PARSE_LTYPE *lloc,
 
 int parse_lex(PARSE_STYPE *lval, PARSE_LTYPE *lloc, parse_state *ps) {
   const unsigned char *mar;
+  if (ps->start) { /* the start symbol's token, before the file's first */
+    int kind = ps->start;
+    ps->start = 0;
+    *lloc = (tir_loc){.file = ps->file, .line = 1, .col = 1, .len = 1};
+    return kind;
+  }
   for (;;) {
     if (ps->stop || diag_too_many(ps->d)) {
       ps->stop = true;

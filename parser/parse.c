@@ -1,5 +1,6 @@
-/* parse.c - parse_file and the AST builders the grammar actions of parser.y call: arena lists,
- * expression nodes with their depth limit, statements, functions. */
+/* parse.c - parse_file, parse_schedule_stmt and the AST builders the grammar actions of
+ * parser.y call: arena lists, expression nodes with their depth limit, statements, functions,
+ * schedules. */
 #include "parser/parser.h"
 
 #include <stddef.h>
@@ -100,6 +101,12 @@ ast_expr *parse_expr_bool(parse_state *ps, tir_loc loc, bool b) {
 ast_expr *parse_expr_name(parse_state *ps, tir_loc loc, const char *name) {
   ast_expr *e = parse_expr_make(ps, AST_E_NAME, loc, 0);
   e->u.name = name;
+  return e;
+}
+
+ast_expr *parse_expr_string(parse_state *ps, tir_loc loc, const char *text) {
+  ast_expr *e = parse_expr_make(ps, AST_E_STRING, loc, 0);
+  e->u.str = text;
   return e;
 }
 
@@ -310,7 +317,53 @@ void parse_import_add(parse_state *ps, tir_loc loc, const char *path) {
   parse_list_push(ps, &ps->imports, im);
 }
 
-ast_file *parse_file(diag_engine *d, int file, tir_arena *a) {
+ast_expr *parse_expr_kwarg(parse_state *ps, tir_loc loc, const char *name, ast_expr *value) {
+  ast_expr *e = tir_arena_alloc(ps->a, sizeof *e);
+  e->kind = AST_E_KWARG;
+  e->loc = loc;
+  e->u.kwarg.name = name;
+  e->u.kwarg.value = value;
+  return e;
+}
+
+ast_sstmt *parse_sstmt_make(parse_state *ps, tir_loc loc, parse_list *lhs, const char *prim,
+                            tir_loc prim_loc, parse_list *args) {
+  ast_sstmt *st = tir_arena_alloc(ps->a, sizeof *st);
+  st->n_lhs = lhs ? lhs->n : 0;
+  if (st->n_lhs) {
+    st->lhs = tir_arena_alloc(ps->a, (size_t)st->n_lhs * sizeof *st->lhs);
+    st->lhs_locs = tir_arena_alloc(ps->a, (size_t)st->n_lhs * sizeof *st->lhs_locs);
+    for (int i = 0; i < st->n_lhs; i++) {
+      const ast_loopvar *v = lhs->v[i];
+      st->lhs[i] = v->name;
+      st->lhs_locs[i] = v->loc;
+    }
+  }
+  st->prim = prim;
+  st->loc = loc;
+  st->prim_loc = prim_loc;
+  st->args = parse_list_finish(ps, args, &st->n_args);
+  return st;
+}
+
+ast_schedule *parse_schedule_make(parse_state *ps, int errors_before, tir_loc loc,
+                                  const char *func, tir_loc func_loc, const char *target,
+                                  tir_loc target_loc, parse_list *stmts) {
+  if (diag_error_count(ps->d) != errors_before) return NULL;
+  ast_schedule *s = tir_arena_alloc(ps->a, sizeof *s);
+  s->func = func;
+  s->func_loc = func_loc;
+  s->target = target;
+  s->target_loc = target ? target_loc : tir_loc_none;
+  s->loc = loc;
+  s->n = stmts->n;
+  s->stmts = tir_arena_alloc(ps->a, (size_t)stmts->n * sizeof *s->stmts);
+  for (int i = 0; i < stmts->n; i++) s->stmts[i] = *(ast_sstmt *)stmts->v[i];
+  return s;
+}
+
+/* A parse of the text of "file" that starts with token "start" (the start symbol's). */
+static parse_state *parse_state_make(diag_engine *d, int file, tir_arena *a, int start) {
   size_t len = 0;
   const char *text = diag_file_text(d, file, &len);
   TIR_ASSERT(text);
@@ -322,12 +375,28 @@ ast_file *parse_file(diag_engine *d, int file, tir_arena *a) {
   ps->cur = ps->line_start = (const unsigned char *)text;
   ps->lim = ps->cur + len;
   ps->line = 1;
+  ps->start = start;
+  return ps;
+}
+
+ast_file *parse_file(diag_engine *d, int file, tir_arena *a) {
+  parse_state *ps = parse_state_make(d, file, a, TOK_START_FILE);
   parse_parse(ps);
   ast_file *f = tir_arena_alloc(a, sizeof *f);
   f->funcs = parse_list_finish(ps, &ps->funcs, &f->n_funcs);
+  f->scheds = parse_list_finish(ps, &ps->scheds, &f->n_scheds);
   f->n_imports = ps->imports.n;
   f->imports = tir_arena_alloc(a, (size_t)ps->imports.n * sizeof *f->imports);
   for (int i = 0; i < ps->imports.n; i++) f->imports[i] = *(ast_import *)ps->imports.v[i];
   free(ps);
   return f;
+}
+
+ast_sstmt *parse_schedule_stmt(diag_engine *d, int file, tir_arena *a) {
+  int errors = diag_error_count(d);
+  parse_state *ps = parse_state_make(d, file, a, TOK_START_SSTMT);
+  parse_parse(ps);
+  ast_sstmt *st = diag_error_count(d) == errors ? ps->sstmt : NULL;
+  free(ps);
+  return st;
 }

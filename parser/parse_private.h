@@ -26,8 +26,11 @@ struct parse_state {
   tir_loc open_loc[PARSE_MAX_NESTING];
   char open_ch[PARSE_MAX_NESTING];
   bool stop;          /* nesting too deep or too many errors: the lexer only says end of file */
+  int start;          /* TOK_START_FILE or TOK_START_SSTMT: the first token, then 0 */
   parse_list funcs;   /* ast_func * */
   parse_list imports; /* ast_import * */
+  parse_list scheds;  /* ast_schedule * */
+  ast_sstmt *sstmt;   /* the statement of parse_schedule_stmt */
 };
 
 /* The lexer (lexer.re): the next token's kind, its value in "lval" and place in "lloc". */
@@ -73,5 +76,18 @@ ast_stmts parse_stmts_finish(parse_list *l);
 ast_func *parse_func_make(parse_state *ps, int errors_before, const char *name, tir_loc loc,
                           parse_list *ins, parse_list *outs, parse_body *body);
 void parse_import_add(parse_state *ps, tir_loc loc, const char *path);
+
+/* Schedule builders.  "lhs" holds ast_loopvar * (names and locations), or is NULL; "args"
+ * holds ast_expr *. */
+ast_expr *parse_expr_string(parse_state *ps, tir_loc loc, const char *text);
+/* A keyword argument `name = value` of a schedule primitive. */
+ast_expr *parse_expr_kwarg(parse_state *ps, tir_loc loc, const char *name, ast_expr *value);
+ast_sstmt *parse_sstmt_make(parse_state *ps, tir_loc loc, parse_list *lhs, const char *prim,
+                            tir_loc prim_loc, parse_list *args);
+/* A schedule of the statements "stmts" (ast_sstmt *); NULL (dropped) when "errors_before" no
+ * longer matches the error count, as for parse_func_make.  "target" may be NULL. */
+ast_schedule *parse_schedule_make(parse_state *ps, int errors_before, tir_loc loc,
+                                  const char *func, tir_loc func_loc, const char *target,
+                                  tir_loc target_loc, parse_list *stmts);
 
 #endif

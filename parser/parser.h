@@ -11,4 +11,8 @@
  * diag_error_count(d) grew. */
 ast_file *parse_file(TIR_KEEP diag_engine *d, int file, TIR_KEEP tir_arena *a);
 
+/* Parse the text of file index "file" as one schedule statement (the REPL's input line, no
+ * surrounding block; the trailing ';' is optional).  NULL after reporting errors to "d". */
+ast_sstmt *parse_schedule_stmt(TIR_KEEP diag_engine *d, int file, TIR_KEEP tir_arena *a);
+
 #endif

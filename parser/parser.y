@@ -1,5 +1,7 @@
-/* parser.y - the grammar of docs/language.md §7.2 (Bison 3.8, pure, LAC): tokens from lexer.re
- * in, the AST of lang/ast.h out, recovering at ';' and '}' so one run reports several errors. */
+/* parser.y - the grammar of docs/language.md §7.2 and §3 (Bison 3.8, pure, LAC): tokens from
+ * lexer.re in, the AST of lang/ast.h out, recovering at ';' and '}' so one run reports several
+ * errors.  Two start symbols: a whole file, or one schedule statement (the REPL's line), chosen
+ * by the first token the lexer gives. */
 %require "3.8"
 %define api.pure full
 %define api.prefix {parse_}
@@ -63,13 +65,15 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 
 %union {
   const char *str;
-  struct { uint64_t value; bool too_big; } ival;
+  struct { uint64_t value; bool too_big; const char *text; } ival; /* text: in the file */
   double fval;
   ir_dtype dtype;
   int num;
   ast_expr *expr;
   ast_stmt *stmt;
   ast_func *func;
+  ast_sstmt *sstmt;
+  ast_schedule *sched;
   ast_param *param;
   ast_type type;
   ast_iter *iter;
@@ -96,6 +100,8 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %token GLOBAL "'global'" SHARED "'shared'" LOCAL "'local'"
 %token ARROW "'->'" DOTDOT "'..'"
 %token OROR "'||'" ANDAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
+/* The first token of every parse, from ps->start: never in a message. */
+%token START_FILE "start of file" START_SSTMT "start of schedule statement"
 
 %left OROR
 %left ANDAND
@@ -104,9 +110,12 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %left '*' '/' '%'
 %precedence UNARY
 
-%type <num> func_kw loop_kw iter_kind scope
+%type <num> func_kw sched_kw loop_kw iter_kind scope
 %type <func> func
-%type <list> params_opt params exprs stmts idents iters_opt iters items
+%type <sched> schedule
+%type <sstmt> sstmt sched_call
+%type <list> params_opt params exprs stmts idents iters_opt iters items sched_body sstmts
+%type <list> sargs_opt sargs
 %type <param> param
 %type <type> type
 %type <body> body
@@ -114,11 +123,18 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %type <stmt> stmt assign loop_head
 %type <bind> bind_opt
 %type <iter> iter
-%type <expr> expr primary where_opt
-%type <str> dotted
+%type <expr> expr primary where_opt sarg
+%type <str> dotted target_opt target prim
 %type <item> item
 
+%start top
+
 %%
+
+top:
+  START_FILE file
+| START_SSTMT sched_line
+;
 
 file:
   %empty
@@ -129,6 +145,7 @@ file:
 decl:
   IMPORT STRING ';'     { parse_import_add(ps, @1, $2); }
 | func                  { if ($1) parse_list_push(ps, &ps->funcs, $1); }
+| schedule              { if ($1) parse_list_push(ps, &ps->scheds, $1); }
 | error ';'
 | error '}'
 | error body
@@ -371,16 +388,114 @@ item:
     { $$ = parse_item_range(ps, $1, @1, @2, $3, $5); }
 ;
 
+/* ---- schedules (docs/language.md §3) ---- */
+
+schedule:
+  sched_kw IDENT target_opt sched_body
+    { $$ = parse_schedule_make(ps, $1, @1, $2, @2, $3, @3, &$4); }
+  /* A broken header: still parse the statements for their own errors. */
+| sched_kw error sched_body { $$ = NULL; }
+;
+
+/* The error count when the schedule starts, to drop it if it had any. */
+sched_kw:
+  SCHEDULE              { $$ = diag_error_count(ps->d); }
+;
+
+target_opt:
+  %empty                { $$ = NULL; }
+| FOR target            { $$ = $2; @$ = @2; }
+;
+
+/* `avx512`, `x86-64`, `x86-64-v3`: parts joined by '-' as written, spaces dropped. */
+target:
+  IDENT                 { $$ = $1; }
+| target '-' IDENT
+    { $$ = tir_arena_printf(ps->a, "%s-%s", $1, $3); @$ = parse_loc_span(@1, @3); }
+| target '-' INT
+    {
+      $$ = tir_arena_printf(ps->a, "%s-%.*s", $1, @3.len, $3.text);
+      @$ = parse_loc_span(@1, @3);
+    }
+;
+
+/* Recovery as in a function body: at ';', else at the closing '}'. */
+sched_body:
+  '{' sstmts '}'        { $$ = $2; }
+| '{' sstmts error '}'  { $$ = $2; }
+;
+
+sstmts:
+  %empty                { $$ = (parse_list){0}; }
+| sstmts sstmt          { $$ = $1; if ($2) parse_list_push(ps, &$$, $2); }
+;
+
+sstmt:
+  sched_call ';'
+| error ';'             { $$ = NULL; }
+;
+
+/* The REPL's line: one statement, its ';' optional, then nothing. */
+sched_line:
+  sched_call            { ps->sstmt = $1; }
+| sched_call ';'        { ps->sstmt = $1; }
+;
+
+/* `io, ii = split(i, 32)` or `vectorize(ji)`; the names on the left are kept as loop
+ * variables (a name and its location). */
+sched_call:
+  prim '(' sargs_opt ')'
+    { $$ = parse_sstmt_make(ps, @1, NULL, $1, @1, &$3); }
+| idents '=' prim '(' sargs_opt ')'
+    { $$ = parse_sstmt_make(ps, @1, &$1, $3, @3, &$5); }
+;
+
+/* A primitive's name; `parallel`, `bind` and `block` are reserved words elsewhere. */
+prim:
+  IDENT                 { $$ = $1; }
+| PARALLEL              { $$ = "parallel"; }
+| BIND                  { $$ = "bind"; }
+| BLOCK                 { $$ = "block"; }
+;
+
+sargs_opt:
+  %empty                { $$ = (parse_list){0}; }
+| sargs
+;
+
+sargs:
+  sarg                  { $$ = parse_list_one(ps, $1); }
+| sargs ',' sarg        { $$ = $1; parse_list_push(ps, &$$, $3); }
+;
+
+/* An argument: any expression (names, `threadIdx.x`, `-1`), a string, or a scope word,
+ * which becomes a NAME. */
+sarg:
+  expr
+| STRING                { $$ = parse_expr_string(ps, @1, $1); }
+| IDENT '=' sarg        { $$ = parse_expr_kwarg(ps, @1, $1, $3); }
+| GLOBAL                { $$ = parse_expr_name(ps, @1, "global"); }
+| SHARED                { $$ = parse_expr_name(ps, @1, "shared"); }
+| LOCAL                 { $$ = parse_expr_name(ps, @1, "local"); }
+;
+
 %%
 
 /* Pseudo-kinds for groups of tokens in "expected ..." lists. */
-enum { PARSE_EXPECT_EXPR = -100, PARSE_EXPECT_STMT = -101 };
+enum {
+  PARSE_EXPECT_EXPR = -100,
+  PARSE_EXPECT_ARG = -101,
+  PARSE_EXPECT_STMT = -102,
+  PARSE_EXPECT_SSTMT = -103,
+};
 
 /* The name of token kind "k" (or of a group) in messages. */
 static const char *parse_token_name(int k) {
-  return k == PARSE_EXPECT_EXPR   ? "expression"
-         : k == PARSE_EXPECT_STMT ? "statement"
-                                  : yysymbol_name((yysymbol_kind_t)k);
+  return k == PARSE_EXPECT_EXPR    ? "expression"
+         : k == PARSE_EXPECT_ARG   ? "argument"
+         : k == PARSE_EXPECT_STMT  ? "statement"
+         : k == PARSE_EXPECT_SSTMT ? "schedule statement"
+                                   : yysymbol_name((yysymbol_kind_t)k);
 }
 
 static bool parse_is_binop(int k) {
@@ -403,35 +518,69 @@ static bool parse_is_expr_start(int k) {
          k == YYTRANSLATE('(') || k == YYTRANSLATE('-') || k == YYTRANSLATE('!');
 }
 
+/* A schedule primitive's argument: an expression, a string or a scope word. */
+static bool parse_is_arg_start(int k) {
+  return parse_is_expr_start(k) || k == YYSYMBOL_STRING || k == YYSYMBOL_GLOBAL ||
+         k == YYSYMBOL_SHARED || k == YYSYMBOL_LOCAL;
+}
+
 static bool parse_is_stmt_start(int k) {
   return k == YYSYMBOL_IDENT || k == YYSYMBOL_LET || k == YYSYMBOL_ALLOC || k == YYSYMBOL_BLOCK ||
          k == YYSYMBOL_FOR || k == YYSYMBOL_PARALLEL || k == YYSYMBOL_VECTORIZED ||
          k == YYSYMBOL_UNROLLED;
 }
-enum { PARSE_EXPR_STARTS = 11, PARSE_STMT_STARTS = 8 };
+
+static bool parse_is_sstmt_start(int k) {
+  return k == YYSYMBOL_IDENT || k == YYSYMBOL_BLOCK || k == YYSYMBOL_PARALLEL ||
+         k == YYSYMBOL_BIND;
+}
+enum {
+  PARSE_EXPR_STARTS = 11,
+  PARSE_ARG_STARTS = 15,
+  PARSE_STMT_STARTS = 8,
+  PARSE_SSTMT_STARTS = 4,
+};
 
 /* The alternatives worth naming among the expected tokens "exp[0..n)", into "out" (room for
- * n + 1); returns their count.  Every token that starts an expression (a statement) reads as
- * one "expression" ("statement").  After a complete operand, operators and other ways to go
- * on are left out when something else could also come, since the missing ';' or ')' is what
- * the user needs to hear about; so is end of file. */
+ * n + 1); returns their count.  Every token that starts an expression (an argument, a
+ * statement, a schedule statement) reads as one "expression" ("argument", ...).  After a
+ * complete operand, operators and other ways to go on are left out when something else could
+ * also come, since the missing ';' or ')' is what the user needs to hear about; so is end of
+ * file.  After a name that may begin a schedule statement's left side or its primitive call,
+ * only '(' is named. */
 static int parse_simplify_expected(const yysymbol_kind_t *exp, int n, int *out) {
-  int expr = 0, stmt = 0;
-  bool binop = false;
+  int expr = 0, arg = 0, stmt = 0, sstmt = 0;
+  bool binop = false, paren = false, assign = false, rparen = false;
   for (int i = 0; i < n; i++) {
     expr += parse_is_expr_start(exp[i]);
+    arg += parse_is_arg_start(exp[i]);
     stmt += parse_is_stmt_start(exp[i]);
+    sstmt += parse_is_sstmt_start(exp[i]);
     binop |= parse_is_binop(exp[i]);
+    paren |= exp[i] == YYTRANSLATE('(');
+    assign |= exp[i] == YYTRANSLATE('=');
+    rparen |= exp[i] == YYTRANSLATE(')');
   }
-  bool group_expr = expr == PARSE_EXPR_STARTS, group_stmt = stmt == PARSE_STMT_STARTS;
+  bool group_arg = arg == PARSE_ARG_STARTS;
+  bool group_expr = expr == PARSE_EXPR_STARTS && !group_arg;
+  bool group_stmt = stmt == PARSE_STMT_STARTS, group_sstmt = sstmt == PARSE_SSTMT_STARTS;
+  /* a name inside an argument list may also be a keyword (`nparts = 4`): say ',' or ')' */
+  bool call_only = paren && assign && !rparen;
+  bool in_args = assign && rparen;
   int m = 0;
   if (group_expr) out[m++] = PARSE_EXPECT_EXPR;
+  if (group_arg) out[m++] = PARSE_EXPECT_ARG;
   if (group_stmt) out[m++] = PARSE_EXPECT_STMT;
+  if (group_sstmt) out[m++] = PARSE_EXPECT_SSTMT;
   for (int i = 0; i < n; i++) {
-    if ((group_expr && parse_is_expr_start(exp[i])) || (group_stmt && parse_is_stmt_start(exp[i])))
+    int k = exp[i];
+    if ((group_expr && parse_is_expr_start(k)) || (group_arg && parse_is_arg_start(k)) ||
+        (group_stmt && parse_is_stmt_start(k)) || (group_sstmt && parse_is_sstmt_start(k)))
       continue;
-    if (binop && parse_is_continuation(exp[i])) continue;
-    out[m++] = exp[i];
+    if (binop && parse_is_continuation(k)) continue;
+    if (call_only && (k == YYTRANSLATE(',') || k == YYTRANSLATE('='))) continue;
+    if (in_args && k == YYTRANSLATE('=')) continue;
+    out[m++] = k;
   }
   if (m == 0) /* nothing but operators: name them after all */
     for (int i = 0; i < n; i++) out[m++] = exp[i];

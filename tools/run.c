@@ -20,7 +20,8 @@ typedef struct binding {
 } binding;
 
 typedef struct run_opts {
-  const char *path, *func;
+  tool_input in;
+  const char *func;
   const char *sizes; /* "M=64,N=32" */
   uint64_t seed;
   TIR_VEC(binding) inputs, outputs;
@@ -48,6 +49,9 @@ static int parse_binding(const char *opt, const char *arg, binding *b) {
 
 static int parse_args(int argc, char **argv, run_opts *o) {
   for (int i = 1; i < argc; i++) {
+    int r = tool_input_option(&o->in, argc, argv, &i);
+    if (r < 0) return 1;
+    if (r) continue;
     const char *a = argv[i];
     bool has_val = i + 1 < argc;
     if (strcmp(a, "--interp") == 0) continue; /* the interpreter is the engine of `run` today */
@@ -72,13 +76,13 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         if (strcmp(a, "--input") == 0) tir_vec_push(&o->inputs, b);
         else tir_vec_push(&o->outputs, b);
       }
-    } else if (o->path) {
-      return fail("more than one input file ('%s' and '%s')", o->path, a);
+    } else if (o->in.path) {
+      return fail("more than one input file ('%s' and '%s')", o->in.path, a);
     } else {
-      o->path = a;
+      o->in.path = a;
     }
   }
-  if (!o->path) return fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
+  if (!o->in.path) return fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
   return 0;
 }
 
@@ -422,11 +426,11 @@ int tool_run_main(int argc, char **argv) {
   int rc = parse_args(argc, argv, &o);
   if (!rc) {
     diag_engine *d = diag_engine_make(stderr);
-    ir_module *m = tool_load(d, o.path);
+    lang_unit *u = tool_load(d, &o.in, NULL);
     diag_engine_free(d);
-    ir_func *f = m ? tool_pick_func(m, o.func, o.path) : NULL;
+    ir_func *f = u ? tool_pick_func(u->module, o.func, o.in.path) : NULL;
     rc = f ? run(&o, f) : 1;
-    ir_module_free(m);
+    lang_unit_free(u);
   }
   for (int i = 0; i < o.inputs.n; i++) free((void *)o.inputs.v[i].name);
   for (int i = 0; i < o.outputs.n; i++) free((void *)o.outputs.v[i].name);

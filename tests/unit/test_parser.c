@@ -1,5 +1,6 @@
 /* test_parser.c - table-driven tests of parser/: snippets whose AST is printed as compact text
- * and compared, locations of a few nodes, and the exact first line of each syntax error. */
+ * and compared, locations of a few nodes, and the exact first line of each syntax error; for
+ * functions, schedule blocks and single schedule statements (parse_schedule_stmt). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,11 @@ static void dump_expr(tir_str *b, const ast_expr *e) {
     tir_str_puts(b, "](");
     dump_expr(b, e->u.reduce.body);
     tir_str_putc(b, ')');
+    break;
+  case AST_E_STRING: tir_str_printf(b, "\"%s\"", e->u.str); break;
+  case AST_E_KWARG:
+    tir_str_printf(b, "%s=", e->u.kwarg.name);
+    dump_expr(b, e->u.kwarg.value);
     break;
   }
 }
@@ -426,7 +432,7 @@ static const error_case error_cases[] = {
   E("func f(A: f32[N]) -> (C: f32[N]) {\n  C[i] = (A[i] + 1", "t.tir:2:18: error: unexpected "
    "end of file, expected ')'", 1),
   E("func f(A: f32[N]) -> (C: f32[N]) {\n  C[i] = 1;\n}\n}",
-   "t.tir:4:1: error: unexpected '}', expected 'func' or 'import'", 1),
+   "t.tir:4:1: error: unexpected '}', expected 'func', 'import' or 'schedule'", 1),
   E("func f(A: f32[N]) -> C: f32[N] { C[i] = 1; }",
    "t.tir:1:22: error: unexpected identifier, expected '('", 1),
   E("func f(A: f32[N]) -> () { }", "t.tir:1:23: error: unexpected ')', expected identifier", 1),
@@ -448,7 +454,34 @@ static const error_case error_cases[] = {
   E(F("  let T: f32[N]"), "t.tir:3:1: error: unexpected '}', expected ';'", 1),
   E("func f(A: f32[N]) -> (C: f32[N]) { schedule }",
    "t.tir:1:36: error: unexpected 'schedule', expected statement or '}'", 1),
-  E("C[i] = 1;", "t.tir:1:1: error: unexpected identifier, expected 'func' or 'import'", 1),
+  E("C[i] = 1;", "t.tir:1:1: error: unexpected identifier, expected 'func', 'import' or "
+   "'schedule'", 1),
+  E(F("  C[i] = \"x\";"), "t.tir:2:10: error: unexpected string, expected expression", 1),
+  /* schedules */
+  E("schedule f { io, ii = split(i, 32; }",
+    "t.tir:1:34: error: unexpected ';', expected ',' or ')'", 1),
+  E("schedule f {\n  vectorize(ji)\n  parallel(io);\n}",
+    "t.tir:3:3: error: unexpected 'parallel', expected ';'", 1),
+  E("schedule f { vectorize(ji) }", "t.tir:1:28: error: unexpected '}', expected ';'", 1),
+  E("schedule f { vectorize; }", "t.tir:1:23: error: unexpected ';', expected '('", 1),
+  E("schedule f { C = block; }", "t.tir:1:23: error: unexpected ';', expected '('", 1),
+  E("schedule f { split(i, ); }", "t.tir:1:23: error: unexpected ')', expected argument", 1),
+  E("schedule f { 3; }",
+    "t.tir:1:14: error: unexpected integer literal, expected schedule statement or '}'", 1),
+  E("schedule f { for i in grid(4) { } }",
+    "t.tir:1:14: error: unexpected 'for', expected schedule statement or '}'", 1),
+  E("schedule { vectorize(i); }", "t.tir:1:10: error: unexpected '{', expected identifier", 1),
+  E("schedule f avx2 { }", "t.tir:1:12: error: unexpected identifier, expected '{' or 'for'", 1),
+  E("schedule f for { }", "t.tir:1:16: error: unexpected '{', expected identifier", 1),
+  E("schedule f for x86- { }",
+    "t.tir:1:21: error: unexpected '{', expected identifier or integer literal", 1),
+  E("schedule f for avx2 ( }", "t.tir:1:21: error: unexpected '(', expected '{'", 1),
+  E("schedule f { vectorize(i);", "t.tir:1:26: error: unexpected end of file, expected schedule "
+    "statement or '}'", 1),
+  E("schedule f { C = block(\"C\", \"D); }", "t.tir:1:29: error: unterminated string", 1),
+  E("schedule f {\n  split(i 4);\n  vectorize(;\n  parallel(io)\n}\n"
+    "func g() -> (C: f32[]) { C[] = 1; }\nschedule 3 { }",
+    "t.tir:2:11: error: unexpected integer literal, expected ',' or ')'", 4),
   /* several errors in one file are all reported */
   E(F("  C[i] = ;\n  C[i] = 1 1;\n  for i in grid(N { C[i] = 2 }\n  let T f32[N];"),
    "t.tir:2:10: error: unexpected ';', expected expression", 5),
@@ -487,6 +520,17 @@ static void test_recovery(void) {
                         "func h() -> (C: f32[]) { C[] = 1 }\n");
   CHECK(p.errors == 2 && p.file->n_funcs == 1 && strcmp(p.file->funcs[0]->name, "g") == 0,
         "%d errors, %d funcs:\n%s", p.errors, p.file->n_funcs, p.diags);
+  parsed_free(&p);
+
+  /* and so is a schedule with an error */
+  p = parse_text("schedule f { vectorize(i) }\n"
+                 "func g() -> (C: f32[]) { C[] = 1; }\n"
+                 "schedule g { unroll(i); }\n"
+                 "schedule { }\n"
+                 "schedule h { split(; unroll(i); }\n");
+  CHECK(p.errors == 3 && p.file->n_funcs == 1 && p.file->n_scheds == 1 &&
+            strcmp(p.file->scheds[0]->func, "g") == 0,
+        "%d errors, %d schedules:\n%s", p.errors, p.file->n_scheds, p.diags);
   parsed_free(&p);
 
   tir_str src = {0};
@@ -590,6 +634,239 @@ static void test_garbage(void) {
   }
 }
 
+/* ---- schedules (docs/language.md §3) ---- */
+
+static void dump_sstmt(tir_str *b, const ast_sstmt *st) {
+  for (int i = 0; i < st->n_lhs; i++) tir_str_printf(b, "%s%s", i ? "," : "", st->lhs[i]);
+  if (st->n_lhs) tir_str_putc(b, '=');
+  tir_str_printf(b, "%s(", st->prim);
+  dump_list(b, st->args, st->n_args);
+  tir_str_putc(b, ')');
+}
+
+static void dump_schedule(tir_str *b, const ast_schedule *s) {
+  tir_str_printf(b, "schedule %s", s->func);
+  if (s->target) tir_str_printf(b, " for %s", s->target);
+  tir_str_puts(b, " {");
+  for (int i = 0; i < s->n; i++) {
+    if (i) tir_str_puts(b, "; ");
+    dump_sstmt(b, &s->stmts[i]);
+  }
+  tir_str_putc(b, '}');
+}
+
+/* Every schedule of "f", one per line. */
+static void dump_schedules(tir_str *b, const ast_file *f) {
+  for (int i = 0; i < f->n_scheds; i++) {
+    if (i) tir_str_putc(b, '\n');
+    dump_schedule(b, f->scheds[i]);
+  }
+}
+
+typedef struct sched_case {
+  const char *src, *want; /* a whole file; its schedules printed */
+} sched_case;
+
+static const sched_case sched_cases[] = {
+  /* the example of docs/language.md §3 */
+  {"schedule matmul for avx512 {\n"
+   "  C = block(\"C\");\n"
+   "  i, j, k = loops(C);\n"
+   "  io, ii = split(i, 32);          // inner factor; non-dividing factors add a `where`\n"
+   "  jo, ji = split(j, 64);\n"
+   "  reorder(io, jo, k, ii, ji);\n"
+   "  vectorize(ji);\n"
+   "  parallel(io);\n"
+   "}\n",
+   "schedule matmul for avx512 {C=block(\"C\"); i,j,k=loops(C); io,ii=split(i,32); "
+   "jo,ji=split(j,64); reorder(io,jo,k,ii,ji); vectorize(ji); parallel(io)}"},
+  {"schedule f { }", "schedule f {}"},
+  {"schedule f for x86-64 { unroll(i); }", "schedule f for x86-64 {unroll(i)}"},
+  {"schedule f for x86-64-v3 { }", "schedule f for x86-64-v3 {}"},
+  {"schedule f for x86 - 64 { }", "schedule f for x86-64 {}"},
+  {"schedule f for cuda { bx, tx = split(i, 256); bind(bx, blockIdx.x); bind(tx, threadIdx.x); }",
+   "schedule f for cuda {bx,tx=split(i,256); bind(bx,blockIdx.x); bind(tx,threadIdx.x)}"},
+  /* every argument form */
+  {"schedule f { annotate(1, 0x10, i, \"C\", global, shared, local, threadIdx.x, -1, 2 * 4, "
+   "g(i)); }",
+   "schedule f {annotate(1,16,i,\"C\",global,shared,local,threadIdx.x,(neg 1),(* 2 4),g(i))}"},
+  {"schedule f { C_l = cache_write(C, 0, \"local\"); set_scope(C_l, 0, shared); }",
+   "schedule f {C_l=cache_write(C,0,\"local\"); set_scope(C_l,0,shared)}"},
+  {"schedule f { storage_align(C, 0, -2, 8, 1); get_loops(); }",
+   "schedule f {storage_align(C,0,(neg 2),8,1); get_loops()}"},
+  /* primitives named by reserved words; several names on the left */
+  {"schedule f { C = block(\"C\"); parallel(io); bind(i, blockIdx.x);\n"
+   "  xo, yo, xi, yi = tile(x, y, 8, 8); }",
+   "schedule f {C=block(\"C\"); parallel(io); bind(i,blockIdx.x); xo,yo,xi,yi=tile(x,y,8,8)}"},
+  /* a file of schedules only (what --schedule reads), and schedules among functions */
+  {"// schedules only\nschedule f { vectorize(i); }\nschedule f for avx2 { }\n"
+   "schedule g for host { compute_inline(T); }\n",
+   "schedule f {vectorize(i)}\nschedule f for avx2 {}\nschedule g for host {compute_inline(T)}"},
+  {"func f() -> (C: f32[4]) { C[i] = 1.0; }\nschedule f { unroll(i); }\n"
+   "func g() -> (C: f32[4]) { C[i] = 2.0; }\nschedule g { }\n",
+   "schedule f {unroll(i)}\nschedule g {}"},
+};
+
+static void test_schedules(void) {
+  for (size_t i = 0; i < sizeof sched_cases / sizeof sched_cases[0]; i++) {
+    const sched_case *c = &sched_cases[i];
+    parsed p = parse_text(c->src);
+    tir_str got = {0};
+    dump_schedules(&got, p.file);
+    CHECK(p.errors == 0 && strcmp(tir_str_cstr(&got), c->want) == 0,
+          "%s:\n got  '%s'\n want '%s'\ndiagnostics:\n%s", c->src, tir_str_cstr(&got), c->want,
+          p.diags);
+    tir_str_free(&got);
+    parsed_free(&p);
+  }
+
+  /* functions and schedules are kept apart, each in file order */
+  parsed p = parse_text(sched_cases[sizeof sched_cases / sizeof sched_cases[0] - 1].src);
+  CHECK(p.file->n_funcs == 2 && p.file->n_scheds == 2 && strcmp(p.file->funcs[1]->name, "g") == 0,
+        "%d funcs, %d schedules", p.file->n_funcs, p.file->n_scheds);
+  parsed_free(&p);
+  p = parse_text(sched_cases[sizeof sched_cases / sizeof sched_cases[0] - 2].src);
+  CHECK(p.file->n_funcs == 0 && p.file->n_scheds == 3, "schedules only: %d funcs, %d schedules",
+        p.file->n_funcs, p.file->n_scheds);
+  parsed_free(&p);
+}
+
+/* Locations: a schedule's, its function's and target's; a statement's first token, its
+ * names and its primitive; arguments. */
+static void test_schedule_locs(void) {
+  parsed p = parse_text("func f() -> (C: f32[4]) { C[i] = 1.0; }\n"
+                        "schedule f for x86-64 {\n"
+                        "  io, ii = split(i, 4);\n"
+                        "\tparallel(io);  bind(ii, threadIdx.x);\n"
+                        "}\n"
+                        "schedule f { C = block(\"C\"); }\n");
+  CHECK(p.errors == 0 && p.file->n_scheds == 2, "diagnostics:\n%s", p.diags);
+  if (p.errors || p.file->n_scheds != 2) {
+    parsed_free(&p);
+    return;
+  }
+  const ast_schedule *s = p.file->scheds[0];
+  CHECK(s->loc.line == 2 && s->loc.col == 1 && s->loc.len == 8, "schedule at %d:%d+%d",
+        s->loc.line, s->loc.col, s->loc.len);
+  CHECK(s->func_loc.line == 2 && s->func_loc.col == 10 && s->func_loc.len == 1, "func at %d:%d",
+        s->func_loc.line, s->func_loc.col);
+  CHECK(s->target_loc.line == 2 && s->target_loc.col == 16 && s->target_loc.len == 6,
+        "target at %d:%d+%d", s->target_loc.line, s->target_loc.col, s->target_loc.len);
+  CHECK(s->n == 3, "%d statements", s->n);
+  if (s->n == 3) {
+    const ast_sstmt *a = &s->stmts[0], *b = &s->stmts[1], *c = &s->stmts[2];
+    CHECK(a->loc.line == 3 && a->loc.col == 3 && a->n_lhs == 2 && a->lhs_locs[0].col == 3 &&
+              a->lhs_locs[1].col == 7 && a->lhs_locs[1].len == 2,
+          "split's names at %d:%d", a->loc.line, a->loc.col);
+    CHECK(a->prim_loc.line == 3 && a->prim_loc.col == 12 && a->prim_loc.len == 5,
+          "split at %d:%d+%d", a->prim_loc.line, a->prim_loc.col, a->prim_loc.len);
+    CHECK(a->n_args == 2 && a->args[0]->loc.col == 18 && a->args[1]->kind == AST_E_INT &&
+              a->args[1]->loc.col == 21,
+          "split's arguments");
+    CHECK(b->loc.line == 4 && b->loc.col == 2 && b->prim_loc.col == 2 && b->prim_loc.len == 8 &&
+              b->n_lhs == 0 && !b->lhs && strcmp(b->prim, "parallel") == 0,
+          "parallel at %d:%d+%d", b->loc.line, b->loc.col, b->prim_loc.len);
+    CHECK(c->loc.col == 17 && c->prim_loc.len == 4 && c->n_args == 2 &&
+              c->args[1]->kind == AST_E_NAME && strcmp(c->args[1]->u.name, "threadIdx.x") == 0 &&
+              c->args[1]->loc.col == 26 && c->args[1]->loc.len == 11,
+          "bind's thread at col %d+%d", c->args[1]->loc.col, c->args[1]->loc.len);
+  }
+  s = p.file->scheds[1];
+  CHECK(!s->target && s->target_loc.line == tir_loc_none.line && s->n == 1, "untargeted");
+  if (s->n == 1) {
+    const ast_sstmt *a = &s->stmts[0];
+    CHECK(a->loc.line == 6 && a->loc.col == 14 && a->prim_loc.col == 18 &&
+              strcmp(a->prim, "block") == 0 && a->args[0]->kind == AST_E_STRING &&
+              strcmp(a->args[0]->u.str, "C") == 0 && a->args[0]->loc.col == 24 &&
+              a->args[0]->loc.len == 3,
+          "block at %d:%d", a->loc.line, a->loc.col);
+  }
+  parsed_free(&p);
+}
+
+/* One parse_schedule_stmt of "src" as "t.tir"; the statement printed into "got" (empty for
+ * NULL), the diagnostics into "diags" (malloc'd). */
+static ast_sstmt *parse_stmt_text(const char *src, tir_str *got, char **diags, int *errors) {
+  size_t dlen = 0;
+  FILE *out = open_memstream(diags, &dlen);
+  diag_engine *d = diag_engine_make(out);
+  int file = diag_file_add(d, "t.tir", src, strlen(src));
+  tir_arena *a = tir_arena_make();
+  ast_sstmt *st = parse_schedule_stmt(d, file, a);
+  if (st) dump_sstmt(got, st);
+  *errors = diag_error_count(d);
+  tir_arena_free(a);
+  diag_engine_free(d);
+  fclose(out);
+  return st;
+}
+
+typedef struct line_case {
+  const char *src;
+  const char *want; /* the statement printed, or the first diagnostic line when it fails */
+  int errors;
+} line_case;
+
+static const line_case line_cases[] = {
+  {"io, ii = split(i, 32);", "io,ii=split(i,32)", 0},
+  {"io, ii = split(i, 32)", "io,ii=split(i,32)", 0},
+  {"  vectorize(ji) ;  // comment\n", "vectorize(ji)", 0},
+  {"parallel(io)", "parallel(io)", 0},
+  {"bind(i, blockIdx.x);", "bind(i,blockIdx.x)", 0},
+  {"C = block(\"C\")", "C=block(\"C\")", 0},
+  {"set_scope(C, 0, shared)", "set_scope(C,0,shared)", 0},
+  {"fuse()", "fuse()", 0},
+  {"split(i, 4); vectorize(j);", "t.tir:1:14: error: unexpected identifier, expected end of file",
+   1},
+  {"split(i, 4) vectorize(j)", "t.tir:1:13: error: unexpected identifier, expected ';'", 1},
+  {"split(i, 4);;", "t.tir:1:13: error: unexpected ';', expected end of file", 1},
+  {"vectorize", "t.tir:1:9: error: unexpected end of file, expected '('", 1},
+  {"vectorize;", "t.tir:1:10: error: unexpected ';', expected '('", 1},
+  {"split(i, 4", "t.tir:1:10: error: unexpected end of file, expected ',' or ')'", 1},
+  {"split(i, )", "t.tir:1:10: error: unexpected ')', expected argument", 1},
+  {"split(i 4)", "t.tir:1:9: error: unexpected integer literal, expected ',' or ')'", 1},
+  {"io ii = split(i, 4)", "t.tir:1:4: error: unexpected identifier, expected '('", 1},
+  {"io, = split(i, 4)", "t.tir:1:5: error: unexpected '=', expected identifier", 1},
+  {"", "t.tir:1:1: error: unexpected end of file, expected schedule statement", 1},
+  {"for i in grid(4) { }", "t.tir:1:1: error: unexpected 'for', expected schedule statement", 1},
+  {"split(i, @)", "t.tir:1:10: error: invalid character '@'", 1},
+  {"block(\"C)", "t.tir:1:7: error: unterminated string", 1},
+};
+
+static void test_schedule_stmt(void) {
+  for (size_t i = 0; i < sizeof line_cases / sizeof line_cases[0]; i++) {
+    const line_case *c = &line_cases[i];
+    tir_str got = {0};
+    char *diags = NULL;
+    int errors = 0;
+    ast_sstmt *st = parse_stmt_text(c->src, &got, &diags, &errors);
+    char *first = first_line(diags);
+    const char *have = c->errors ? first : tir_str_cstr(&got);
+    CHECK(strcmp(have, c->want) == 0 && errors == c->errors && !st == (c->errors > 0),
+          "'%s':\n got  '%s' (%d errors)\n want '%s'\nall:\n%s", c->src, have, errors, c->want,
+          diags);
+    free(first);
+    free(diags);
+    tir_str_free(&got);
+  }
+
+  /* the statement's locations */
+  char *diags = NULL;
+  size_t dlen = 0;
+  FILE *out = open_memstream(&diags, &dlen);
+  diag_engine *d = diag_engine_make(out);
+  int file = diag_file_add(d, "<repl>", " a, b = fuse(x, y);", 19);
+  tir_arena *a = tir_arena_make();
+  ast_sstmt *st = parse_schedule_stmt(d, file, a);
+  CHECK(st && st->loc.col == 2 && st->lhs_locs[1].col == 5 && st->prim_loc.col == 9 &&
+            st->prim_loc.len == 4 && st->args[1]->loc.col == 17 && st->loc.file == file,
+        "statement locations");
+  tir_arena_free(a);
+  diag_engine_free(d);
+  fclose(out);
+  free(diags);
+}
+
 int main(void) {
   test_exprs();
   test_stmts();
@@ -599,6 +876,9 @@ int main(void) {
   test_eof_note();
   test_deep_nesting();
   test_garbage();
+  test_schedules();
+  test_schedule_locs();
+  test_schedule_stmt();
   if (failures) {
     fprintf(stderr, "test_parser: %d checks failed\n", failures);
     return 1;

@@ -1,0 +1,261 @@
+/* deps.c - exact dependences of a function: its model and accesses, then flow, anti and
+ * output dependences from ISL's dataflow analysis on tagged accesses; the isl_ctx, errors and
+ * the time spent, for every entry point of polyhedral/.
+ *
+ * Contexts: each poly_deps owns one isl_ctx, created by poly_deps_compute and freed by
+ * poly_deps_free; the queries on a poly_deps build their objects in it, so one poly_deps is
+ * used by one thread at a time (different poly_deps may live in different threads). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <isl/flow.h>
+#include <isl/options.h>
+#include <isl/union_map.h>
+
+#include "poly_private.h"
+
+/* Bound on ISL's work per entry point, so that a pathological input fails instead of
+ * hanging; the analysis of conv2d takes about 50,000 operations (a fraction of a
+ * microsecond to a few microseconds each). */
+enum { POLY_MAX_OPERATIONS = 5000000 };
+
+/* ---- time, errors, contexts ---- */
+
+static _Thread_local double poly_time;
+
+double poly_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void poly_time_add(double start) { poly_time += poly_now() - start; }
+
+double poly_seconds(void) { return poly_time; }
+
+void poly_isl_fail(isl_ctx *ctx, const char *what, char *err, size_t errlen) {
+  enum isl_error e = isl_ctx_last_error(ctx);
+  const char *msg = isl_ctx_last_error_msg(ctx);
+  if (e == isl_error_quota)
+    snprintf(err, errlen, "%s: the analysis is too complex (ISL's operation limit was reached)",
+             what);
+  else
+    snprintf(err, errlen, "%s: ISL failed (%s)", what, msg ? msg : "no message");
+  isl_ctx_reset_error(ctx);
+}
+
+void poly_ctx_finish_error(isl_ctx *ctx, char *err, size_t errlen) {
+  if (isl_ctx_last_error(ctx) != isl_error_none)
+    poly_isl_fail(ctx, "the polyhedral analysis", err, errlen);
+  else if (errlen && !err[0])
+    snprintf(err, errlen, "the polyhedral analysis failed");
+}
+
+void poly_ctx_start(isl_ctx *ctx) {
+  isl_ctx_reset_error(ctx);
+  isl_ctx_reset_operations(ctx);
+}
+
+/* ---- tagged accesses ---- */
+
+/* "rel" (with domain statement instances) with its domain tagged by access "a":
+ * [S[...] -> R<a>[]] -> ... */
+static __isl_give isl_map *tag(__isl_take isl_map *rel, int a) {
+  char name[32];
+  snprintf(name, sizeof name, "R%d", a);
+  isl_space *dom = isl_space_domain(isl_map_get_space(rel));
+  isl_space *t = isl_space_set_from_params(isl_space_params(isl_space_copy(dom)));
+  t = isl_space_set_tuple_name(t, isl_dim_set, name);
+  isl_multi_aff *proj = isl_multi_aff_domain_map(isl_space_map_from_domain_and_range(dom, t));
+  return isl_map_preimage_domain_multi_aff(rel, proj);
+}
+
+/* The access number of a tagged tuple [S[...] -> R<a>[]]. */
+static int tag_of(__isl_take isl_space *wrapped) {
+  isl_space *sp = isl_space_unwrap(wrapped);
+  const char *name = isl_space_get_tuple_name(sp, isl_dim_out);
+  int a = name && name[0] == 'R' ? atoi(name + 1) : -1;
+  isl_space_free(sp);
+  return a;
+}
+
+typedef struct dep_collect {
+  poly_deps *d;
+  poly_dep_kind kind;
+} dep_collect;
+
+static isl_stat collect_one(__isl_take isl_map *map, void *user) {
+  dep_collect *c = user;
+  isl_space *sp = isl_map_get_space(map);
+  int src = tag_of(isl_space_domain(isl_space_copy(sp)));
+  int sink = tag_of(isl_space_range(sp));
+  if (src < 0 || sink < 0) {
+    isl_map_free(map);
+    return isl_stat_error;
+  }
+  poly_dep dep = {c->kind, src, sink, NULL};
+  dep.rel = isl_map_range_factor_domain(isl_map_domain_factor_domain(map));
+  dep.rel = isl_map_coalesce(dep.rel);
+  if (!dep.rel) return isl_stat_error;
+  tir_vec_push(&c->d->deps, dep);
+  return isl_stat_ok;
+}
+
+/* Run ISL's dataflow analysis: for each sink access, the last must-source access before it
+ * under "sched" (the tagged schedule); add the pairs as dependences of "kind", source to sink,
+ * or sink to source with "reverse". */
+static int flow(poly_deps *d, poly_dep_kind kind, __isl_take isl_union_map *sink,
+                __isl_take isl_union_map *must, __isl_take isl_union_map *sched, bool reverse) {
+  isl_union_access_info *ai = isl_union_access_info_from_sink(sink);
+  ai = isl_union_access_info_set_must_source(ai, must);
+  ai = isl_union_access_info_set_schedule_map(ai, sched);
+  isl_union_flow *fl = isl_union_access_info_compute_flow(ai);
+  isl_union_map *deps = isl_union_flow_get_must_dependence(fl);
+  isl_union_flow_free(fl);
+  if (reverse) deps = isl_union_map_reverse(deps);
+  if (!deps) return -1;
+  dep_collect c = {d, kind};
+  isl_stat st = isl_union_map_foreach_map(deps, &collect_one, &c);
+  isl_union_map_free(deps);
+  return st == isl_stat_ok ? 0 : -1;
+}
+
+/* { [t] -> [-t] } on time vectors of d's function: running time backwards. */
+static __isl_give isl_union_map *time_reversal(poly_deps *d) {
+  isl_space *sp = isl_space_set_alloc(d->ctx, (unsigned)d->n_sizes, (unsigned)d->m.depth);
+  for (int p = 0; p < d->n_sizes; p++)
+    sp = isl_space_set_dim_id(sp, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
+  isl_map *neg = isl_map_universe(isl_space_map_from_set(sp));
+  for (int i = 0; i < d->m.depth; i++) neg = isl_map_oppose(neg, isl_dim_in, (unsigned)i, isl_dim_out, (unsigned)i);
+  return isl_union_map_from_map(neg);
+}
+
+static int dep_cmp(const void *pa, const void *pb) {
+  const poly_dep *a = pa, *b = pb;
+  if (a->kind != b->kind) return (int)a->kind - (int)b->kind;
+  if (a->src != b->src) return a->src - b->src;
+  return a->sink - b->sink;
+}
+
+/* Flow: reads against the writes (a must-write kills what it overwrites).  Anti: writes against
+ * the reads before them, the writes killing.  Output: writes against the writes. */
+static int compute_deps(poly_deps *d) {
+  isl_space *params = isl_space_params_alloc(d->ctx, (unsigned)d->n_sizes);
+  for (int p = 0; p < d->n_sizes; p++)
+    params = isl_space_set_dim_id(params, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
+  isl_union_map *reads = isl_union_map_empty(isl_space_copy(params));
+  isl_union_map *writes = isl_union_map_empty(isl_space_copy(params));
+  isl_union_map *sched = isl_union_map_empty(params);
+  bool *written = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *written);
+  for (int a = 0; a < d->accesses.n; a++)
+    if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
+  for (int a = 0; a < d->accesses.n; a++) {
+    const poly_access *acc = &d->accesses.v[a];
+    if (!written[acc->buffer]) continue; /* a buffer nobody writes has no dependences */
+    isl_map *rel = tag(isl_map_copy(acc->rel), a);
+    if (acc->write)
+      writes = isl_union_map_add_map(writes, rel);
+    else
+      reads = isl_union_map_add_map(reads, rel);
+    sched = isl_union_map_add_map(sched, tag(isl_map_copy(d->m.stmts.v[acc->stmt].time), a));
+  }
+  free(written);
+  /* flow: the last write before each read; anti: the first write after each read (the last
+   * one before it in reversed time), so a write kills the reads before it; output: the last
+   * write before each write */
+  int rc = flow(d, POLY_FLOW, isl_union_map_copy(reads), isl_union_map_copy(writes),
+                isl_union_map_copy(sched), false);
+  if (rc == 0)
+    rc = flow(d, POLY_ANTI, isl_union_map_copy(reads), isl_union_map_copy(writes),
+              isl_union_map_apply_range(isl_union_map_copy(sched), time_reversal(d)), true);
+  if (rc == 0)
+    rc = flow(d, POLY_OUTPUT, isl_union_map_copy(writes), isl_union_map_copy(writes),
+              isl_union_map_copy(sched), false);
+  isl_union_map_free(reads);
+  isl_union_map_free(writes);
+  isl_union_map_free(sched);
+  if (rc == 0 && d->deps.n) qsort(d->deps.v, (size_t)d->deps.n, sizeof *d->deps.v, dep_cmp);
+  return rc;
+}
+
+/* ---- entry points ---- */
+
+/* A block's iterators must identify its instances: each runs once. */
+static int check_injective(poly_deps *d, char *err, size_t errlen) {
+  for (int i = 0; i < d->m.blocks.n; i++) {
+    const poly_block *pb = &d->m.blocks.v[i];
+    if (!pb->n_stmts) continue;
+    isl_bool inj = isl_map_is_injective(pb->l2i);
+    if (inj < 0) {
+      poly_isl_fail(d->ctx, "checking the block iterators", err, errlen);
+      return -1;
+    }
+    if (!inj) {
+      snprintf(err, errlen, "block \"%s\": its iterators do not identify its instances (the "
+               "loops run some instance more than once)", pb->name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
+  double t0 = poly_now();
+  poly_deps *d = tir_xcalloc(1, sizeof *d);
+  d->ctx = isl_ctx_alloc();
+  if (!d->ctx) {
+    snprintf(err, errlen, "cannot allocate an ISL context");
+    free(d);
+    poly_time_add(t0);
+    return NULL;
+  }
+  isl_options_set_on_error(d->ctx, ISL_ON_ERROR_CONTINUE);
+  isl_ctx_set_max_operations(d->ctx, POLY_MAX_OPERATIONS);
+  if (errlen) err[0] = 0;
+  poly_ctx_start(d->ctx);
+  d->n_sizes = f->n_sizes;
+  d->sizes = tir_xcalloc((size_t)(f->n_sizes ? f->n_sizes : 1), sizeof *d->sizes);
+  d->param_ids = tir_xcalloc((size_t)(f->n_sizes ? f->n_sizes : 1), sizeof *d->param_ids);
+  for (int i = 0; i < f->n_sizes; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "p%d", i);
+    d->sizes[i] = tir_xstrdup(f->sizes[i]->name);
+    d->param_ids[i] = isl_id_alloc(d->ctx, name, NULL);
+  }
+  if (poly_model_build(&d->m, d, f, false, err, errlen) < 0) goto error;
+  if (check_injective(d, err, errlen) < 0) goto error;
+  if (poly_accesses_build(d, f, err, errlen) < 0) goto error;
+  poly_model_finish(&d->m);
+  if (compute_deps(d) < 0) {
+    poly_isl_fail(d->ctx, "computing dependences", err, errlen);
+    goto error;
+  }
+  poly_time_add(t0);
+  return d;
+error:
+  poly_ctx_finish_error(d->ctx, err, errlen);
+  poly_deps_free(d);
+  poly_time_add(t0);
+  return NULL;
+}
+
+void poly_deps_free(poly_deps *d) {
+  if (!d) return;
+  poly_model_free(&d->m);
+  for (int a = 0; a < d->accesses.n; a++) isl_map_free(d->accesses.v[a].rel);
+  tir_vec_free(&d->accesses);
+  for (int i = 0; i < d->deps.n; i++) isl_map_free(d->deps.v[i].rel);
+  tir_vec_free(&d->deps);
+  for (int i = 0; i < d->n_sizes; i++) {
+    free(d->sizes[i]);
+    isl_id_free(d->param_ids[i]);
+  }
+  free(d->sizes);
+  free(d->param_ids);
+  for (int i = 0; i < d->n_buffers; i++) free(d->buffers[i]);
+  free(d->buffers);
+  isl_ctx_free(d->ctx);
+  free(d);
+}

@@ -1,0 +1,262 @@
+/* legality.c - the questions schedule primitives ask about a transformed function: does it run
+ * exactly the analysed instances, each once, with every dependence in order (a new order is
+ * legal); may the iterations of one of its loops run independently (parallel, vector). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poly_private.h"
+
+/* The model of "g" and, for each statement of d->m, its statement in gm (map[k]). */
+typedef struct gmodel {
+  poly_model m;
+  int *map;
+} gmodel;
+
+static void gmodel_free(gmodel *g) {
+  poly_model_free(&g->m);
+  free(g->map);
+  g->map = NULL;
+}
+
+static int gblock_of(const gmodel *g, int id) {
+  for (int i = 0; i < g->m.blocks.n; i++)
+    if (g->m.blocks.v[i].id == id && g->m.blocks.v[i].n_stmts) return i;
+  return -1;
+}
+
+/* Does "a" equal "b"?  Else say which instances differ, into err. */
+static int same_instances(const poly_deps *d, int b, __isl_keep isl_set *a, __isl_keep isl_set *o,
+                          const char *what, char *err, size_t errlen) {
+  isl_set *extra = isl_set_subtract(isl_set_copy(a), isl_set_copy(o));
+  isl_set *missing = isl_set_subtract(isl_set_copy(o), isl_set_copy(a));
+  isl_bool no_extra = isl_set_is_empty(extra), no_missing = isl_set_is_empty(missing);
+  int rc = 0;
+  char set[256];
+  if (no_extra < 0 || no_missing < 0) {
+    poly_isl_fail(d->ctx, "comparing instances", err, errlen);
+    rc = -1;
+  } else if (!no_extra) {
+    poly_set_print(d, b, extra, set, sizeof set);
+    snprintf(err, errlen, "block \"%s\": the transformed loops run %s %s that the original "
+             "does not", d->m.blocks.v[b].name, what, set);
+    rc = -1;
+  } else if (!no_missing) {
+    poly_set_print(d, b, missing, set, sizeof set);
+    snprintf(err, errlen, "block \"%s\": the transformed loops do not run %s %s of the original",
+             d->m.blocks.v[b].name, what, set);
+    rc = -1;
+  }
+  isl_set_free(extra);
+  isl_set_free(missing);
+  return rc;
+}
+
+/* Block "b" of d and its counterpart "gb" in g: same iterators, same instances, each run once,
+ * the init at the same instances. */
+static int check_block(const poly_deps *d, int b, const poly_block *gb, char *err, size_t errlen) {
+  const poly_block *db = &d->m.blocks.v[b];
+  if (gb->n_iters != db->n_iters || gb->has_init != db->has_init || gb->n_stmts != db->n_stmts) {
+    snprintf(err, errlen, "block \"%s\": its iterators or body differ from the analysed block",
+             db->name);
+    return -1;
+  }
+  if (same_instances(d, b, gb->inst, db->inst, "instances", err, errlen) < 0) return -1;
+  isl_bool inj = isl_map_is_injective(gb->l2i);
+  if (inj < 0) {
+    poly_isl_fail(d->ctx, "checking that each instance runs once", err, errlen);
+    return -1;
+  }
+  if (!inj) {
+    isl_map *twice = isl_map_apply_range(isl_map_copy(gb->l2i), isl_map_reverse(isl_map_copy(gb->l2i)));
+    twice = isl_map_subtract(twice, isl_map_identity(isl_map_get_space(twice)));
+    isl_set *inst = isl_set_apply(isl_map_domain(twice), isl_map_copy(gb->l2i));
+    char set[256];
+    poly_set_print(d, b, inst, set, sizeof set);
+    isl_set_free(inst);
+    snprintf(err, errlen, "block \"%s\": the transformed loops run instances %s more than once",
+             db->name, set);
+    return -1;
+  }
+  if (db->has_init && same_instances(d, b, gb->init_inst, db->init_inst, "the init at instances",
+                                     err, errlen) < 0)
+    return -1;
+  return 0;
+}
+
+/* Build the model of "g" and check that it runs what d's function runs. */
+static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, char *err,
+                        size_t errlen) {
+  g->map = NULL;
+  if (poly_model_build(&g->m, d, gf, true, err, errlen) < 0) return -1;
+  int n = d->m.stmts.n;
+  g->map = tir_xmalloc((size_t)(n ? n : 1) * sizeof *g->map);
+  for (int k = 0; k < n; k++) g->map[k] = -1;
+  for (int k = 0; k < g->m.stmts.n; k++) {
+    const poly_stmt *gs = &g->m.stmts.v[k];
+    int j = 0;
+    while (j < n && strcmp(d->m.stmts.v[j].name, gs->name) != 0) j++;
+    if (j == n || gs->n_inner != d->m.stmts.v[j].n_inner) {
+      snprintf(err, errlen, "block \"%s\": its body differs from the analysed block",
+               g->m.blocks.v[gs->block].name);
+      return -1;
+    }
+    g->map[j] = k;
+  }
+  for (int b = 0; b < d->m.blocks.n; b++) {
+    if (!d->m.blocks.v[b].n_stmts) continue;
+    int gb = gblock_of(g, b);
+    if (gb < 0) {
+      snprintf(err, errlen, "block \"%s\" is missing from the transformed function",
+               d->m.blocks.v[b].name);
+      return -1;
+    }
+    if (check_block(d, b, &g->m.blocks.v[gb], err, errlen) < 0) return -1;
+  }
+  for (int k = 0; k < n; k++) {
+    const poly_stmt *ds = &d->m.stmts.v[k];
+    if (g->map[k] < 0) {
+      snprintf(err, errlen, "block \"%s\": its body differs from the analysed block",
+               d->m.blocks.v[ds->block].name);
+      return -1;
+    }
+    isl_bool eq = isl_set_is_equal(ds->domain, g->m.stmts.v[g->map[k]].domain);
+    if (eq < 0) {
+      poly_isl_fail(d->ctx, "comparing instances", err, errlen);
+      return -1;
+    }
+    if (!eq) {
+      snprintf(err, errlen, "block \"%s\": the loops inside it run differently from the analysed "
+               "block", d->m.blocks.v[ds->block].name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Does every pair of "dep" run in order under the times of "src" and "sink" (the statements
+ * of its source and sink in g)?  The quick test on time vectors; the violated pairs, when
+ * there are some, are computed on instances. */
+static isl_bool in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink) {
+  isl_map *tt = isl_map_apply_domain(isl_map_copy(dep->rel), isl_map_copy(src->time));
+  tt = isl_map_apply_range(tt, isl_map_copy(sink->time));
+  isl_map *lt = isl_map_lex_lt(isl_space_range(isl_map_get_space(src->time)));
+  isl_bool sub = isl_map_is_subset(tt, lt);
+  isl_map_free(tt);
+  isl_map_free(lt);
+  return sub;
+}
+
+int poly_check_order(poly_deps *d, const ir_func *g, poly_violation *v, char *err, size_t errlen) {
+  double t0 = poly_now();
+  poly_ctx_start(d->ctx);
+  memset(v, 0, sizeof *v);
+  if (errlen) err[0] = 0;
+  gmodel gm = {0};
+  int rc = -1;
+  if (gmodel_build(&gm, d, g, err, errlen) < 0) goto done;
+  for (int i = 0; i < d->deps.n; i++) {
+    const poly_dep *dep = &d->deps.v[i];
+    const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];
+    const poly_stmt *sink = &gm.m.stmts.v[gm.map[d->accesses.v[dep->sink].stmt]];
+    if (in_order(dep, src, sink) == isl_bool_true) continue;
+    isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
+    isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);
+    isl_bool ok = isl_map_is_empty(viol);
+    if (ok < 0) {
+      isl_map_free(viol);
+      poly_isl_fail(d->ctx, "checking the order", err, errlen);
+      goto done;
+    }
+    if (!ok) {
+      poly_violation_fill(d, dep, viol, v);
+      rc = 0;
+      goto done;
+    }
+    isl_map_free(viol);
+  }
+  rc = 1;
+done:
+  if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
+  gmodel_free(&gm);
+  poly_time_add(t0);
+  return rc;
+}
+
+static bool stmt_contains(const ir_stmt *s, const ir_stmt *target) {
+  if (!s) return false;
+  if (s == target) return true;
+  switch (s->kind) {
+  case IR_S_SEQ:
+    for (int i = 0; i < s->u.seq.n; i++)
+      if (stmt_contains(s->u.seq.v[i], target)) return true;
+    return false;
+  case IR_S_FOR: return stmt_contains(s->u.loop.body, target);
+  case IR_S_BLOCK:
+    return stmt_contains(s->u.block->init, target) || stmt_contains(s->u.block->body, target);
+  case IR_S_STORE: case IR_S_ALLOC: return false;
+  }
+  tir_unreachable();
+}
+
+/* The pairs of time vectors equal before dim "p" and different at it, in the space of "t". */
+static __isl_give isl_map *differ_at(__isl_keep isl_map *t, int p) {
+  isl_space *sp = isl_space_map_from_set(isl_space_range(isl_map_get_space(t)));
+  isl_map *eq = isl_map_universe(sp);
+  for (int i = 0; i < p; i++) eq = isl_map_equate(eq, isl_dim_in, (unsigned)i, isl_dim_out, (unsigned)i);
+  isl_map *lt = isl_map_order_lt(isl_map_copy(eq), isl_dim_in, (unsigned)p, isl_dim_out, (unsigned)p);
+  isl_map *gt = isl_map_order_gt(eq, isl_dim_in, (unsigned)p, isl_dim_out, (unsigned)p);
+  return isl_map_union(lt, gt);
+}
+
+/* Is statement "st" of g inside "loop"?  Sets *p to the loop's time dimension. */
+static bool inside(const poly_stmt *st, const ir_stmt *loop, int *p) {
+  for (int i = 0; i < st->n_path; i++)
+    if (st->path[i].kind == POLY_ITEM_LOOP && st->path[i].loop == loop) {
+      *p = i;
+      return true;
+    }
+  return false;
+}
+
+int poly_loop_carries(poly_deps *d, const ir_func *g, const ir_stmt *loop, poly_violation *v,
+                      char *err, size_t errlen) {
+  double t0 = poly_now();
+  poly_ctx_start(d->ctx);
+  memset(v, 0, sizeof *v);
+  if (errlen) err[0] = 0;
+  gmodel gm = {0};
+  int rc = -1, p = -1;
+  if (!loop || loop->kind != IR_S_FOR || !stmt_contains(g->body, loop)) {
+    snprintf(err, errlen, "the statement asked about is not a loop of the function");
+    goto done;
+  }
+  if (gmodel_build(&gm, d, g, err, errlen) < 0) goto done;
+  for (int i = 0; i < d->deps.n; i++) {
+    const poly_dep *dep = &d->deps.v[i];
+    const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];
+    const poly_stmt *sink = &gm.m.stmts.v[gm.map[d->accesses.v[dep->sink].stmt]];
+    if (!inside(src, loop, &p) || !inside(sink, loop, &p)) continue;
+    isl_map *pairs = isl_map_apply_range(isl_map_copy(src->time), differ_at(src->time, p));
+    pairs = isl_map_apply_range(pairs, isl_map_reverse(isl_map_copy(sink->time)));
+    isl_map *carried = isl_map_intersect(isl_map_copy(dep->rel), pairs);
+    isl_bool none = isl_map_is_empty(carried);
+    if (none < 0) {
+      isl_map_free(carried);
+      poly_isl_fail(d->ctx, "checking the loop", err, errlen);
+      goto done;
+    }
+    if (!none) {
+      poly_violation_fill(d, dep, carried, v);
+      rc = 1;
+      goto done;
+    }
+    isl_map_free(carried);
+  }
+  rc = 0;
+done:
+  if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
+  gmodel_free(&gm);
+  poly_time_add(t0);
+  return rc;
+}

@@ -1,0 +1,168 @@
+/* poly_private.h - what the files of polyhedral/ share: the model of a function as ISL
+ * statements (one per store of a block), the accesses and dependences of poly_deps. */
+#ifndef TIR_POLYHEDRAL_POLY_PRIVATE_H
+#define TIR_POLYHEDRAL_POLY_PRIVATE_H
+
+#include <isl/aff.h>
+#include <isl/ctx.h>
+#include <isl/id.h>
+#include <isl/map.h>
+#include <isl/set.h>
+#include <isl/space.h>
+
+#include "poly.h"
+
+/* The model.
+ *
+ * A block instance is S<b>[iterators] (b: the block's index in the analysed function's block
+ * table).  Each store of a block is an ISL statement S<b>_<k>[iterators, inner loops] (k: its
+ * place among the block's stores, init first; inner loops: the loops between the block and
+ * the store), so that the init, several stores and loops inside a block are ordered exactly.
+ * Sizes are the parameters p0, p1, ... (in the analysed function's order, assumed >= 0),
+ * buffers B<id>, accesses are tagged R<n>.  No user name ever reaches ISL syntax.
+ *
+ * An execution of a statement is a point of E[loops and iterators on its path] (every loop
+ * around it, the iterators of every block around it, in nesting order).  Time is the path
+ * read as a vector: a SEQ contributes the child's position, a FOR its variable, a BLOCK 0 in
+ * its init and 1 in its body; vectors are padded with zeros to one length per function. */
+
+typedef enum { POLY_ITEM_POS, POLY_ITEM_LOOP, POLY_ITEM_BLOCK } poly_item_kind;
+
+/* One step of the path from the function body down to a statement. */
+typedef struct poly_item {
+  poly_item_kind kind;
+  int pos;               /* POS: the child's index in its SEQ; BLOCK: 0 in init, 1 in body */
+  const ir_stmt *loop;   /* LOOP */
+  const ir_block *block; /* BLOCK */
+} poly_item;
+
+/* The variables of one path as the dims of a set space: what expressions are converted in. */
+typedef struct poly_scope {
+  isl_space *space; /* set space: the parameters, one dim per loop variable and iterator */
+  int *dim_of;      /* per var id of the function: its dim, or -1 */
+  const int *param_of; /* per var id: the size's parameter, or -1 (owned by the model) */
+} poly_scope;
+
+/* One ISL statement: a store of a block. */
+typedef struct poly_stmt {
+  const ir_stmt *store; /* in the model's function (NULL once the model is finished) */
+  int block;            /* index into the model's blocks */
+  int ordinal;          /* its place among its block's stores, init first */
+  poly_item *path;      /* malloc'd; freed once the model is finished */
+  int n_path;
+  int n_inner;          /* loops between the block and the store */
+  char name[48];        /* ISL tuple "S<b>_<k>" */
+  poly_scope scope;     /* the scope of its path (freed once the model is finished) */
+  isl_set *exec;        /* its executions, a set over the scope's space */
+  isl_map *l2i;         /* executions -> S<b>_<k>[iterators, inner loops] */
+  isl_set *domain;      /* its instances */
+  isl_map *time;        /* S<b>_<k>[...] -> [time] */
+} poly_stmt;
+
+/* One block of the model's function. */
+typedef struct poly_block {
+  const ir_block *block; /* in the model's function (NULL once the model is finished) */
+  char *name;            /* malloc'd copy of the user's name */
+  char **iters;          /* malloc'd copies of the iterator names */
+  int n_iters;
+  int id;                /* its index in the analysed function's table: tuple "S<id>" */
+  poly_item *prefix;     /* malloc'd: the path items above it */
+  int n_prefix;
+  int n_stmts;           /* stores whose innermost block it is */
+  bool has_init;
+  isl_map *l2i;          /* executions -> S<id>[iterators] (blocks with stores) */
+  isl_set *inst;         /* its instances */
+  isl_set *init_inst;    /* the instances that run the init, or NULL */
+} poly_block;
+
+typedef struct poly_model {
+  isl_ctx *ctx;
+  int n_params;
+  isl_id **param_ids;    /* borrowed from poly_deps */
+  int *param_of;         /* per var id: parameter index or -1 */
+  int n_vars;
+  TIR_VEC(poly_block) blocks;
+  TIR_VEC(poly_stmt) stmts;
+  int depth;             /* length of the time vectors */
+} poly_model;
+
+/* An access of a statement: its store's write or one of the loads it evaluates. */
+typedef struct poly_access {
+  int stmt;        /* index into the analysed model's statements */
+  bool write;
+  int buffer;      /* index into poly_deps.buffers */
+  char text[160];  /* as written: "C[vi, vj]" */
+  isl_map *rel;    /* S<b>_<k>[...] -> B<buffer>[indices] */
+} poly_access;
+
+/* A dependence between two accesses, exact and parametric. */
+typedef struct poly_dep {
+  poly_dep_kind kind;
+  int src, sink;   /* accesses */
+  isl_map *rel;    /* source statement instances -> sink statement instances */
+} poly_dep;
+
+struct poly_deps {
+  isl_ctx *ctx;    /* owned: one context per analysis, used by one thread at a time */
+  int n_sizes;
+  char **sizes;    /* the size names, parameter order */
+  isl_id **param_ids;
+  int n_buffers;
+  char **buffers;  /* buffer names by ir_buffer id */
+  poly_model m;    /* the analysed function */
+  TIR_VEC(poly_access) accesses;
+  TIR_VEC(poly_dep) deps; /* flow, then anti, then output; by source then sink access */
+};
+
+/* ---- timing and errors (deps.c) ---- */
+
+double poly_now(void);
+void poly_time_add(double start);
+/* Write an ISL failure of "ctx" into "err" (prefixed with "what") and reset the error. */
+void poly_isl_fail(isl_ctx *ctx, const char *what, char *err, size_t errlen);
+/* When an entry point fails: report a pending ISL failure (it is the cause), and never leave
+ * "err" empty. */
+void poly_ctx_finish_error(isl_ctx *ctx, char *err, size_t errlen);
+/* Reset ISL's error state and operation count before an entry point starts. */
+void poly_ctx_start(isl_ctx *ctx);
+
+/* ---- building (build.c, scope.c) ---- */
+
+/* Build the model of "f" in d's context: its blocks, statements, executions, instances and
+ * times.  Sizes are matched by name with d->sizes.  With "match", blocks and statements take
+ * the numbers of the same blocks (by name) and stores (by place) in d->m, and a block with
+ * stores that d->m lacks is an error.  Returns 0, or -1 with a message in "err" (the model
+ * is freed then). */
+int poly_model_build(poly_model *m, const poly_deps *d, const ir_func *f, bool match,
+                     char *err, size_t errlen);
+/* Drop what only building needed: paths, scopes and IR pointers. */
+void poly_model_finish(poly_model *m);
+void poly_model_free(poly_model *m);
+
+/* The constant "v" and the variable "v" (a size, or a dim of s; NULL when out of scope). */
+__isl_give isl_pw_aff *poly_pw_int(const poly_scope *s, int64_t v);
+__isl_give isl_pw_aff *poly_pw_var(const poly_scope *s, const ir_var *v);
+/* The quasi-affine i64 expression "e" as a function on s's space, or NULL (not quasi-affine,
+ * a variable out of scope, or an ISL failure). */
+__isl_give isl_pw_aff *poly_pw_of(const poly_scope *s, const ir_expr *e);
+/* The set where the predicate "e" holds (comparisons, &&, ||, ! of quasi-affine i64
+ * expressions, bool literals), or NULL. */
+__isl_give isl_set *poly_set_of(const poly_scope *s, const ir_expr *e);
+void poly_scope_free(poly_scope *s);
+/* After a conversion returned NULL: was it an ISL failure (then the message is in err)? */
+bool poly_scope_isl_failed(const poly_scope *s, char *err, size_t errlen);
+
+/* ---- accesses (access.c) ---- */
+
+/* Collect the accesses of every statement of d->m (scopes still present). */
+int poly_accesses_build(poly_deps *d, const ir_func *f, char *err, size_t errlen);
+
+/* ---- explanations (explain.c) ---- */
+
+/* Fill "v" from dependence "dep" restricted to "viol" (the violated or carried pairs). */
+void poly_violation_fill(const poly_deps *d, const poly_dep *dep, __isl_take isl_map *viol,
+                         poly_violation *v);
+/* "set" (instances of d's block "b") printed with the user's names, into out[0..n). */
+void poly_set_print(const poly_deps *d, int b, __isl_keep isl_set *set, char *out, size_t n);
+
+#endif
