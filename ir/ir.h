@@ -37,6 +37,14 @@ typedef enum {
 } ir_scope;
 const char *ir_scope_name(ir_scope s);
 
+/* A layout hint of a local buffer (storage_align): the stride of dim "dim" is padded to
+ * factor * k + offset elements, to spread rows over memory banks.  Never changes meaning. */
+typedef struct ir_align {
+  int dim;
+  int64_t factor; /* > 0 */
+  int64_t offset; /* in [0, factor) */
+} ir_align;
+
 typedef struct ir_buffer {
   const char *name;
   ir_dtype dtype;
@@ -46,6 +54,8 @@ typedef struct ir_buffer {
   ir_scope scope;
   int id; /* dense per function: 0 .. func->n_buffers-1 */
   tir_loc loc;
+  ir_align *align; /* by increasing dim, at most one per dim; NULL when n_align == 0 */
+  int n_align;
 } ir_buffer;
 
 /* ---- expressions ---- */

@@ -318,6 +318,19 @@ static void ptype(printer *p, const ir_buffer *b) {
 
 static void pstmt(printer *p, const ir_stmt *s);
 
+/* ` annotate("key" = 4, "note" = "text")` after a loop's or block's header; nothing when
+ * there are none. */
+static void pannots(printer *p, const ir_annot *a, int n) {
+  if (!n) return;
+  tir_str_puts(p->out, " annotate(");
+  for (int i = 0; i < n; i++) {
+    tir_str_printf(p->out, "%s\"%s\" = ", i ? ", " : "", a[i].key);
+    if (a[i].is_str) tir_str_printf(p->out, "\"%s\"", a[i].s);
+    else tir_str_printf(p->out, "%lld", (long long)a[i].i);
+  }
+  tir_str_putc(p->out, ')');
+}
+
 /* The statements of "s" one per line, nested SEQs flattened. */
 static void pstmts(printer *p, const ir_stmt *s) {
   if (!s) return;
@@ -380,8 +393,10 @@ static void pgrid(printer *p, const ir_stmt *s) {
   int n = 0;
   chain[n++] = s;
   for (;;) {
+    /* annotations belong to one loop: an annotated loop prints as a grid of its own */
     const ir_stmt *next = sole_loop(chain[n - 1]->u.loop.body);
-    if (n == GRID_MAX || !is_grid_loop(next) || next->u.loop.n_annots) break;
+    if (n == GRID_MAX || s->u.loop.n_annots || !is_grid_loop(next) || next->u.loop.n_annots)
+      break;
     if (uses_chain(next->u.loop.extent, chain, n)) break;
     chain[n++] = next;
   }
@@ -401,15 +416,16 @@ static void pgrid(printer *p, const ir_stmt *s) {
     old[i] = bind_var(p, chain[i]->u.loop.var);
     tir_str_printf(p->out, "%s%s", i ? ", " : "", var_name(p, chain[i]->u.loop.var));
   }
-  tir_str_printf(p->out, " in grid(%s) {\n", tir_str_cstr(&ext));
+  tir_str_printf(p->out, " in grid(%s)", tir_str_cstr(&ext));
   tir_str_free(&ext);
+  pannots(p, s->u.loop.annots, s->u.loop.n_annots);
+  tir_str_puts(p->out, " {\n");
   pbody(p, chain[n - 1]->u.loop.body);
   for (int i = n - 1; i >= 0; i--) unbind_var(p, chain[i]->u.loop.var, old[i]);
 }
 
 static void ploop(printer *p, const ir_stmt *s) {
   const ir_loop *l = &s->u.loop;
-  TIR_ASSERT(l->n_annots == 0);
   if (is_grid_loop(s)) {
     pgrid(p, s);
     return;
@@ -441,13 +457,13 @@ static void ploop(printer *p, const ir_stmt *s) {
   tir_str_printf(p->out, "%s in %s", var_name(p, l->var), tir_str_cstr(&bounds));
   tir_str_free(&bounds);
   if (l->kind == IR_LOOP_THREAD) tir_str_printf(p->out, " bind(%s)", ir_thread_tag_name(l->thread));
+  pannots(p, l->annots, l->n_annots);
   tir_str_puts(p->out, " {\n");
   pbody(p, l->body);
   unbind_var(p, l->var, old);
 }
 
 static void pblock(printer *p, const ir_block *b) {
-  TIR_ASSERT(b->n_annots == 0);
   pindent(p);
   tir_str_printf(p->out, "block \"%s\" (", b->name);
   /* bindings use the outer loops only; each iterator's name is chosen with the earlier ones
@@ -471,6 +487,7 @@ static void pblock(printer *p, const ir_block *b) {
     tir_str_puts(p->out, " where ");
     pexpr(p, b->pred, 0, LIT_TYPED);
   }
+  pannots(p, b->annots, b->n_annots);
   tir_str_puts(p->out, " {\n");
   if (b->init) {
     p->indent++;
@@ -501,7 +518,13 @@ static void pstmt(printer *p, const ir_stmt *s) {
     pindent(p);
     tir_str_printf(p->out, "alloc %s: ", buf_name(p, s->u.alloc));
     ptype(p, s->u.alloc);
-    tir_str_printf(p->out, " in %s;\n", ir_scope_name(s->u.alloc->scope));
+    tir_str_printf(p->out, " in %s", ir_scope_name(s->u.alloc->scope));
+    for (int i = 0; i < s->u.alloc->n_align; i++) {
+      const ir_align *a = &s->u.alloc->align[i];
+      tir_str_printf(p->out, " align(%d, %lld, %lld)", a->dim, (long long)a->factor,
+                     (long long)a->offset);
+    }
+    tir_str_puts(p->out, ";\n");
     break;
   }
 }

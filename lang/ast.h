@@ -104,6 +104,22 @@ typedef struct ast_loopvar {
   ast_expr *lo, *hi;
 } ast_loopvar;
 
+/* One entry of `annotate("key" = 4, "note" = "text")` after a loop's or block's header:
+ * a hint that never changes meaning. */
+typedef struct ast_annot {
+  const char *key;
+  tir_loc loc; /* the key */
+  bool is_str;
+  int64_t i;     /* !is_str */
+  const char *s; /* is_str */
+} ast_annot;
+
+/* `align(dim, factor, offset)` after an alloc's scope: a layout hint (storage_align). */
+typedef struct ast_align {
+  tir_loc loc; /* the 'align' keyword */
+  uint64_t dim, factor, offset;
+} ast_align;
+
 #define AST_STMT_KINDS(X) \
   X(LET)    /* let: `let T: f32[M, N];` */ \
   X(ALLOC)  /* alloc: `alloc T: f32[M, N] in local;` */ \
@@ -126,7 +142,14 @@ struct ast_stmt {
   ast_stmt_kind kind;
   tir_loc loc; /* first token */
   union {
-    struct { const char *name; tir_loc name_loc; ast_type type; ast_scope scope; } decl; /* LET, ALLOC */
+    struct {
+      const char *name;
+      tir_loc name_loc;
+      ast_type type;
+      ast_scope scope;
+      ast_align *aligns; /* ALLOC only */
+      int n_aligns;
+    } decl; /* LET, ALLOC */
     struct {
       const char *block_name; /* `block "x":` prefix or NULL */
       tir_loc block_loc;
@@ -143,6 +166,9 @@ struct ast_stmt {
       ast_loop_kind kind;
       const char *thread; /* bind(threadIdx.x) -> "threadIdx.x", or NULL */
       tir_loc thread_loc;
+      ast_annot *annots;
+      int n_annots;
+      tir_loc annots_loc; /* the 'annotate' keyword */
       ast_stmts body;
     } loop; /* FOR */
     struct {
@@ -151,6 +177,9 @@ struct ast_stmt {
       ast_iter *iters;
       int n;
       ast_expr *where; /* NULL if none */
+      ast_annot *annots;
+      int n_annots;
+      tir_loc annots_loc;
       bool has_init;
       ast_stmts init;
       ast_stmts body;

@@ -422,7 +422,11 @@ static tx lower_cast(lctx *c, const ast_expr *e) {
                 (a.lit == LIT_INT && (ir_dtype_is_float(to) || (ir_dtype_is_int(to) && int_fits(a.iv, to))));
   ir_expr *v = direct ? lit_make(c, a, to, "operand") : lang_tx_value(c, a);
   if (!v) return tx_err();
-  if (v->dtype == to) return tx_of(v, e->loc);
+  /* f16/bf16 arithmetic runs in f32 (§7.4), so f16(a * b) rounds even though a * b is
+   * "f16"; only values that are already rounded (loads, literals, casts) need no cast. */
+  bool rounds = (to == IR_F16 || to == IR_BF16) && v->kind != IR_E_LOAD &&
+                v->kind != IR_E_FLOAT && v->kind != IR_E_CAST;
+  if (v->dtype == to && !rounds) return tx_of(v, e->loc);
   return tx_of(ir_cast(c->f, to, v, e->loc), e->loc);
 }
 

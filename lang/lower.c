@@ -226,6 +226,42 @@ static ir_scope scope_of(ast_scope s) {
                                                                          : IR_SCOPE_GLOBAL;
 }
 
+/* The `align(dim, factor, offset)` hints of an alloc of "ndim" dims, by increasing dim; false
+ * after reporting a bad one. */
+static bool lower_aligns(lctx *c, const ast_stmt *s, int ndim, ir_align **out) {
+  int n = s->u.decl.n_aligns, m = 0;
+  *out = NULL;
+  if (!n) return true;
+  ir_align *v = tir_arena_alloc(c->f->arena, (size_t)n * sizeof *v);
+  bool ok = true;
+  for (int i = 0; i < n; i++) {
+    const ast_align *a = &s->u.decl.aligns[i];
+    int k = 0; /* its place by dim among the good ones so far */
+    while (k < m && (uint64_t)v[k].dim < a->dim) k++;
+    if (a->dim >= (uint64_t)ndim) {
+      diag_error(c->d, a->loc, "align: dim %llu is out of range for '%s' (%d dim%s)",
+                 (unsigned long long)a->dim, s->u.decl.name, ndim, ndim == 1 ? "" : "s");
+    } else if (a->factor == 0 || a->factor > (uint64_t)INT64_MAX) {
+      diag_error(c->d, a->loc, "align: the factor must be positive (and fit in i64), got %llu",
+                 (unsigned long long)a->factor);
+    } else if (a->offset >= a->factor) {
+      diag_error(c->d, a->loc, "align: the offset %llu must be less than the factor %llu",
+                 (unsigned long long)a->offset, (unsigned long long)a->factor);
+    } else if (k < m && (uint64_t)v[k].dim == a->dim) {
+      diag_error(c->d, a->loc, "align: dim %d of '%s' is aligned twice", v[k].dim,
+                 s->u.decl.name);
+    } else {
+      memmove(v + k + 1, v + k, (size_t)(m - k) * sizeof *v);
+      v[k] = (ir_align){(int)a->dim, (int64_t)a->factor, (int64_t)a->offset};
+      m++;
+      continue;
+    }
+    ok = false;
+  }
+  *out = v;
+  return ok;
+}
+
 static void lower_decl(lctx *c, const ast_stmt *s, stmt_vec *out) {
   bool let = s->kind == AST_S_LET;
   if (let && (c->loop_depth || c->block_depth)) {
@@ -235,11 +271,15 @@ static void lower_decl(lctx *c, const ast_stmt *s, stmt_vec *out) {
   }
   ir_expr *dims[MAX_DIMS];
   if (!check_rank(c, &s->u.decl.type) || !lower_dims(c, &s->u.decl.type, dims)) return;
+  ir_align *align; /* a bad one is reported; the tensor is still defined, without them */
+  bool aligned = lower_aligns(c, s, s->u.decl.type.ndim, &align);
   sym *sy = lang_sym_define(c, s->u.decl.name, SYM_TENSOR, s->u.decl.name_loc);
   if (!sy) return;
   sy->buf = make_buffer(c, s->u.decl.name, s->u.decl.type.dtype, s->u.decl.type.ndim, dims,
                         IR_BUF_LOCAL, let ? IR_SCOPE_GLOBAL : scope_of(s->u.decl.scope),
                         s->u.decl.name_loc);
+  sy->buf->align = aligned ? align : NULL;
+  sy->buf->n_align = aligned ? s->u.decl.n_aligns : 0;
   tir_vec_push(out, ir_alloc(c->f, sy->buf, s->loc));
 }
 
@@ -296,6 +336,29 @@ static void set_loop_info(lctx *c, ir_var *v, ir_expr *min, ir_expr *extent) {
 
 enum { MAX_GRID = 16 };
 
+/* The annotations of a loop or block header as IR, in f's arena; false after reporting a key
+ * given twice. */
+static bool lower_annots(lctx *c, const ast_annot *a, int n, ir_annot **out) {
+  *out = NULL;
+  if (!n) return true;
+  ir_annot *v = tir_arena_alloc(c->f->arena, (size_t)n * sizeof *v);
+  bool ok = true;
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j < i; j++)
+      if (strcmp(a[j].key, a[i].key) == 0) {
+        diag_error(c->d, a[i].loc, "annotation \"%s\" is given twice", a[i].key);
+        ok = false;
+        break;
+      }
+    v[i].key = tir_arena_strdup(c->f->arena, a[i].key);
+    v[i].is_str = a[i].is_str;
+    v[i].i = a[i].i;
+    v[i].s = a[i].is_str ? tir_arena_strdup(c->f->arena, a[i].s) : NULL;
+  }
+  *out = v;
+  return ok;
+}
+
 static void lower_for(lctx *c, const ast_stmt *s, stmt_vec *out) {
   int n = s->u.loop.n;
   if (n > MAX_GRID) {
@@ -322,6 +385,12 @@ static void lower_for(lctx *c, const ast_stmt *s, stmt_vec *out) {
       return;
     }
     kind = IR_LOOP_THREAD;
+  }
+  ir_annot *annots;
+  if (!lower_annots(c, s->u.loop.annots, s->u.loop.n_annots, &annots)) return;
+  if (annots && n != 1) {
+    diag_error(c->d, s->u.loop.annots_loc, "annotate() needs a loop with a single variable");
+    return;
   }
   /* bounds first: a grid's extents may not use the grid's own variables */
   ir_expr *mins[MAX_GRID], *exts[MAX_GRID];
@@ -360,6 +429,8 @@ static void lower_for(lctx *c, const ast_stmt *s, stmt_vec *out) {
     st = ir_for(c->f, vars[i], mins[i], exts[i], kind, st, s->u.loop.vars[i].loc);
     st->u.loop.thread = tag;
   }
+  st->u.loop.annots = annots;
+  st->u.loop.n_annots = s->u.loop.n_annots;
   tir_vec_push(out, st);
 }
 
@@ -371,6 +442,8 @@ static ir_iter_kind iter_kind_of(ast_iter_kind k) {
 static void lower_block(lctx *c, const ast_stmt *s, stmt_vec *out) {
   const char *name = s->u.block.name;
   bool ok = lang_block_name_claim(c, name, s->u.block.name_loc, true);
+  ir_annot *annots;
+  ok &= lower_annots(c, s->u.block.annots, s->u.block.n_annots, &annots);
   int n = s->u.block.n;
   ir_iter *iters = tir_arena_alloc(c->f->arena, (size_t)(n + 1) * sizeof *iters);
   for (int i = 0; i < n; i++) {
@@ -420,6 +493,8 @@ static void lower_block(lctx *c, const ast_stmt *s, stmt_vec *out) {
   lang_sym_pop(c, mark);
   if (!ok) return;
   ir_block *b = ir_block_make(c->f, name, iters, n, pred, init, body, s->loc);
+  b->annots = annots;
+  b->n_annots = s->u.block.n_annots;
   tir_vec_push(out, ir_block_stmt(c->f, b, s->loc));
 }
 

@@ -233,6 +233,8 @@ int parse_lex(PARSE_STYPE *lval, PARSE_LTYPE *lloc, parse_state *ps) {
       "global"        { return lex_token(ps, lloc, tok, TOK_GLOBAL); }
       "shared"        { return lex_token(ps, lloc, tok, TOK_SHARED); }
       "local"         { return lex_token(ps, lloc, tok, TOK_LOCAL); }
+      "annotate"      { return lex_token(ps, lloc, tok, TOK_ANNOTATE); }
+      "align"         { return lex_token(ps, lloc, tok, TOK_ALIGN); }
 
       "bool"          { return lex_dtype(ps, lval, lloc, tok, IR_BOOL); }
       "i8"            { return lex_dtype(ps, lval, lloc, tok, IR_I8); }

@@ -289,6 +289,56 @@ ast_stmts parse_stmts_finish(parse_list *l) {
   return (ast_stmts){.v = (ast_stmt **)l->v, .n = l->n};
 }
 
+ast_annot *parse_annot_int(parse_state *ps, const char *key, tir_loc loc, bool neg,
+                           uint64_t value, bool too_big, tir_loc value_loc) {
+  ast_annot *a = tir_arena_alloc(ps->a, sizeof *a);
+  a->key = key;
+  a->loc = loc;
+  if (too_big) { /* the lexer said so */
+    value = 0;
+  } else if (value > (uint64_t)INT64_MAX + neg) {
+    diag_error(ps->d, value_loc, "annotation value is out of the range of i64");
+    value = 0;
+  }
+  a->i = neg ? (int64_t)(0 - value) : (int64_t)value;
+  return a;
+}
+
+ast_annot *parse_annot_str(parse_state *ps, const char *key, tir_loc loc, const char *text) {
+  ast_annot *a = tir_arena_alloc(ps->a, sizeof *a);
+  a->key = key;
+  a->loc = loc;
+  a->is_str = true;
+  a->s = text;
+  return a;
+}
+
+ast_align *parse_align_make(parse_state *ps, tir_loc loc, uint64_t dim, uint64_t factor,
+                            uint64_t offset) {
+  ast_align *a = tir_arena_alloc(ps->a, sizeof *a);
+  a->loc = loc;
+  a->dim = dim;
+  a->factor = factor;
+  a->offset = offset;
+  return a;
+}
+
+ast_annot *parse_annots_finish(parse_state *ps, const parse_list *l, int *n) {
+  *n = l->n;
+  if (!l->n) return NULL;
+  ast_annot *v = tir_arena_alloc(ps->a, (size_t)l->n * sizeof *v);
+  for (int i = 0; i < l->n; i++) v[i] = *(ast_annot *)l->v[i];
+  return v;
+}
+
+ast_align *parse_aligns_finish(parse_state *ps, const parse_list *l, int *n) {
+  *n = l->n;
+  if (!l->n) return NULL;
+  ast_align *v = tir_arena_alloc(ps->a, (size_t)l->n * sizeof *v);
+  for (int i = 0; i < l->n; i++) v[i] = *(ast_align *)l->v[i];
+  return v;
+}
+
 /* Copy the parameters of "l" into a struct array; *n gets the count. */
 static ast_param *parse_params_finish(parse_state *ps, const parse_list *l, int *n) {
   *n = l->n;

@@ -71,6 +71,15 @@ ast_stmt *parse_loop_range(parse_state *ps, ast_loopvar *var, ast_expr *lo, ast_
 ast_iter *parse_iter_make(parse_state *ps, ast_iter_kind kind, const char *name, tir_loc loc,
                           ast_expr *binding);
 ast_stmts parse_stmts_finish(parse_list *l);
+/* `"key" = 4` / `"key" = -4` (INT's value, too_big and the minus sign) and `"key" = "text"`. */
+ast_annot *parse_annot_int(parse_state *ps, const char *key, tir_loc loc, bool neg,
+                           uint64_t value, bool too_big, tir_loc value_loc);
+ast_annot *parse_annot_str(parse_state *ps, const char *key, tir_loc loc, const char *text);
+ast_align *parse_align_make(parse_state *ps, tir_loc loc, uint64_t dim, uint64_t factor,
+                            uint64_t offset);
+/* The entries of a list of ast_annot * (ast_align *) as an exact-size array; *n the count. */
+ast_annot *parse_annots_finish(parse_state *ps, const parse_list *l, int *n);
+ast_align *parse_aligns_finish(parse_state *ps, const parse_list *l, int *n);
 /* A function made of what parsed; NULL (dropped) when "errors_before" no longer matches the
  * error count, so the checker never sees a half-parsed function. */
 ast_func *parse_func_make(parse_state *ps, int errors_before, const char *name, tir_loc loc,

@@ -78,6 +78,7 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
   ast_type type;
   ast_iter *iter;
   ast_loopvar *var;
+  ast_annot *annot;
   parse_item *item;
   parse_list list;
   parse_body body;
@@ -98,6 +99,7 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %token UNROLLED "'unrolled'" BIND "'bind'" IMPORT "'import'" SCHEDULE "'schedule'"
 %token TRUE "'true'" FALSE "'false'" INF "'inf'" NAN "'nan'"
 %token GLOBAL "'global'" SHARED "'shared'" LOCAL "'local'"
+%token ANNOTATE "'annotate'" ALIGN "'align'"
 %token ARROW "'->'" DOTDOT "'..'"
 %token OROR "'||'" ANDAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
 /* The first token of every parse, from ps->start: never in a message. */
@@ -115,7 +117,8 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %type <sched> schedule
 %type <sstmt> sstmt sched_call
 %type <list> params_opt params exprs stmts idents iters_opt iters items sched_body sstmts
-%type <list> sargs_opt sargs
+%type <list> sargs_opt sargs annots_opt annots aligns_opt
+%type <annot> annot
 %type <param> param
 %type <type> type
 %type <body> body
@@ -206,13 +209,14 @@ stmt:
       $$->u.decl.name_loc = @2;
       $$->u.decl.type = $4;
     }
-| ALLOC IDENT ':' type IN scope ';'
+| ALLOC IDENT ':' type IN scope aligns_opt ';'
     {
       $$ = parse_stmt_make(ps, AST_S_ALLOC, @1);
       $$->u.decl.name = $2;
       $$->u.decl.name_loc = @2;
       $$->u.decl.type = $4;
       $$->u.decl.scope = (ast_scope)$6;
+      $$->u.decl.aligns = parse_aligns_finish(ps, &$7, &$$->u.decl.n_aligns);
     }
 | assign
   /* `block "C": C[i] = ...;` names the compute statement's block. */
@@ -223,16 +227,18 @@ stmt:
       $$->u.assign.block_name = $2;
       $$->u.assign.block_loc = @2;
     }
-| loop_kw loop_head bind_opt body
+| loop_kw loop_head bind_opt annots_opt body
     {
       $$ = $2;
       $$->loc = @1;
       $$->u.loop.kind = (ast_loop_kind)$1;
       $$->u.loop.thread = $3.thread;
       $$->u.loop.thread_loc = $3.loc;
-      $$->u.loop.body = parse_stmts_finish(&$4.stmts);
+      $$->u.loop.annots = parse_annots_finish(ps, &$4, &$$->u.loop.n_annots);
+      $$->u.loop.annots_loc = @4;
+      $$->u.loop.body = parse_stmts_finish(&$5.stmts);
     }
-| BLOCK STRING '(' iters_opt ')' where_opt block_body
+| BLOCK STRING '(' iters_opt ')' where_opt annots_opt block_body
     {
       $$ = parse_stmt_make(ps, AST_S_BLOCK, @1);
       $$->u.block.name = $2;
@@ -241,9 +247,11 @@ stmt:
       for (int i = 0; i < $4.n; i++) $$->u.block.iters[i] = *(ast_iter *)$4.v[i];
       $$->u.block.n = $4.n;
       $$->u.block.where = $6;
-      $$->u.block.has_init = $7.has_init;
-      $$->u.block.init = parse_stmts_finish(&$7.init);
-      $$->u.block.body = parse_stmts_finish(&$7.stmts);
+      $$->u.block.annots = parse_annots_finish(ps, &$7, &$$->u.block.n_annots);
+      $$->u.block.annots_loc = @7;
+      $$->u.block.has_init = $8.has_init;
+      $$->u.block.init = parse_stmts_finish(&$8.init);
+      $$->u.block.body = parse_stmts_finish(&$8.stmts);
     }
 | error ';'             { $$ = NULL; }
 | error body            { $$ = NULL; }
@@ -318,6 +326,30 @@ iter_kind:
 where_opt:
   %empty                { $$ = NULL; }
 | WHERE expr            { $$ = $2; }
+;
+
+/* `annotate("pragma_unroll" = 4, "note" = "x")`: hints on a loop or block (ast_annot *). */
+annots_opt:
+  %empty                { $$ = (parse_list){0}; }
+| ANNOTATE '(' annots ')' { $$ = $3; @$ = @1; }
+;
+
+annots:
+  annot                 { $$ = parse_list_one(ps, $1); }
+| annots ',' annot      { $$ = $1; parse_list_push(ps, &$$, $3); }
+;
+
+annot:
+  STRING '=' INT        { $$ = parse_annot_int(ps, $1, @1, false, $3.value, $3.too_big, @3); }
+| STRING '=' '-' INT    { $$ = parse_annot_int(ps, $1, @1, true, $4.value, $4.too_big, @3); }
+| STRING '=' STRING     { $$ = parse_annot_str(ps, $1, @1, $3); }
+;
+
+/* `align(0, 32, 8) align(1, 16, 0)` after an alloc's scope (ast_align *). */
+aligns_opt:
+  %empty                { $$ = (parse_list){0}; }
+| aligns_opt ALIGN '(' INT ',' INT ',' INT ')'
+    { $$ = $1; parse_list_push(ps, &$$, parse_align_make(ps, @2, $4.value, $6.value, $8.value)); }
 ;
 
 /* `init { ... }` may only open a block's body. */
@@ -456,6 +488,7 @@ prim:
 | PARALLEL              { $$ = "parallel"; }
 | BIND                  { $$ = "bind"; }
 | BLOCK                 { $$ = "block"; }
+| ANNOTATE              { $$ = "annotate"; }
 ;
 
 sargs_opt:
@@ -532,13 +565,13 @@ static bool parse_is_stmt_start(int k) {
 
 static bool parse_is_sstmt_start(int k) {
   return k == YYSYMBOL_IDENT || k == YYSYMBOL_BLOCK || k == YYSYMBOL_PARALLEL ||
-         k == YYSYMBOL_BIND;
+         k == YYSYMBOL_BIND || k == YYSYMBOL_ANNOTATE;
 }
 enum {
   PARSE_EXPR_STARTS = 11,
   PARSE_ARG_STARTS = 15,
   PARSE_STMT_STARTS = 8,
-  PARSE_SSTMT_STARTS = 4,
+  PARSE_SSTMT_STARTS = 5,
 };
 
 /* The alternatives worth naming among the expected tokens "exp[0..n)", into "out" (room for

@@ -41,6 +41,7 @@ static int add_access(access_builder *ab, const ir_buffer *buf, ir_expr *const *
   a.buffer = buf->id;
   TIR_ASSERT(buf->id >= 0 && buf->id < d->n_buffers);
   if (!d->buffers[buf->id]) d->buffers[buf->id] = tir_xstrdup(buf->name);
+  d->local[buf->id] = buf->kind == IR_BUF_LOCAL;
   access_text(buf, idx, n, a.text, sizeof a.text);
   char name[32];
   snprintf(name, sizeof name, "B%d", buf->id);
@@ -131,6 +132,7 @@ static int add_loads(access_builder *ab, const ir_expr *e, __isl_keep isl_set *c
 int poly_accesses_build(poly_deps *d, const ir_func *f, char *err, size_t errlen) {
   d->n_buffers = f->n_buffers;
   d->buffers = tir_xcalloc((size_t)(f->n_buffers ? f->n_buffers : 1), sizeof *d->buffers);
+  d->local = tir_xcalloc((size_t)(f->n_buffers ? f->n_buffers : 1), sizeof *d->local);
   for (int k = 0; k < d->m.stmts.n; k++) {
     const poly_stmt *st = &d->m.stmts.v[k];
     const ir_stmt *s = st->store;

@@ -120,24 +120,25 @@ static int walk(walker *w, const ir_stmt *s) {
 
 /* Constraints of loop "l", whose variable becomes dim "d" of s: min <= var < min + extent
  * (the bounds are converted before the variable is in scope). */
-static __isl_give isl_set *loop_range(poly_scope *s, const ir_loop *l, int d, char *err,
-                                      size_t errlen) {
+static int loop_range(poly_scope *s, poly_cons *c, const ir_loop *l, int d, char *err,
+                      size_t errlen) {
   isl_pw_aff *min = poly_pw_of(s, l->min);
   isl_pw_aff *ext = min ? poly_pw_of(s, l->extent) : NULL;
   if (!min || !ext) {
     const ir_expr *bad = min ? l->extent : l->min;
     isl_pw_aff_free(min);
-    if (poly_scope_isl_failed(s, err, errlen)) return NULL;
+    if (poly_scope_isl_failed(s, err, errlen)) return -1;
     char t[160];
     expr_text(bad, t, sizeof t);
     fail(err, errlen, "loop %s: bound %s is not quasi-affine in the enclosing loops and sizes",
          l->var->name, t);
-    return NULL;
+    return -1;
   }
   s->dim_of[l->var->id] = d;
   isl_pw_aff *v = poly_pw_var(s, l->var);
-  isl_set *lo = isl_pw_aff_ge_set(isl_pw_aff_copy(v), isl_pw_aff_copy(min));
-  return isl_set_intersect(lo, isl_pw_aff_lt_set(v, isl_pw_aff_add(min, ext)));
+  poly_cons_cmp(c, IR_GE, isl_pw_aff_copy(v), isl_pw_aff_copy(min));
+  poly_cons_cmp(c, IR_LT, v, isl_pw_aff_add(min, ext));
+  return 0;
 }
 
 /* The smallest value that the binding of reduce iterator "it" takes over the loops among
@@ -183,12 +184,10 @@ static __isl_give isl_pw_aff *binding_min(poly_scope *s, const poly_item *items,
 
 /* The constraints block item "it" adds at dims first..: iterators = bindings, the `where`
  * predicate, and in the init (pos 0) the init condition. */
-static __isl_give isl_set *block_constraints(poly_scope *s, const poly_item *items, int n,
-                                             const poly_item *it, int first, char *err,
-                                             size_t errlen) {
+static int block_constraints(poly_scope *s, poly_cons *c, const poly_item *items, int n,
+                             const poly_item *it, int first, char *err, size_t errlen) {
   const ir_block *b = it->block;
   isl_pw_aff **bind = tir_xcalloc((size_t)(b->n_iters ? b->n_iters : 1), sizeof *bind);
-  isl_set *set = isl_set_universe(isl_space_copy(s->space));
   char t[160];
   for (int j = 0; j < b->n_iters; j++) {
     bind[j] = poly_pw_of(s, b->iters[j].binding);
@@ -208,8 +207,7 @@ static __isl_give isl_set *block_constraints(poly_scope *s, const poly_item *ite
     s->dim_of[b->iters[j].var->id] = first + j;
   }
   for (int j = 0; j < b->n_iters; j++) {
-    isl_pw_aff *v = poly_pw_var(s, b->iters[j].var);
-    set = isl_set_intersect(set, isl_pw_aff_eq_set(v, bind[j]));
+    poly_cons_cmp(c, IR_EQ, poly_pw_var(s, b->iters[j].var), bind[j]);
     bind[j] = NULL;
   }
   if (b->pred) {
@@ -221,21 +219,20 @@ static __isl_give isl_set *block_constraints(poly_scope *s, const poly_item *ite
            "quasi-affine expressions of the iterators, loops and sizes", b->name, t);
       goto error;
     }
-    set = isl_set_intersect(set, p);
+    poly_cons_set(c, p);
   }
   for (int j = 0; it->pos == 0 && j < b->n_iters; j++) {
     if (b->iters[j].kind != IR_ITER_REDUCE) continue;
     isl_pw_aff *m = binding_min(s, items, n, b, &b->iters[j], err, errlen);
     if (!m) goto error;
-    set = isl_set_intersect(set, isl_pw_aff_eq_set(poly_pw_var(s, b->iters[j].var), m));
+    poly_cons_cmp(c, IR_EQ, poly_pw_var(s, b->iters[j].var), m);
   }
   free(bind);
-  return set;
+  return 0;
 error:
   for (int j = 0; j < b->n_iters; j++) isl_pw_aff_free(bind[j]);
   free(bind);
-  isl_set_free(set);
-  return NULL;
+  return -1;
 }
 
 /* The executions of items[0..n): a set over a new scope "s" with one dim per loop variable and
@@ -254,8 +251,12 @@ static __isl_give isl_set *path_exec(const poly_model *m, const poly_item *items
   s->dim_of = tir_xmalloc((size_t)(m->n_vars ? m->n_vars : 1) * sizeof *s->dim_of);
   for (int v = 0; v < m->n_vars; v++) s->dim_of[v] = -1;
   s->param_of = m->param_of;
-  isl_set *set = isl_set_universe(isl_space_copy(sp));
-  for (int p = 0; p < m->n_params; p++) set = isl_set_lower_bound_si(set, isl_dim_param, (unsigned)p, 0);
+  poly_cons c;
+  poly_cons_init(&c, sp);
+  for (int p = 0; p < m->n_params; p++)
+    c.bset = isl_basic_set_lower_bound_val(c.bset, isl_dim_param, (unsigned)p,
+                                           isl_val_zero(m->ctx));
+  isl_set *set = NULL;
   int d = 0;
   for (int i = 0; i < n; i++) {
     item_dim[i] = -1;
@@ -265,27 +266,34 @@ static __isl_give isl_set *path_exec(const poly_model *m, const poly_item *items
         fail(err, errlen, "loop variable %s is bound twice", l->var->name);
         goto error;
       }
-      isl_set *r = loop_range(s, l, d, err, errlen);
-      if (!r) goto error;
-      set = isl_set_intersect(set, r);
+      if (loop_range(s, &c, l, d, err, errlen) < 0) goto error;
       item_dim[i] = d++;
     } else if (items[i].kind == POLY_ITEM_BLOCK) {
-      isl_set *c = block_constraints(s, items, i, &items[i], d, err, errlen);
-      if (!c) goto error;
-      set = isl_set_intersect(set, c);
+      if (block_constraints(s, &c, items, i, &items[i], d, err, errlen) < 0) goto error;
       item_dim[i] = d;
       d += items[i].block->n_iters;
     }
   }
+  set = poly_cons_done(&c);
   if (!set) {
     poly_isl_fail(m->ctx, "building the iteration domain", err, errlen);
     goto error;
   }
   return set;
 error:
-  isl_set_free(set);
+  poly_cons_free(&c);
   poly_scope_free(s);
   return NULL;
+}
+
+__isl_give isl_set *poly_items_exec(const poly_model *m, const poly_item *items, int n,
+                                    char *err, size_t errlen) {
+  poly_scope s = {0};
+  int *item_dim = tir_xmalloc((size_t)(n ? n : 1) * sizeof *item_dim);
+  isl_set *set = path_exec(m, items, n, &s, item_dim, err, errlen);
+  free(item_dim);
+  poly_scope_free(&s);
+  return set;
 }
 
 /* ---- statements and blocks ---- */
@@ -340,8 +348,10 @@ static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
     if (st->path[i].kind == POLY_ITEM_LOOP) out[k++] = item_dim[i];
   st->l2i = project_to(m, st->exec, st->name, out, n);
   st->domain = isl_map_range(isl_map_copy(st->l2i));
-  st->time = isl_map_apply_range(isl_map_reverse(isl_map_copy(st->l2i)), path_time(m, st, item_dim));
-  if (!st->l2i || !st->domain || !st->time) {
+  st->exec_time = path_time(m, st, item_dim);
+  st->time = isl_map_apply_range(isl_map_reverse(isl_map_copy(st->l2i)),
+                                 isl_map_copy(st->exec_time));
+  if (!st->l2i || !st->domain || !st->exec_time || !st->time) {
     poly_isl_fail(m->ctx, "building a statement", err, errlen);
     goto error;
   }
@@ -498,6 +508,7 @@ void poly_model_free(poly_model *m) {
     isl_map_free(st->l2i);
     isl_set_free(st->domain);
     isl_map_free(st->time);
+    isl_map_free(st->exec_time);
   }
   for (int i = 0; i < m->blocks.n; i++) {
     poly_block *pb = &m->blocks.v[i];

@@ -1,6 +1,7 @@
 /* deps.c - exact dependences of a function: its model and accesses, then flow, anti and
- * output dependences from ISL's dataflow analysis on tagged accesses; the isl_ctx, errors and
- * the time spent, for every entry point of polyhedral/.
+ * output dependences from ISL's dataflow analysis on tagged accesses (anti ones as the flow
+ * of reversed time: the first write after each read); the isl_ctx, errors and the time
+ * spent, for every entry point of polyhedral/.
  *
  * Contexts: each poly_deps owns one isl_ctx, created by poly_deps_compute and freed by
  * poly_deps_free; the queries on a poly_deps build their objects in it, so one poly_deps is
@@ -62,7 +63,7 @@ void poly_ctx_start(isl_ctx *ctx) {
 
 /* "rel" (with domain statement instances) with its domain tagged by access "a":
  * [S[...] -> R<a>[]] -> ... */
-static __isl_give isl_map *tag(__isl_take isl_map *rel, int a) {
+__isl_give isl_map *poly_tag(__isl_take isl_map *rel, int a) {
   char name[32];
   snprintf(name, sizeof name, "R%d", a);
   isl_space *dom = isl_space_domain(isl_map_get_space(rel));
@@ -73,7 +74,7 @@ static __isl_give isl_map *tag(__isl_take isl_map *rel, int a) {
 }
 
 /* The access number of a tagged tuple [S[...] -> R<a>[]]. */
-static int tag_of(__isl_take isl_space *wrapped) {
+int poly_tag_of(__isl_take isl_space *wrapped) {
   isl_space *sp = isl_space_unwrap(wrapped);
   const char *name = isl_space_get_tuple_name(sp, isl_dim_out);
   int a = name && name[0] == 'R' ? atoi(name + 1) : -1;
@@ -89,14 +90,21 @@ typedef struct dep_collect {
 static isl_stat collect_one(__isl_take isl_map *map, void *user) {
   dep_collect *c = user;
   isl_space *sp = isl_map_get_space(map);
-  int src = tag_of(isl_space_domain(isl_space_copy(sp)));
-  int sink = tag_of(isl_space_range(sp));
+  int src = poly_tag_of(isl_space_domain(isl_space_copy(sp)));
+  int sink = poly_tag_of(isl_space_range(sp));
   if (src < 0 || sink < 0) {
     isl_map_free(map);
     return isl_stat_error;
   }
   poly_dep dep = {c->kind, src, sink, NULL};
   dep.rel = isl_map_range_factor_domain(isl_map_domain_factor_domain(map));
+  /* executions of recomputed blocks back to their instances */
+  const poly_model *m = &c->d->m;
+  int ks = c->d->accesses.v[src].stmt, kk = c->d->accesses.v[sink].stmt;
+  if (m->blocks.v[m->stmts.v[ks].block].recomputed)
+    dep.rel = isl_map_apply_domain(dep.rel, poly_exec_named(&m->stmts.v[ks], ks));
+  if (m->blocks.v[m->stmts.v[kk].block].recomputed)
+    dep.rel = isl_map_apply_range(dep.rel, poly_exec_named(&m->stmts.v[kk], kk));
   dep.rel = isl_map_coalesce(dep.rel);
   if (!dep.rel) return isl_stat_error;
   tir_vec_push(&c->d->deps, dep);
@@ -147,54 +155,119 @@ static int compute_deps(poly_deps *d) {
     params = isl_space_set_dim_id(params, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
   isl_union_map *reads = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *writes = isl_union_map_empty(isl_space_copy(params));
+  isl_union_map *once = isl_union_map_empty(isl_space_copy(params)); /* see below */
   isl_union_map *sched = isl_union_map_empty(params);
   bool *written = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *written);
+  int *alone = tir_xcalloc((size_t)(d->m.blocks.n ? d->m.blocks.n : 1), sizeof *alone);
+  for (int b = 0; b < d->m.blocks.n; b++)
+    if (d->m.blocks.v[b].recomputed && (alone[b] = poly_block_writes_once(d, b)) < 0) {
+      free(written);
+      free(alone);
+      isl_union_map_free(reads);
+      isl_union_map_free(writes);
+      isl_union_map_free(once);
+      isl_union_map_free(sched);
+      return -1;
+    }
   for (int a = 0; a < d->accesses.n; a++)
     if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
   for (int a = 0; a < d->accesses.n; a++) {
     const poly_access *acc = &d->accesses.v[a];
     if (!written[acc->buffer]) continue; /* a buffer nobody writes has no dependences */
-    isl_map *rel = tag(isl_map_copy(acc->rel), a);
+    const poly_stmt *st = &d->m.stmts.v[acc->stmt];
+    isl_map *rel = isl_map_copy(acc->rel), *time;
+    if (d->m.blocks.v[st->block].recomputed) { /* each execution on its own */
+      rel = isl_map_apply_range(poly_exec_named(st, acc->stmt), rel);
+      time = poly_exec_time_named(st, acc->stmt);
+    } else {
+      time = isl_map_copy(st->time);
+    }
+    rel = poly_tag(rel, a);
+    if (acc->write && !alone[st->block])
+      once = isl_union_map_add_map(once, isl_map_copy(rel));
     if (acc->write)
       writes = isl_union_map_add_map(writes, rel);
     else
       reads = isl_union_map_add_map(reads, rel);
-    sched = isl_union_map_add_map(sched, tag(isl_map_copy(d->m.stmts.v[acc->stmt].time), a));
+    sched = isl_union_map_add_map(sched, poly_tag(time, a));
   }
   free(written);
   /* flow: the last write before each read; anti: the first write after each read (the last
    * one before it in reversed time), so a write kills the reads before it; output: the last
-   * write before each write */
+   * write before each write.  A recomputed block is the only writer of what it writes, and
+   * writes the same values each time; when no two of its instances write one element, its
+   * anti and output dependences are left out (they cost much, and its flow ones say when it
+   * must run), but for one from each instance to itself: what makes a loop whose iterations
+   * run it again carry a dependence. */
   int rc = flow(d, POLY_FLOW, isl_union_map_copy(reads), isl_union_map_copy(writes),
                 isl_union_map_copy(sched), false);
   if (rc == 0)
-    rc = flow(d, POLY_ANTI, isl_union_map_copy(reads), isl_union_map_copy(writes),
+    rc = flow(d, POLY_ANTI, isl_union_map_copy(reads), isl_union_map_copy(once),
               isl_union_map_apply_range(isl_union_map_copy(sched), time_reversal(d)), true);
   if (rc == 0)
-    rc = flow(d, POLY_OUTPUT, isl_union_map_copy(writes), isl_union_map_copy(writes),
+    rc = flow(d, POLY_OUTPUT, isl_union_map_copy(once), isl_union_map_copy(once),
               isl_union_map_copy(sched), false);
+  for (int a = 0; a < d->accesses.n && rc == 0; a++) {
+    const poly_access *acc = &d->accesses.v[a];
+    const poly_stmt *st = &d->m.stmts.v[acc->stmt];
+    if (!acc->write || !alone[st->block]) continue;
+    poly_dep dep = {POLY_OUTPUT, a, a, isl_set_identity(isl_set_copy(st->domain))};
+    if (!dep.rel) rc = -1;
+    else tir_vec_push(&d->deps, dep);
+  }
   isl_union_map_free(reads);
   isl_union_map_free(writes);
+  isl_union_map_free(once);
   isl_union_map_free(sched);
+  free(alone);
   if (rc == 0 && d->deps.n) qsort(d->deps.v, (size_t)d->deps.n, sizeof *d->deps.v, dep_cmp);
   return rc;
 }
 
 /* ---- entry points ---- */
 
-/* A block's iterators must identify its instances: each runs once. */
+static bool annotated_recompute(const ir_block *b) {
+  for (int i = 0; i < b->n_annots; i++)
+    if (strcmp(b->annots[i].key, POLY_RECOMPUTE_ANNOT) == 0) return true;
+  return false;
+}
+
+/* A block's iterators must identify its instances: each runs once, unless the block is
+ * annotated as recomputed (then it is marked, and must be pure: check_recomputed). */
 static int check_injective(poly_deps *d, char *err, size_t errlen) {
   for (int i = 0; i < d->m.blocks.n; i++) {
-    const poly_block *pb = &d->m.blocks.v[i];
+    poly_block *pb = &d->m.blocks.v[i];
     if (!pb->n_stmts) continue;
     isl_bool inj = isl_map_is_injective(pb->l2i);
     if (inj < 0) {
       poly_isl_fail(d->ctx, "checking the block iterators", err, errlen);
       return -1;
     }
-    if (!inj) {
+    if (!inj && annotated_recompute(pb->block)) {
+      pb->recomputed = true;
+    } else if (!inj) {
       snprintf(err, errlen, "block \"%s\": its iterators do not identify its instances (the "
                "loops run some instance more than once)", pb->name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* A block that runs instances more than once must compute the same values each time. */
+static int check_recomputed(poly_deps *d, char *err, size_t errlen) {
+  for (int i = 0; i < d->m.blocks.n; i++) {
+    if (!d->m.blocks.v[i].recomputed) continue;
+    char why[300];
+    int pure = poly_block_pure(d, i, why, sizeof why);
+    if (pure < 0) {
+      poly_isl_fail(d->ctx, "checking a recomputed block", err, errlen);
+      return -1;
+    }
+    if (!pure) {
+      snprintf(err, errlen, "block \"%s\": its iterators do not identify its instances (the "
+               "loops run some instance more than once), and it cannot be recomputed: %s",
+               d->m.blocks.v[i].name, why);
       return -1;
     }
   }
@@ -227,6 +300,7 @@ poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
   if (poly_model_build(&d->m, d, f, false, err, errlen) < 0) goto error;
   if (check_injective(d, err, errlen) < 0) goto error;
   if (poly_accesses_build(d, f, err, errlen) < 0) goto error;
+  if (check_recomputed(d, err, errlen) < 0) goto error;
   poly_model_finish(&d->m);
   if (compute_deps(d) < 0) {
     poly_isl_fail(d->ctx, "computing dependences", err, errlen);
@@ -256,6 +330,7 @@ void poly_deps_free(poly_deps *d) {
   free(d->param_ids);
   for (int i = 0; i < d->n_buffers; i++) free(d->buffers[i]);
   free(d->buffers);
+  free(d->local);
   isl_ctx_free(d->ctx);
   free(d);
 }

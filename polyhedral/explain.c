@@ -1,6 +1,7 @@
 /* explain.c - violated dependences in the user's words: the blocks and accesses as written,
  * the distance over the iterators, one concrete pair of instances; sets of instances printed
  * with the user's names. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ static bool component(__isl_keep isl_set *delta, int j, tir_str *s) {
   if (!c) return false;
   long v = isl_val_get_num_si(c);
   isl_val_free(c);
+  if (v <= LONG_MIN + 1 || v >= LONG_MAX - 1) return false;
   isl_set *other = isl_set_union(isl_set_upper_bound_si(isl_set_copy(delta), isl_dim_set, u, v - 1),
                                  isl_set_lower_bound_si(isl_set_copy(delta), isl_dim_set, u, v + 1));
   isl_bool fixed = isl_set_is_empty(other);

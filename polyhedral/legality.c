@@ -7,16 +7,30 @@
 
 #include "poly_private.h"
 
-/* The model of "g" and, for each statement of d->m, its statement in gm (map[k]). */
+/* The model of "g" and, for each statement of d->m, its statement in gm (map[k]); per block of
+ * d->m, whether it may run instances more than once (multi: recomputed in d or allowed to be
+ * in g) and whether it does in g (repeats). */
 typedef struct gmodel {
   poly_model m;
   int *map;
+  bool *multi, *repeats;
+  isl_set **dropped; /* per block of d->m: the instances g no longer runs (dead ones), or NULL */
+  int n_dropped;
 } gmodel;
+
+/* gmodel_build's failures: g cannot be analysed, or it runs other instances than d's function. */
+enum { GM_ERROR = -1, GM_INSTANCES = -2 };
 
 static void gmodel_free(gmodel *g) {
   poly_model_free(&g->m);
   free(g->map);
+  free(g->multi);
+  free(g->repeats);
+  for (int b = 0; g->dropped && b < g->n_dropped; b++) isl_set_free(g->dropped[b]);
+  free(g->dropped);
   g->map = NULL;
+  g->multi = g->repeats = NULL;
+  g->dropped = NULL;
 }
 
 static int gblock_of(const gmodel *g, int id) {
@@ -25,7 +39,7 @@ static int gblock_of(const gmodel *g, int id) {
   return -1;
 }
 
-/* Does "a" equal "b"?  Else say which instances differ, into err. */
+/* Does "a" (instances in g) equal "o" (those of the original)?  Else say which differ. */
 static int same_instances(const poly_deps *d, int b, __isl_keep isl_set *a, __isl_keep isl_set *o,
                           const char *what, char *err, size_t errlen) {
   isl_set *extra = isl_set_subtract(isl_set_copy(a), isl_set_copy(o));
@@ -35,61 +49,105 @@ static int same_instances(const poly_deps *d, int b, __isl_keep isl_set *a, __is
   char set[256];
   if (no_extra < 0 || no_missing < 0) {
     poly_isl_fail(d->ctx, "comparing instances", err, errlen);
-    rc = -1;
+    rc = GM_ERROR;
   } else if (!no_extra) {
     poly_set_print(d, b, extra, set, sizeof set);
     snprintf(err, errlen, "block \"%s\": the transformed loops run %s %s that the original "
              "does not", d->m.blocks.v[b].name, what, set);
-    rc = -1;
+    rc = GM_INSTANCES;
   } else if (!no_missing) {
     poly_set_print(d, b, missing, set, sizeof set);
     snprintf(err, errlen, "block \"%s\": the transformed loops do not run %s %s of the original",
              d->m.blocks.v[b].name, what, set);
-    rc = -1;
+    rc = GM_INSTANCES;
   }
   isl_set_free(extra);
   isl_set_free(missing);
   return rc;
 }
 
-/* Block "b" of d and its counterpart "gb" in g: same iterators, same instances, each run once,
- * the init at the same instances. */
-static int check_block(const poly_deps *d, int b, const poly_block *gb, char *err, size_t errlen) {
+/* Block "b" of d and its counterpart "gb" in g: same iterators, same instances, each run once
+ * unless "may_repeat" (then *repeats says whether some runs more than once, and the block must
+ * be pure), the init at the same instances.  With "may_drop", g may leave out dead instances
+ * (*dropped: those it does).  Returns 0, GM_ERROR or GM_INSTANCES. */
+static int check_block(const poly_deps *d, int b, const poly_block *gb, bool may_repeat,
+                       bool may_drop, bool *repeats, isl_set **dropped, char *err, size_t errlen) {
   const poly_block *db = &d->m.blocks.v[b];
   if (gb->n_iters != db->n_iters || gb->has_init != db->has_init || gb->n_stmts != db->n_stmts) {
     snprintf(err, errlen, "block \"%s\": its iterators or body differ from the analysed block",
              db->name);
-    return -1;
+    return GM_INSTANCES;
   }
-  if (same_instances(d, b, gb->inst, db->inst, "instances", err, errlen) < 0) return -1;
+  isl_set *expect = isl_set_copy(db->inst);
+  if (may_drop) {
+    isl_set *gone = isl_set_subtract(isl_set_copy(db->inst), isl_set_copy(gb->inst));
+    *dropped = isl_set_intersect(gone, poly_block_dead(d, b));
+    expect = isl_set_subtract(expect, isl_set_copy(*dropped));
+  }
+  int rc = same_instances(d, b, gb->inst, expect, "instances", err, errlen);
+  isl_set_free(expect);
+  if (rc < 0) return rc;
   isl_bool inj = isl_map_is_injective(gb->l2i);
   if (inj < 0) {
     poly_isl_fail(d->ctx, "checking that each instance runs once", err, errlen);
-    return -1;
+    return GM_ERROR;
   }
-  if (!inj) {
+  *repeats = !inj;
+  char why[300] = "";
+  int pure = !inj && may_repeat && !db->recomputed ? poly_block_pure(d, b, why, sizeof why) : 1;
+  if (pure < 0) {
+    poly_isl_fail(d->ctx, "checking a recomputed block", err, errlen);
+    return GM_ERROR;
+  }
+  if (!inj && (!may_repeat || !pure)) {
     isl_map *twice = isl_map_apply_range(isl_map_copy(gb->l2i), isl_map_reverse(isl_map_copy(gb->l2i)));
     twice = isl_map_subtract(twice, isl_map_identity(isl_map_get_space(twice)));
     isl_set *inst = isl_set_apply(isl_map_domain(twice), isl_map_copy(gb->l2i));
     char set[256];
     poly_set_print(d, b, inst, set, sizeof set);
     isl_set_free(inst);
-    snprintf(err, errlen, "block \"%s\": the transformed loops run instances %s more than once",
-             db->name, set);
-    return -1;
+    snprintf(err, errlen, "block \"%s\": the transformed loops run instances %s more than once%s%s",
+             db->name, set, why[0] ? ", and it cannot be recomputed: " : "", why);
+    return GM_INSTANCES;
   }
-  if (db->has_init && same_instances(d, b, gb->init_inst, db->init_inst, "the init at instances",
-                                     err, errlen) < 0)
-    return -1;
-  return 0;
+  if (!db->has_init) return 0;
+  expect = isl_set_copy(db->init_inst);
+  if (*dropped) expect = isl_set_subtract(expect, isl_set_copy(*dropped));
+  rc = same_instances(d, b, gb->init_inst, expect, "the init at instances", err, errlen);
+  isl_set_free(expect);
+  return rc;
 }
 
-/* Build the model of "g" and check that it runs what d's function runs. */
-static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, char *err,
+/* Does statement "ds" of d run at "gdom" in g: the same instances, but for those of the
+ * block's instances "dropped" (or NULL)? */
+static isl_bool stmt_same(const poly_deps *d, const poly_stmt *ds, __isl_keep isl_set *gdom,
+                          __isl_keep isl_set *dropped) {
+  if (!dropped) return isl_set_is_equal(ds->domain, gdom);
+  const poly_block *db = &d->m.blocks.v[ds->block];
+  isl_set *extra = isl_set_subtract(isl_set_copy(gdom), isl_set_copy(ds->domain));
+  isl_set *missing = isl_set_subtract(isl_set_copy(ds->domain), isl_set_copy(gdom));
+  missing = isl_set_project_out(missing, isl_dim_set, (unsigned)db->n_iters, (unsigned)ds->n_inner);
+  missing = isl_set_set_tuple_name(missing, isl_set_get_tuple_name(dropped));
+  isl_bool none = isl_set_is_empty(extra);
+  isl_bool sub = isl_set_is_subset(missing, dropped);
+  isl_set_free(extra);
+  isl_set_free(missing);
+  if (none < 0 || sub < 0) return isl_bool_error;
+  return none && sub ? isl_bool_true : isl_bool_false;
+}
+
+/* Build the model of "g" and check that it runs what d's function runs; block "allow" (an
+ * index in d->m, or -1) may run instances more than once, as may those recomputed in d.
+ * Returns 0, GM_ERROR or GM_INSTANCES with a message in "err". */
+static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, int allow, char *err,
                         size_t errlen) {
   g->map = NULL;
-  if (poly_model_build(&g->m, d, gf, true, err, errlen) < 0) return -1;
-  int n = d->m.stmts.n;
+  if (poly_model_build(&g->m, d, gf, true, err, errlen) < 0) return GM_ERROR;
+  int n = d->m.stmts.n, nb = d->m.blocks.n ? d->m.blocks.n : 1;
+  g->multi = tir_xcalloc((size_t)nb, sizeof *g->multi);
+  g->dropped = tir_xcalloc((size_t)nb, sizeof *g->dropped);
+  g->n_dropped = d->m.blocks.n;
+  g->repeats = tir_xcalloc((size_t)nb, sizeof *g->repeats);
   g->map = tir_xmalloc((size_t)(n ? n : 1) * sizeof *g->map);
   for (int k = 0; k < n; k++) g->map[k] = -1;
   for (int k = 0; k < g->m.stmts.n; k++) {
@@ -99,7 +157,7 @@ static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, char *
     if (j == n || gs->n_inner != d->m.stmts.v[j].n_inner) {
       snprintf(err, errlen, "block \"%s\": its body differs from the analysed block",
                g->m.blocks.v[gs->block].name);
-      return -1;
+      return GM_INSTANCES;
     }
     g->map[j] = k;
   }
@@ -109,42 +167,96 @@ static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, char *
     if (gb < 0) {
       snprintf(err, errlen, "block \"%s\" is missing from the transformed function",
                d->m.blocks.v[b].name);
-      return -1;
+      return GM_INSTANCES;
     }
-    if (check_block(d, b, &g->m.blocks.v[gb], err, errlen) < 0) return -1;
+    bool may = d->m.blocks.v[b].recomputed || b == allow;
+    int rc = check_block(d, b, &g->m.blocks.v[gb], may, b == allow, &g->repeats[b],
+                         &g->dropped[b], err, errlen);
+    if (rc < 0) return rc;
+    g->multi[b] = d->m.blocks.v[b].recomputed || g->repeats[b];
   }
   for (int k = 0; k < n; k++) {
     const poly_stmt *ds = &d->m.stmts.v[k];
     if (g->map[k] < 0) {
       snprintf(err, errlen, "block \"%s\": its body differs from the analysed block",
                d->m.blocks.v[ds->block].name);
-      return -1;
+      return GM_INSTANCES;
     }
-    isl_bool eq = isl_set_is_equal(ds->domain, g->m.stmts.v[g->map[k]].domain);
+    isl_bool eq = stmt_same(d, ds, g->m.stmts.v[g->map[k]].domain, g->dropped[ds->block]);
     if (eq < 0) {
       poly_isl_fail(d->ctx, "comparing instances", err, errlen);
-      return -1;
+      return GM_ERROR;
     }
     if (!eq) {
       snprintf(err, errlen, "block \"%s\": the loops inside it run differently from the analysed "
                "block", d->m.blocks.v[ds->block].name);
-      return -1;
+      return GM_INSTANCES;
     }
   }
   return 0;
 }
 
 /* Does every pair of "dep" run in order under the times of "src" and "sink" (the statements
- * of its source and sink in g)?  The quick test on time vectors; the violated pairs, when
- * there are some, are computed on instances. */
+ * of its source and sink in g)?  The quick test: the differences of the pairs' time vectors
+ * must be lexicographically positive, checked one level at a time; the violated pairs, when
+ * there are some, are computed on instances by the caller. */
 static isl_bool in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink) {
   isl_map *tt = isl_map_apply_domain(isl_map_copy(dep->rel), isl_map_copy(src->time));
   tt = isl_map_apply_range(tt, isl_map_copy(sink->time));
-  isl_map *lt = isl_map_lex_lt(isl_space_range(isl_map_get_space(src->time)));
-  isl_bool sub = isl_map_is_subset(tt, lt);
-  isl_map_free(tt);
-  isl_map_free(lt);
-  return sub;
+  isl_set *delta = isl_map_deltas(tt);
+  isl_size depth = isl_set_dim(delta, isl_dim_set);
+  if (depth < 0) {
+    isl_set_free(delta);
+    return isl_bool_error;
+  }
+  for (unsigned l = 0; l < (unsigned)depth; l++) {
+    isl_set *back = isl_set_upper_bound_si(isl_set_copy(delta), isl_dim_set, l, -1);
+    isl_bool none_back = isl_set_is_empty(back);
+    isl_set_free(back);
+    if (none_back != isl_bool_true) {
+      isl_set_free(delta);
+      return none_back < 0 ? isl_bool_error : isl_bool_false;
+    }
+    delta = isl_set_fix_si(delta, isl_dim_set, l, 0); /* the pairs still tied at this level */
+    isl_bool done = isl_set_is_empty(delta);
+    if (done != isl_bool_false) {
+      isl_set_free(delta);
+      return done;
+    }
+  }
+  isl_set_free(delta); /* pairs at the same time */
+  return isl_bool_false;
+}
+
+/* Every dependence of d runs in order in g ("gm"): those between blocks that run each instance
+ * once by their times, those of blocks that may run one several times by the values read. */
+static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, char *err,
+                      size_t errlen) {
+  bool any_multi = false;
+  for (int b = 0; b < d->m.blocks.n; b++) any_multi |= gm->multi[b];
+  for (int i = 0; i < d->deps.n; i++) {
+    const poly_dep *dep = &d->deps.v[i];
+    int ks = d->accesses.v[dep->src].stmt, kk = d->accesses.v[dep->sink].stmt;
+    if (gm->multi[d->m.stmts.v[ks].block] || gm->multi[d->m.stmts.v[kk].block]) continue;
+    const poly_stmt *src = &gm->m.stmts.v[gm->map[ks]];
+    const poly_stmt *sink = &gm->m.stmts.v[gm->map[kk]];
+    if (in_order(dep, src, sink) == isl_bool_true) continue;
+    isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
+    isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);
+    isl_bool ok = isl_map_is_empty(viol);
+    if (ok < 0) {
+      isl_map_free(viol);
+      poly_isl_fail(d->ctx, "checking the order", err, errlen);
+      return -1;
+    }
+    if (!ok) {
+      poly_violation_fill(d, dep, viol, v);
+      return 0;
+    }
+    isl_map_free(viol);
+  }
+  if (!any_multi) return 1;
+  return poly_check_values(d, &gm->m, gm->map, gm->multi, v, err, errlen);
 }
 
 int poly_check_order(poly_deps *d, const ir_func *g, poly_violation *v, char *err, size_t errlen) {
@@ -154,29 +266,35 @@ int poly_check_order(poly_deps *d, const ir_func *g, poly_violation *v, char *er
   if (errlen) err[0] = 0;
   gmodel gm = {0};
   int rc = -1;
-  if (gmodel_build(&gm, d, g, err, errlen) < 0) goto done;
-  for (int i = 0; i < d->deps.n; i++) {
-    const poly_dep *dep = &d->deps.v[i];
-    const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];
-    const poly_stmt *sink = &gm.m.stmts.v[gm.map[d->accesses.v[dep->sink].stmt]];
-    if (in_order(dep, src, sink) == isl_bool_true) continue;
-    isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
-    isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);
-    isl_bool ok = isl_map_is_empty(viol);
-    if (ok < 0) {
-      isl_map_free(viol);
-      poly_isl_fail(d->ctx, "checking the order", err, errlen);
-      goto done;
-    }
-    if (!ok) {
-      poly_violation_fill(d, dep, viol, v);
+  if (gmodel_build(&gm, d, g, -1, err, errlen) == 0) rc = check_deps(d, &gm, v, err, errlen);
+  if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
+  gmodel_free(&gm);
+  poly_time_add(t0);
+  return rc;
+}
+
+int poly_check_recompute(poly_deps *d, const ir_func *g, const char *block, bool *recomputed,
+                         poly_violation *v, char *err, size_t errlen) {
+  double t0 = poly_now();
+  poly_ctx_start(d->ctx);
+  memset(v, 0, sizeof *v);
+  *recomputed = false;
+  if (errlen) err[0] = 0;
+  gmodel gm = {0};
+  int rc = -1, b = 0;
+  while (b < d->m.blocks.n && (!d->m.blocks.v[b].n_stmts || strcmp(d->m.blocks.v[b].name, block)))
+    b++;
+  if (b == d->m.blocks.n) {
+    snprintf(err, errlen, "block \"%s\" stores nothing in the analysed function", block);
+  } else {
+    rc = gmodel_build(&gm, d, g, b, err, errlen);
+    if (rc == 0) {
+      *recomputed = gm.repeats[b];
+      rc = check_deps(d, &gm, v, err, errlen);
+    } else if (rc == GM_INSTANCES) {
       rc = 0;
-      goto done;
     }
-    isl_map_free(viol);
   }
-  rc = 1;
-done:
   if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
   gmodel_free(&gm);
   poly_time_add(t0);
@@ -231,7 +349,7 @@ int poly_loop_carries(poly_deps *d, const ir_func *g, const ir_stmt *loop, poly_
     snprintf(err, errlen, "the statement asked about is not a loop of the function");
     goto done;
   }
-  if (gmodel_build(&gm, d, g, err, errlen) < 0) goto done;
+  if (gmodel_build(&gm, d, g, -1, err, errlen) < 0) goto done;
   for (int i = 0; i < d->deps.n; i++) {
     const poly_dep *dep = &d->deps.v[i];
     const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];

@@ -4,6 +4,7 @@
 #ifndef TIR_POLYHEDRAL_POLY_H
 #define TIR_POLYHEDRAL_POLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../ir/ir.h"
@@ -43,6 +44,52 @@ void poly_deps_free(TIR_TAKE poly_deps *d);
  * a message in "err" when g cannot be analysed. */
 int poly_check_order(TIR_KEEP poly_deps *d, TIR_KEEP const ir_func *g, poly_violation *v,
                      char *err, size_t errlen);
+
+/* The annotation compute_at leaves on a block that runs some of its instances more than once
+ * (overlapping regions recomputed in several iterations of a loop).  The analysis accepts such
+ * a block only when that is harmless: it is pure (no init, it reads nothing it writes, no other
+ * block writes what it writes, no two of its instances write one element). */
+#define POLY_RECOMPUTE_ANNOT "recompute"
+
+/* poly_check_order for compute_at: "g" may run instances of block "block" more than once
+ * (where it is pure; *recomputed says whether it does), and then every flow dependence into
+ * its reads and out of its writes must still hold at every execution: the last write of the
+ * element before each read is the instance that wrote it in the analysed function.  Every
+ * other block runs each of its instances exactly once, with its dependences in order.  Returns
+ * 1 when legal; 0 when illegal, with the broken dependence in "*v", or with v->src_block NULL
+ * and the reason in "err" when g runs other instances (too few, too many, or a block that
+ * cannot be recomputed run more than once); -1 with a message in "err" when g cannot be
+ * analysed. */
+int poly_check_recompute(TIR_KEEP poly_deps *d, TIR_KEEP const ir_func *g, const char *block,
+                         bool *recomputed, poly_violation *v, char *err, size_t errlen);
+
+/* The loops that compute_at and reverse_compute_at build around the block they move: per
+ * iterator k of the block, a loop over [0, extent[k]) whose variable is added to min[k] in the
+ * iterator's binding; "guard", when not NULL, is the block's new `where`.  The expressions are
+ * new IR in f's arena, quasi-affine in the sizes and the variables of the loops (and iterators
+ * of the block) around the target loop, the target loop's own included; the guard may also
+ * use the block's iterators. */
+typedef struct poly_region {
+  int n;            /* the block's iterators */
+  ir_expr **min;
+  ir_expr **extent; /* >= 0 wherever the loop runs */
+  ir_expr *guard;
+} poly_region;
+
+/* compute_at: the instances of "block" whose writes the blocks under "loop" (a FOR statement
+ * of f, outside the block) read in one iteration of it, given the loops around it: the
+ * smallest box with single quasi-affine bounds that holds them, and a guard keeping the box
+ * inside the block's instances in "d" (analysed on f, or on a function with the same
+ * instances, as a schedule state's dependences are).  Returns 0, or -1 with a message in
+ * "err" (the region is not such a box, or cannot be expressed). */
+int poly_region_compute_at(TIR_KEEP poly_deps *d, ir_func *f, const ir_stmt *loop,
+                           const char *block, poly_region *r, char *err, size_t errlen);
+/* reverse_compute_at: each instance of "block" goes to the iteration of "loop" in which the
+ * blocks under it write the last element it reads (so each instance runs once); the box of
+ * the instances of one iteration and a guard keeping exactly them.  Fails when some instance
+ * reads nothing they write. */
+int poly_region_reverse_compute_at(TIR_KEEP poly_deps *d, ir_func *f, const ir_stmt *loop,
+                                   const char *block, poly_region *r, char *err, size_t errlen);
 
 /* Does "loop" (a FOR statement of "g") carry a dependence, that is, must its iterations run in
  * order?  Returns 0 when its iterations are independent (it may run in parallel or as vector

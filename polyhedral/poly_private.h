@@ -56,7 +56,8 @@ typedef struct poly_stmt {
   isl_set *exec;        /* its executions, a set over the scope's space */
   isl_map *l2i;         /* executions -> S<b>_<k>[iterators, inner loops] */
   isl_set *domain;      /* its instances */
-  isl_map *time;        /* S<b>_<k>[...] -> [time] */
+  isl_map *time;        /* S<b>_<k>[...] -> [time] (several times when its block is recomputed) */
+  isl_map *exec_time;   /* executions -> [time] */
 } poly_stmt;
 
 /* One block of the model's function. */
@@ -73,6 +74,8 @@ typedef struct poly_block {
   isl_map *l2i;          /* executions -> S<id>[iterators] (blocks with stores) */
   isl_set *inst;         /* its instances */
   isl_set *init_inst;    /* the instances that run the init, or NULL */
+  bool recomputed;       /* runs some instances more than once (a pure block annotated
+                            POLY_RECOMPUTE_ANNOT, as compute_at leaves it): poly_deps only */
 } poly_block;
 
 typedef struct poly_model {
@@ -109,6 +112,7 @@ struct poly_deps {
   isl_id **param_ids;
   int n_buffers;
   char **buffers;  /* buffer names by ir_buffer id */
+  bool *local;     /* by ir_buffer id: a local tensor, whose final contents nobody sees */
   poly_model m;    /* the analysed function */
   TIR_VEC(poly_access) accesses;
   TIR_VEC(poly_dep) deps; /* flow, then anti, then output; by source then sink access */
@@ -126,6 +130,11 @@ void poly_ctx_finish_error(isl_ctx *ctx, char *err, size_t errlen);
 /* Reset ISL's error state and operation count before an entry point starts. */
 void poly_ctx_start(isl_ctx *ctx);
 
+/* "rel" (with domain statement instances) with its domain tagged by access "a":
+ * [S[...] -> R<a>[]] -> ...; and the access number of such a tagged tuple. */
+__isl_give isl_map *poly_tag(__isl_take isl_map *rel, int a);
+int poly_tag_of(__isl_take isl_space *wrapped);
+
 /* ---- building (build.c, scope.c) ---- */
 
 /* Build the model of "f" in d's context: its blocks, statements, executions, instances and
@@ -135,6 +144,11 @@ void poly_ctx_start(isl_ctx *ctx);
  * is freed then). */
 int poly_model_build(poly_model *m, const poly_deps *d, const ir_func *f, bool match,
                      char *err, size_t errlen);
+/* The executions of the path items[0..n) of a model still being built (its first steps, down
+ * to a loop for instance): a set with one dim per loop variable and iterator on it, or NULL
+ * with a message in "err". */
+__isl_give isl_set *poly_items_exec(const poly_model *m, const poly_item *items, int n,
+                                    char *err, size_t errlen);
 /* Drop what only building needed: paths, scopes and IR pointers. */
 void poly_model_finish(poly_model *m);
 void poly_model_free(poly_model *m);
@@ -149,6 +163,18 @@ __isl_give isl_pw_aff *poly_pw_of(const poly_scope *s, const ir_expr *e);
  * expressions, bool literals), or NULL. */
 __isl_give isl_set *poly_set_of(const poly_scope *s, const ir_expr *e);
 void poly_scope_free(poly_scope *s);
+/* A conjunction of constraints over a scope's space, built up cheaply: the affine ones in a
+ * basic set, the others (piecewise sides, predicates) in a set. */
+typedef struct poly_cons {
+  isl_basic_set *bset;
+  isl_set *set;
+} poly_cons;
+void poly_cons_init(poly_cons *c, __isl_keep isl_space *space);
+/* Add "a OP b" for a comparison operator OP. */
+void poly_cons_cmp(poly_cons *c, ir_binop op, __isl_take isl_pw_aff *a, __isl_take isl_pw_aff *b);
+void poly_cons_set(poly_cons *c, __isl_take isl_set *s);
+__isl_give isl_set *poly_cons_done(poly_cons *c);
+void poly_cons_free(poly_cons *c);
 /* After a conversion returned NULL: was it an ISL failure (then the message is in err)? */
 bool poly_scope_isl_failed(const poly_scope *s, char *err, size_t errlen);
 
@@ -156,6 +182,36 @@ bool poly_scope_isl_failed(const poly_scope *s, char *err, size_t errlen);
 
 /* Collect the accesses of every statement of d->m (scopes still present). */
 int poly_accesses_build(poly_deps *d, const ir_func *f, char *err, size_t errlen);
+
+/* ---- recomputed blocks (recompute.c) ---- */
+
+/* The executions of statement "st" (number k of its model) as a relation from the tuple
+ * X<k>[executions] to its instances, and to its time. */
+__isl_give isl_map *poly_exec_named(const poly_stmt *st, int k);
+__isl_give isl_map *poly_exec_time_named(const poly_stmt *st, int k);
+/* May block "b" of d's function run an instance several times, because every run computes the
+ * same values?  It must have no init, read no buffer it writes, be the only block writing its
+ * buffers, and, unless they are all local tensors (whose final contents nobody sees), no two
+ * of its instances may write one element.  Returns 1, 0 with the reason in "why", or -1 on an
+ * ISL failure. */
+int poly_block_pure(const poly_deps *d, int b, char *why, size_t n);
+/* Does every element block "b" writes come from one instance at most?  1, 0, or -1. */
+int poly_block_writes_once(const poly_deps *d, int b);
+/* Dependence "dep" between the block instances S<id>[iterators] of its blocks. */
+__isl_give isl_map *poly_dep_blocks(const poly_deps *d, const poly_dep *dep);
+/* { y -> x : x = y, or x's value flows to y through instances of block "b" }: the earlier
+ * steps of a reduction, say, that an instance needs. */
+__isl_give isl_map *poly_block_feeders(const poly_deps *d, int b);
+/* The instances of block "b" of d's function that nobody needs: it writes only local tensors,
+ * and what they write no block reads. */
+__isl_give isl_set *poly_block_dead(const poly_deps *d, int b);
+/* For the blocks with "multi" set (by their index in d->m; they may run instances several
+ * times in g, whose model is "gm", map[k] being the statement of gm for statement k of d):
+ * does every read they do, and every read of what they write, get its value from the same
+ * write instance as in d's function, on every execution?  Returns 1, 0 with the broken
+ * dependence in "*v", or -1 with a message in "err". */
+int poly_check_values(const poly_deps *d, const poly_model *gm, const int *map, const bool *multi,
+                      poly_violation *v, char *err, size_t errlen);
 
 /* ---- explanations (explain.c) ---- */
 

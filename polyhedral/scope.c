@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <isl/aff.h>
+#include <isl/constraint.h>
 #include <isl/local_space.h>
 #include <isl/val.h>
 
@@ -162,4 +163,57 @@ __isl_give isl_set *poly_set_of(const poly_scope *s, const ir_expr *e) {
   }
   default: return NULL;
   }
+}
+
+/* ---- conjunctions of constraints ---- */
+
+void poly_cons_init(poly_cons *c, __isl_keep isl_space *space) {
+  c->bset = isl_basic_set_universe(isl_space_copy(space));
+  c->set = isl_set_universe(isl_space_copy(space));
+}
+
+/* Add "a OP b" (a comparison other than !=).  Affine sides give one constraint of the basic
+ * set, which is far cheaper to build up than intersections of sets; piecewise sides (min,
+ * max) go through the set. */
+void poly_cons_cmp(poly_cons *c, ir_binop op, __isl_take isl_pw_aff *a, __isl_take isl_pw_aff *b) {
+  if (op != IR_NE && isl_pw_aff_isa_aff(a) == isl_bool_true &&
+      isl_pw_aff_isa_aff(b) == isl_bool_true) {
+    isl_aff *x = isl_pw_aff_as_aff(a), *y = isl_pw_aff_as_aff(b), *d;
+    /* d >= 0 (or d = 0) */
+    switch (op) {
+    case IR_LT: d = isl_aff_add_constant_si(isl_aff_sub(y, x), -1); break;
+    case IR_LE: d = isl_aff_sub(y, x); break;
+    case IR_GT: d = isl_aff_add_constant_si(isl_aff_sub(x, y), -1); break;
+    default: d = isl_aff_sub(x, y); break; /* GE, EQ */
+    }
+    isl_constraint *k = op == IR_EQ ? isl_equality_from_aff(d) : isl_inequality_from_aff(d);
+    c->bset = isl_basic_set_add_constraint(c->bset, k);
+    return;
+  }
+  isl_set *s;
+  switch (op) {
+  case IR_LT: s = isl_pw_aff_lt_set(a, b); break;
+  case IR_LE: s = isl_pw_aff_le_set(a, b); break;
+  case IR_GT: s = isl_pw_aff_gt_set(a, b); break;
+  case IR_GE: s = isl_pw_aff_ge_set(a, b); break;
+  case IR_EQ: s = isl_pw_aff_eq_set(a, b); break;
+  default: s = isl_pw_aff_ne_set(a, b); break;
+  }
+  poly_cons_set(c, s);
+}
+
+void poly_cons_set(poly_cons *c, __isl_take isl_set *s) { c->set = isl_set_intersect(c->set, s); }
+
+__isl_give isl_set *poly_cons_done(poly_cons *c) {
+  isl_set *s = isl_set_intersect(isl_set_from_basic_set(c->bset), c->set);
+  c->bset = NULL;
+  c->set = NULL;
+  return s;
+}
+
+void poly_cons_free(poly_cons *c) {
+  isl_basic_set_free(c->bset);
+  isl_set_free(c->set);
+  c->bset = NULL;
+  c->set = NULL;
 }

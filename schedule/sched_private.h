@@ -23,7 +23,8 @@ typedef TIR_VEC(handle) handle_vec;
 typedef struct step {
   ir_stmt *body; /* f->body before the primitive */
   handle_vec handles;
-  char *text; /* the statement as the trace prints it */
+  poly_deps *deps; /* the dependences before, when the primitive changed blocks; else NULL */
+  char *text;      /* the statement as the trace prints it */
 } step;
 
 struct sched_state {
@@ -74,18 +75,44 @@ void sched_hint(sched_error *e, const char *fmt, ...) TIR_PRINTF(2, 3);
 /* ---- primitives: each checks everything, then returns the new body (NULL + e on refusal).
  * New loop variables are named after "names" (the statement's handles) when given. ---- */
 
+typedef struct prim_result {
+  handle_kind kind;
+  ir_var *loop;      /* HANDLE_LOOP */
+  const char *block; /* HANDLE_BLOCK: a block name in f's arena */
+} prim_result;
+
 typedef struct prim_call {
   sched_state *s;
   const ast_sstmt *st;
   sched_error *e;
   ir_var *new_loops[8]; /* loops the primitive returns as handles, in order */
   int n_new_loops;
+  prim_result results[8]; /* or: handles of either kind (used when n_results > 0) */
+  int n_results;
+  /* Set by a primitive that adds, removes or rewrites blocks or their accesses: the state then
+   * recomputes the dependences of the new body (and undo restores the old ones). */
+  bool changes_blocks;
 } prim_call;
+
+/* The dependences of "body" as the candidate new f->body (for primitives that change blocks
+ * and want to check something against the new dependences before returning); NULL + e. */
+poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e);
 
 ir_stmt *sched_prim_split(prim_call *c);   /* loops.c */
 ir_stmt *sched_prim_fuse(prim_call *c);
 ir_stmt *sched_prim_reorder(prim_call *c);
 ir_stmt *sched_prim_tile(prim_call *c);
 ir_stmt *sched_prim_loop_kind(prim_call *c); /* kinds.c: parallel vectorize unroll bind */
+ir_stmt *sched_prim_cache_read(prim_call *c); /* cache.c */
+ir_stmt *sched_prim_cache_write(prim_call *c);
+ir_stmt *sched_prim_set_scope(prim_call *c);
+ir_stmt *sched_prim_storage_align(prim_call *c);
+ir_stmt *sched_prim_annotate(prim_call *c); /* annotate.c */
+ir_stmt *sched_prim_compute_inline(prim_call *c); /* inline.c */
+ir_stmt *sched_prim_reverse_compute_inline(prim_call *c);
+ir_stmt *sched_prim_rfactor(prim_call *c); /* reduction.c */
+ir_stmt *sched_prim_decompose_reduction(prim_call *c);
+ir_stmt *sched_prim_compute_at(prim_call *c); /* compute_at.c */
+ir_stmt *sched_prim_reverse_compute_at(prim_call *c);
 
 #endif

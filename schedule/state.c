@@ -81,8 +81,22 @@ bool sched_undo(sched_state *s) {
   s->f->body = st->body;
   handles_free(&s->handles);
   s->handles = st->handles;
+  if (st->deps) {
+    poly_deps_free(s->deps);
+    s->deps = st->deps;
+  }
   free(st->text);
   return true;
+}
+
+poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e) {
+  ir_stmt *saved = s->f->body;
+  s->f->body = body;
+  char err[512];
+  poly_deps *d = poly_deps_compute(s->f, err, sizeof err);
+  s->f->body = saved;
+  if (!d) sched_fail(e, e->loc, "%s: the result cannot be analysed: %s", "schedule", err);
+  return d;
 }
 
 void sched_reset(sched_state *s) {
@@ -449,17 +463,20 @@ static const struct {
     {"reorder", sched_prim_reorder, 2, 64}, {"tile", sched_prim_tile, 4, 4},
     {"parallel", sched_prim_loop_kind, 1, 1}, {"vectorize", sched_prim_loop_kind, 1, 1},
     {"unroll", sched_prim_loop_kind, 1, 1}, {"bind", sched_prim_loop_kind, 2, 2},
+    {"cache_read", sched_prim_cache_read, 3, 3}, {"cache_write", sched_prim_cache_write, 2, 2},
+    {"set_scope", sched_prim_set_scope, 2, 3}, {"storage_align", sched_prim_storage_align, 5, 5},
+    {"annotate", sched_prim_annotate, 3, 3},
+    {"compute_inline", sched_prim_compute_inline, 1, 1},
+    {"reverse_compute_inline", sched_prim_reverse_compute_inline, 1, 1},
+    {"rfactor", sched_prim_rfactor, 1, 1}, {"decompose_reduction", sched_prim_decompose_reduction, 2, 2},
+    {"compute_at", sched_prim_compute_at, 2, 2}, {"reverse_compute_at", sched_prim_reverse_compute_at, 2, 2},
 };
-
-static const char *const later_prims[] = {
-    "compute_at", "reverse_compute_at", "compute_inline", "reverse_compute_inline",
-    "cache_read", "cache_write", "rfactor", "decompose_reduction", "storage_align",
-    "set_scope", "annotate"};
 
 int sched_apply(sched_state *s, const ast_sstmt *st, sched_error *e) {
   memset(e, 0, sizeof *e);
   handle_vec saved = handles_copy(&s->handles);
   ir_stmt *body = NULL;
+  poly_deps *new_deps = NULL;
   int rc = -1;
   if (strcmp(st->prim, "block") == 0 || strcmp(st->prim, "get_block") == 0) {
     rc = prim_block(s, st, e);
@@ -469,19 +486,25 @@ int sched_apply(sched_state *s, const ast_sstmt *st, sched_error *e) {
     size_t k = 0;
     while (k < sizeof prims / sizeof *prims && strcmp(prims[k].name, st->prim) != 0) k++;
     if (k == sizeof prims / sizeof *prims) {
-      bool later = false;
-      for (size_t j = 0; j < sizeof later_prims / sizeof *later_prims; j++)
-        later |= strcmp(later_prims[j], st->prim) == 0;
-      if (later)
-        sched_fail(e, st->prim_loc, "primitive '%s' is not available yet", st->prim);
-      else
-        sched_fail(e, st->prim_loc, "unknown primitive '%s'", st->prim);
+      sched_fail(e, st->prim_loc, "unknown primitive '%s'", st->prim);
     } else if (want_args(st, prims[k].min_args, prims[k].max_args, e)) {
-      prim_call c = {s, st, e, {0}, 0};
+      prim_call c = {0};
+      c.s = s;
+      c.st = st;
+      c.e = e;
       e->loc = st->loc;
       body = prims[k].fn(&c);
-      if (body && want_lhs(st, c.n_new_loops, e)) {
-        for (int i = 0; i < st->n_lhs; i++) sched_bind_loop(s, st->lhs[i], c.new_loops[i]);
+      if (body && c.changes_blocks) {
+        new_deps = sched_deps_of(s, body, e);
+        if (!new_deps) body = NULL;
+      }
+      int n_res = c.n_results ? c.n_results : c.n_new_loops;
+      if (body && want_lhs(st, n_res, e)) {
+        for (int i = 0; i < st->n_lhs; i++) {
+          if (!c.n_results) sched_bind_loop(s, st->lhs[i], c.new_loops[i]);
+          else if (c.results[i].kind == HANDLE_LOOP) sched_bind_loop(s, st->lhs[i], c.results[i].loop);
+          else sched_bind_block(s, st->lhs[i], c.results[i].block);
+        }
         rc = 0;
       }
     }
@@ -489,9 +512,14 @@ int sched_apply(sched_state *s, const ast_sstmt *st, sched_error *e) {
   if (rc) {
     handles_free(&s->handles);
     s->handles = saved;
+    poly_deps_free(new_deps);
     return -1;
   }
-  step sp = {s->f->body, saved, NULL};
+  step sp = {s->f->body, saved, NULL, NULL};
+  if (new_deps) {
+    sp.deps = s->deps;
+    s->deps = new_deps;
+  }
   tir_str text = {0};
   sched_stmt_print(st, &text);
   sp.text = text.s ? text.s : tir_xstrdup("");

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../ir/print.h"
 #include "../lang/lang.h"
+#include "../polyhedral/poly.h"
 #include "../schedule/sched.h"
 #include "tools.h"
 
@@ -20,6 +22,7 @@ static const char usage[] =
     "  --emit trace   print the applied schedule primitives as replayable schedule blocks\n"
     "  --schedule F   apply the schedule blocks of file F instead of the file's own\n"
     "  --no-schedule  apply no schedule at all\n"
+    "  --time         print how long parsing, checking and scheduling (ISL) took\n"
     "  --target T     host (default), x86-64, avx2, avx512, cuda: picks `schedule F for T`\n"
     "  run            execute a function on given or seeded random inputs; print each\n"
     "                 output's shape and checksum; read and write NumPy .npy files\n";
@@ -31,6 +34,10 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
   bool sched = strcmp(a, "--schedule") == 0, target = strcmp(a, "--target") == 0;
   if (strcmp(a, "--no-schedule") == 0) {
     in->no_schedule = true;
+    return 1;
+  }
+  if (strcmp(a, "--time") == 0) {
+    in->time = true;
     return 1;
   }
   if (!sched && !target) return 0;
@@ -64,8 +71,16 @@ static lang_unit *compile_path(diag_engine *d, const char *path) {
   return u;
 }
 
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
+  double t0 = now();
   lang_unit *u = compile_path(d, in->path);
+  double t1 = now(), isl0 = poly_seconds();
   lang_unit *su = NULL;
   if (u && in->schedule) {
     su = compile_path(d, in->schedule);
@@ -86,6 +101,11 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   }
   lang_unit_free(su);
   diag_finish(d);
+  if (in->time) {
+    double t2 = now();
+    fprintf(stderr, "tirc: time: parse+check+lower %.2f ms, schedule %.2f ms (ISL %.2f ms)\n",
+            (t1 - t0) * 1e3, (t2 - t1) * 1e3, (poly_seconds() - isl0) * 1e3);
+  }
   return u;
 }
 

@@ -13,6 +13,7 @@ typedef struct tool_input {
   const char *schedule; /* --schedule FILE: replaces the file's own schedule blocks */
   const char *target;   /* --target: picks `schedule F for TARGET` blocks */
   bool no_schedule;     /* --no-schedule: the unscheduled IR */
+  bool time;            /* --time: print how long each stage took to stderr */
 } tool_input;
 
 /* Read and compile the input, then apply its schedules (appending the traces to "traces" when

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdlib.h> /* free, for tir_vec_free */
 
 /* Ownership markers, with ISL's meanings (see STYLE.md 4): a TIR_GIVE result is consumed
  * exactly once by a TIR_TAKE argument; TIR_KEEP arguments are only borrowed. */

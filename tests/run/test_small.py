@@ -186,3 +186,19 @@ def t_triangular_reduction(args):
     out = run(golden_file(args, "quasi_affine"), "tri",
               {"X": ("f32", f32([1, 2, 3, 4]))}, {"Y": "f32"})
     check("Y", out["Y"], [1, 3, 6, 10], "f32")
+
+
+def t_half_cast_rounds(args):
+    # Y = f16(A * B) * B: the explicit cast rounds the f32 product to f16 before the second
+    # multiply (docs/language.md §7.4); for these inputs that differs from rounding once.
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-4, 4, 64).astype(np.float16)
+    b = rng.uniform(-4, 4, 64).astype(np.float16)
+    f32 = np.float32
+    rounded = (a.astype(f32) * b.astype(f32)).astype(np.float16)
+    want = (rounded.astype(f32) * b.astype(f32)).astype(np.float16)
+    once = (a.astype(f32) * b.astype(f32) * b.astype(f32)).astype(np.float16)
+    assert (want != once).any(), "inputs do not tell the two roundings apart"
+    out = run(golden_file(args, "half_rounding_cast"), "h",
+              {"A": ("f16", a), "B": ("f16", b)}, {"Y": "f16", "Z": "f16"})
+    assert (out["Y"].view(np.uint16) == want.view(np.uint16)).all(), (out["Y"], want)

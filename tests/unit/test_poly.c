@@ -359,8 +359,7 @@ static void test_anti_output(void) {
   const char *rd = "block \"a\" (spatial vi = i) { Z[vi] = Y[vi] + X[vi]; }";
   const char *wr = "block \"b\" (spatial vi = i) { Y[vi] = X[vi]; }";
   char src[512], g[512];
-  snprintf(src, sizeof src, fmt, wr, rd);
-  /* b writes Y, a reads it: fine.  Now a reads Y first (its old value), b overwrites it. */
+  /* a reads Y first (its old value), then b overwrites it: running b first is illegal */
   snprintf(src, sizeof src, fmt, rd, wr);
   analysed a = analyse(src);
   CHECK(a.d, "anti: %s", a.err);
@@ -375,10 +374,7 @@ static void test_anti_output(void) {
           "anti: %s", vtext(&v));
   release(&a);
 
-  const char *w1 = "block \"a\" (spatial vi = i) { Y[vi] = X[vi]; }";
-  const char *w2 = "block \"b\" (spatial vi = i) { Y[vi] = X[vi] * 2.0; }";
-  snprintf(src, sizeof src, fmt, w1, w2);
-  /* both write Z too, so that Z is written by someone: keep one nest writing Z */
+  /* a writes Y, then b writes it again: the order of the two writes is the result */
   a = analyse("func f(X: f32[N]) -> (Y: f32[N]) {\n"
               "  for i in grid(N) { block \"a\" (spatial vi = i) { Y[vi] = X[vi]; } }\n"
               "  for i in grid(N) { block \"b\" (spatial vi = i) { Y[vi] = X[vi] * 2.0; } }\n"
@@ -581,6 +577,18 @@ static void test_errors(void) {
   CHECK(!a.d && strcmp(a.err, "block \"B\": its iterators do not identify its instances (the "
                               "loops run some instance more than once)") == 0,
         "not identifying: %s", a.err);
+  release(&a);
+
+  a = analyse("func w(X: f32[N, 4]) -> (Y: f32[N]) {\n"
+              "  for i, k in grid(N, 4) {\n"
+              "    block \"B\" (spatial vi = i, reduce vk = k / 2) {\n"
+              "      init { Y[vi] = 0.0; }\n"
+              "      Y[vi] = Y[vi] + X[vi, vk];\n"
+              "    }\n"
+              "  }\n"
+              "}\n");
+  CHECK(!a.d && strcmp(a.err, "block \"B\": the binding of reduce iterator vk is not affine") == 0,
+        "non-affine reduce binding: %s", a.err);
   release(&a);
 
   /* a transformed function with a block the analysed one lacks, or without one of its blocks */
