@@ -174,6 +174,25 @@ void poly_violation_fill(const poly_deps *d, const poly_dep *dep, __isl_take isl
   isl_ctx_reset_error(d->ctx);
 }
 
+int poly_dep_between(poly_deps *d, poly_dep_kind kind, const char *src, const char *sink,
+                     poly_violation *v) {
+  double t0 = poly_now();
+  poly_ctx_start(d->ctx);
+  memset(v, 0, sizeof *v);
+  int found = 0;
+  for (int i = 0; i < d->deps.n && !found; i++) {
+    const poly_dep *dep = &d->deps.v[i];
+    const poly_model *m = &d->m;
+    const char *s = m->blocks.v[m->stmts.v[d->accesses.v[dep->src].stmt].block].name;
+    const char *k = m->blocks.v[m->stmts.v[d->accesses.v[dep->sink].stmt].block].name;
+    if (dep->kind != kind || strcmp(s, src) != 0 || strcmp(k, sink) != 0) continue;
+    poly_violation_fill(d, dep, isl_map_copy(dep->rel), v);
+    found = 1;
+  }
+  poly_time_add(t0);
+  return found;
+}
+
 /* Is "dist" a distance with only zero components, "(0, 0)"? */
 static bool all_zero(const char *dist) {
   if (!dist[0]) return false;

@@ -97,6 +97,11 @@ int poly_region_reverse_compute_at(TIR_KEEP poly_deps *d, ir_func *f, const ir_s
 int poly_loop_carries(TIR_KEEP poly_deps *d, TIR_KEEP const ir_func *g,
                       TIR_KEEP const ir_stmt *loop, poly_violation *v, char *err, size_t errlen);
 
+/* The first dependence of "kind" from block "src" to block "sink" (names), as a violation to
+ * explain (all its pairs): 1, or 0 when there is none. */
+int poly_dep_between(TIR_KEEP poly_deps *d, poly_dep_kind kind, const char *src, const char *sink,
+                     poly_violation *v);
+
 /* Render "v" as the indented detail lines of a refusal:
  *   C[vi, vj] written by block "C" is read by block "C" at a later instance, distance (0, 0, 1)
  */

@@ -255,6 +255,18 @@ static ir_var *fresh_loop_var(ir_func *f, ir_stmt *loop, ir_stmt *bs, int *next,
   return ir_var_make(f, tir_arena_strdup(f->arena, name), IR_VAR_LOOP, loc);
 }
 
+static const char *dep_kind_name(poly_dep_kind k) {
+  return k == POLY_FLOW ? "flow" : k == POLY_ANTI ? "anti" : "output";
+}
+
+static void explain(sched_error *e, const poly_violation *v) {
+  char line[600];
+  poly_violation_print(v, line, sizeof line);
+  sched_detail(e, "%s", line);
+  if (v->example[0])
+    sched_detail(e, "for example %s (%s dependence)", v->example, dep_kind_name(v->kind));
+}
+
 /* ---- the primitive ---- */
 
 typedef struct move {
@@ -373,6 +385,31 @@ static bool find_writers(move *m, const stmt_vec *blocks) {
   return false;
 }
 
+/* compute_at: the block runs before its readers under the loop; reverse_compute_at: after
+ * the writers of its input.  The refusal names the dependence that moving it would reverse. */
+static bool check_order(move *m) {
+  if (!m->wrong_order) return true;
+  sched_error *e = m->c->e;
+  const char *bname = m->bs->u.block->name, *lname = m->loop->u.loop.var->name;
+  if (m->reverse)
+    sched_fail(e, e->loc, "%s is illegal: block \"%s\" runs before the blocks under loop %s that "
+               "produce its input", m->what, bname, lname);
+  else
+    sched_fail(e, e->loc, "%s is illegal: the blocks under loop %s read %s before block \"%s\" "
+               "produces it, so it would consume before producing", m->what, lname, m->t->name,
+               bname);
+  for (int i = 0; i < m->partners.n; i++) {
+    const char *other = m->partners.v[i]->u.block->name;
+    poly_violation v;
+    if (poly_dep_between(m->c->s->deps, POLY_ANTI, m->reverse ? bname : other,
+                         m->reverse ? other : bname, &v)) {
+      explain(e, &v);
+      break;
+    }
+  }
+  return false;
+}
+
 /* Every local the block accesses is allocated where the loop runs. */
 static bool check_allocs(move *m) {
   own_access own = accesses_of(m->bs);
@@ -424,22 +461,9 @@ static ir_stmt *region_nest(ir_func *f, ir_stmt *loop, ir_stmt *bs, const poly_r
   return s;
 }
 
-static const char *dep_kind_name(poly_dep_kind k) {
-  return k == POLY_FLOW ? "flow" : k == POLY_ANTI ? "anti" : "output";
-}
-
-static void explain(sched_error *e, const poly_violation *v) {
-  char line[600];
-  poly_violation_print(v, line, sizeof line);
-  sched_detail(e, "%s", line);
-  if (v->example[0])
-    sched_detail(e, "for example %s (%s dependence)", v->example, dep_kind_name(v->kind));
-}
-
 /* Refuse after a failed check: r from poly_check_order / poly_check_recompute. */
 static void refuse(move *m, int r, const poly_violation *v, const char *err) {
   sched_error *e = m->c->e;
-  const char *bname = m->bs->u.block->name, *lname = m->loop->u.loop.var->name;
   if (r < 0) {
     sched_fail(e, e->loc, "%s cannot be checked: %s", m->what, err);
     return;
@@ -451,14 +475,7 @@ static void refuse(move *m, int r, const poly_violation *v, const char *err) {
                  m->t->name);
     return;
   }
-  if (m->wrong_order && !m->reverse)
-    sched_fail(e, e->loc, "%s is illegal: the blocks under loop %s read %s before block \"%s\" "
-               "produces it", m->what, lname, m->t->name, bname);
-  else if (m->wrong_order)
-    sched_fail(e, e->loc, "%s is illegal: block \"%s\" runs before the blocks under loop %s that "
-               "produce its input", m->what, bname, lname);
-  else
-    sched_fail(e, e->loc, "%s is illegal: it reverses a dependence", m->what);
+  sched_fail(e, e->loc, "%s is illegal: it reverses a dependence", m->what);
   explain(e, v);
 }
 
@@ -533,7 +550,7 @@ static ir_stmt *move_block(prim_call *c, bool reverse) {
   stmt_vec blocks = all_blocks(f->body);
   ir_stmt *out = NULL;
   if (!check_place(&m) || !(reverse ? find_writers(&m, &blocks) : find_readers(&m, &blocks)) ||
-      !check_allocs(&m))
+      !check_order(&m) || !check_allocs(&m))
     goto done;
   /* ISL: the region */
   poly_region reg;

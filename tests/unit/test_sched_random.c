@@ -24,8 +24,10 @@ static uint64_t rnd(void) {
 }
 static int pick(int n) { return (int)(rnd() % (uint64_t)n); }
 
-static const char *const prim_names[] = {"split", "fuse", "reorder", "tile", "parallel",
-                                         "vectorize", "unroll", "bind", "split/nparts"};
+static const char *const prim_names[] = {
+    "split", "fuse", "reorder", "tile", "parallel", "vectorize", "unroll", "bind",
+    "split/nparts", "compute_inline", "reverse_inline", "cache_read", "cache_write",
+    "decompose_red", "annotate", "compute_at"};
 enum { NPRIM = sizeof prim_names / sizeof *prim_names };
 static int accepted[NPRIM], refused[NPRIM], sequences, checked_runs, replays, failures;
 
@@ -43,8 +45,15 @@ static char *read_all(const char *path, size_t *len) {
 typedef struct blocks {
   const char *name[64];
   int depth[64];
+  const char *reads[64]; /* one buffer the block reads, or NULL */
   int n;
 } blocks;
+
+static bool first_load(ir_visitor *v, ir_expr *e) {
+  const char **name = v->user;
+  if (e->kind == IR_E_LOAD && !*name) *name = e->u.load.buf->name;
+  return !*name;
+}
 
 static void collect(ir_stmt *s, int depth, blocks *b) {
   if (!s) return;
@@ -55,6 +64,10 @@ static void collect(ir_stmt *s, int depth, blocks *b) {
   case IR_S_FOR: collect(s->u.loop.body, depth + 1, b); break;
   case IR_S_BLOCK:
     if (b->n < 64) {
+      const char *r = NULL;
+      ir_visitor v = {first_load, NULL, &r};
+      ir_stmt_visit(s->u.block->body, &v);
+      b->reads[b->n] = r;
       b->name[b->n] = s->u.block->name;
       b->depth[b->n++] = depth;
     }
@@ -128,7 +141,29 @@ static void random_step(sched_state *s, ir_func *f, int step, diag_engine *d) {
   case 5: snprintf(text, sizeof text, "vectorize(L%d);", r); break;
   case 6: snprintf(text, sizeof text, "unroll(L%d);", r); break;
   case 7: snprintf(text, sizeof text, "bind(L%d, threadIdx.x);", r); break;
-  default: snprintf(text, sizeof text, "o%d, i%d = split(L%d, nparts=%d);", step, step, r, 1 + pick(4)); break;
+  case 8: snprintf(text, sizeof text, "o%d, i%d = split(L%d, nparts=%d);", step, step, r, 1 + pick(4)); break;
+  case 9: snprintf(text, sizeof text, "compute_inline(\"%s\");", b.name[k]); break;
+  case 10: snprintf(text, sizeof text, "reverse_compute_inline(\"%s\");", b.name[k]); break;
+  case 11:
+    if (!b.reads[k]) return;
+    snprintf(text, sizeof text, "cache_read(\"%s\", %s, %s);", b.name[k], b.reads[k],
+             pick(2) ? "shared" : "local");
+    break;
+  case 12: snprintf(text, sizeof text, "cache_write(\"%s\", local);", b.name[k]); break;
+  case 13: snprintf(text, sizeof text, "decompose_reduction(\"%s\", L%d);", b.name[k], r); break;
+  case 14: snprintf(text, sizeof text, "annotate(L%d, \"note\", %d);", r, step); break;
+  default: {
+    /* compute block k at a loop of another block (its consumer, if the pick is lucky) */
+    int other = pick(b.n);
+    if (other == k || b.depth[other] == 0) return;
+    char lt[512];
+    int ll = 0;
+    for (int i = 0; i < b.depth[other]; i++) ll += snprintf(lt + ll, sizeof lt - (size_t)ll, "%sM%d", i ? ", " : "", i);
+    snprintf(lt + ll, sizeof lt - (size_t)ll, " = loops(\"%s\");", b.name[other]);
+    if (apply_text(s, lt, d)) return;
+    snprintf(text, sizeof text, "compute_at(\"%s\", M%d);", b.name[k], pick(b.depth[other]));
+    break;
+  }
   }
   if (apply_text(s, text, d) == 0) accepted[p]++;
   else refused[p]++;
