@@ -255,18 +255,6 @@ static ir_var *fresh_loop_var(ir_func *f, ir_stmt *loop, ir_stmt *bs, int *next,
   return ir_var_make(f, tir_arena_strdup(f->arena, name), IR_VAR_LOOP, loc);
 }
 
-static const char *dep_kind_name(poly_dep_kind k) {
-  return k == POLY_FLOW ? "flow" : k == POLY_ANTI ? "anti" : "output";
-}
-
-static void explain(sched_error *e, const poly_violation *v) {
-  char line[600];
-  poly_violation_print(v, line, sizeof line);
-  sched_detail(e, "%s", line);
-  if (v->example[0])
-    sched_detail(e, "for example %s (%s dependence)", v->example, dep_kind_name(v->kind));
-}
-
 /* ---- the primitive ---- */
 
 typedef struct move {
@@ -403,7 +391,7 @@ static bool check_order(move *m) {
     poly_violation v;
     if (poly_dep_between(m->c->s->deps, POLY_ANTI, m->reverse ? bname : other,
                          m->reverse ? other : bname, &v)) {
-      explain(e, &v);
+      sched_explain(e, &v);
       break;
     }
   }
@@ -476,7 +464,7 @@ static void refuse(move *m, int r, const poly_violation *v, const char *err) {
     return;
   }
   sched_fail(e, e->loc, "%s is illegal: it reverses a dependence", m->what);
-  explain(e, v);
+  sched_explain(e, v);
 }
 
 /* Is "s" a loop whose iterations may run at once (parallel, vector lanes, threads)? */
@@ -514,7 +502,7 @@ static bool check_kinds(move *m, ir_stmt *body) {
                  "dependence", m->what, l->var->name,
                  l->kind == IR_LOOP_PARALLEL ? "parallel"
                  : l->kind == IR_LOOP_VECTORIZED ? "vectorized" : "bound to a thread axis");
-      explain(m->c->e, &v);
+      sched_explain(m->c->e, &v);
     }
   }
   s->f->body = saved;

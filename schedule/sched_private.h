@@ -64,6 +64,8 @@ bool sched_stmt_uses(ir_stmt *s, const ir_var *v);
 
 /* Ask polyhedral/ whether "body" (the candidate new f->body) keeps every dependence in order;
  * fills "e" (message "NAME is illegal: ...") and returns false if not. */
+/* The detail lines of a legality refusal: the dependence and, when ISL found one, an example. */
+void sched_explain(sched_error *e, const poly_violation *v);
 bool sched_check_order(sched_state *s, ir_stmt *body, const char *what, sched_error *e);
 /* Does loop "loop" inside "body" carry a dependence?  Fills "e" when it does. */
 bool sched_check_independent(sched_state *s, ir_stmt *body, ir_stmt *loop, const char *what,

@@ -322,7 +322,7 @@ static const char *dep_kind_name(poly_dep_kind k) {
   return k == POLY_FLOW ? "flow" : k == POLY_ANTI ? "anti" : "output";
 }
 
-static void explain(sched_error *e, const poly_violation *v) {
+void sched_explain(sched_error *e, const poly_violation *v) {
   char line[600];
   poly_violation_print(v, line, sizeof line);
   sched_detail(e, "%s", line);
@@ -342,7 +342,7 @@ bool sched_check_order(sched_state *s, ir_stmt *body, const char *what, sched_er
     return false;
   }
   sched_fail(e, e->loc, "%s is illegal: it reverses a dependence", what);
-  explain(e, &v);
+  sched_explain(e, &v);
   return false;
 }
 
@@ -361,7 +361,7 @@ bool sched_check_independent(sched_state *s, ir_stmt *body, ir_stmt *loop, const
   }
   sched_fail(e, e->loc, "%s is illegal: loop %s carries a dependence", what,
              loop->u.loop.var->name);
-  explain(e, &v);
+  sched_explain(e, &v);
   return false;
 }
 
