@@ -32,6 +32,13 @@ ir_stmt *sched_prim_annotate(prim_call *c) {
     sched_fail(c->e, args[1]->loc, "annotate: the key must be a string, like \"pragma_unroll\"");
     return NULL;
   }
+  /* tirc's own key: the checker reads it as "this block may run an instance more than once" */
+  if (strcmp(args[1]->u.str, POLY_RECOMPUTE_ANNOT) == 0) {
+    sched_fail(c->e, args[1]->loc, "annotate: the key \"%s\" is reserved: compute_at sets it",
+               POLY_RECOMPUTE_ANNOT);
+    sched_hint(c->e, "choose another key");
+    return NULL;
+  }
   ir_annot a = {tir_arena_strdup(f->arena, args[1]->u.str), false, 0, NULL};
   if (args[2]->kind == AST_E_STRING) {
     a.is_str = true;
