@@ -9,16 +9,7 @@
 #include "ir/interp.h"
 #include "ir/ir.h"
 
-static int failures;
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: FAIL (%s): ", __FILE__, __LINE__, #cond);        \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 #define L tir_loc_none
 
@@ -697,10 +688,5 @@ int main(void) {
   test_alloc();
   test_errors();
   test_math();
-  if (failures) {
-    fprintf(stderr, "test_interp: %d failure(s)\n", failures);
-    return 1;
-  }
-  printf("test_interp: all passed\n");
-  return 0;
+  return check_report("test_interp");
 }

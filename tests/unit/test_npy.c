@@ -11,16 +11,7 @@
 
 #include "tools/npy.h"
 
-static int failures;
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: FAIL (%s): ", __FILE__, __LINE__, #cond);        \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static char dir[64];
 
@@ -305,10 +296,5 @@ int main(void) {
   test_atomic_write();
   test_numpy();
   remove_dir();
-  if (failures) {
-    fprintf(stderr, "test_npy: %d failure(s)\n", failures);
-    return 1;
-  }
-  printf("test_npy: all passed\n");
-  return 0;
+  return check_report("test_npy");
 }

@@ -9,17 +9,7 @@
 
 #include "parser/parser.h"
 
-static int failures;
-
-#define CHECK(c, ...)                                                  \
-  do {                                                                 \
-    if (!(c)) {                                                        \
-      fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #c); \
-      fprintf(stderr, __VA_ARGS__);                                    \
-      fputc('\n', stderr);                                             \
-      failures++;                                                      \
-    }                                                                  \
-  } while (0)
+#include "check.h"
 
 /* One parse of "src" (len bytes) as "t.tir"; the diagnostics land in "diags" (malloc'd). */
 typedef struct parsed {
@@ -879,10 +869,5 @@ int main(void) {
   test_schedules();
   test_schedule_locs();
   test_schedule_stmt();
-  if (failures) {
-    fprintf(stderr, "test_parser: %d checks failed\n", failures);
-    return 1;
-  }
-  printf("test_parser: all checks passed\n");
-  return 0;
+  return check_report("test_parser");
 }

@@ -10,17 +10,7 @@
 #include "lang/lang.h"
 #include "polyhedral/poly.h"
 
-static int failures, checks;
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    checks++;                                                                  \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: FAIL (%s): ", __FILE__, __LINE__, #cond);        \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static diag_engine *diags;
 
@@ -624,6 +614,5 @@ int main(void) {
   test_nesting();
   test_errors();
   diag_engine_free(diags);
-  printf("test_poly: %d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_report("test_poly");
 }
