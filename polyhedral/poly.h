@@ -107,6 +107,13 @@ int poly_dep_between(TIR_KEEP poly_deps *d, poly_dep_kind kind, const char *src,
  */
 void poly_violation_print(const poly_violation *v, char *out, size_t n);
 
+/* Does every access of "f" (reads under a select only where the branch is taken, when its
+ * condition is quasi-affine) stay inside its buffer for the concrete "sizes" (f->n_sizes
+ * values)?  Returns 1 when it does, 0 with the first access that does not, an example index
+ * and the buffer's shape in "msg", -1 with a message in "msg" when f cannot be analysed.
+ * `tirc run` asks before calling compiled code, which checks nothing. */
+int poly_check_bounds(TIR_KEEP const ir_func *f, const int64_t *sizes, char *msg, size_t n);
+
 /* Time spent in ISL so far by this thread (seconds), for the timing report of issue 3. */
 double poly_seconds(void);
 

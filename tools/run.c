@@ -1,5 +1,6 @@
 /* run.c - `tirc run`: sizes from --size and input shapes, seeded random or .npy inputs,
- * execution in the reference interpreter, checksums and .npy outputs. */
+ * execution JIT-compiled (or in the reference interpreter), checksums and .npy outputs,
+ * --check against the interpreter and --bench. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -9,9 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../backend/be.h"
 #include "../ir/affine.h"
+#include "../ir/flops.h"
 #include "../ir/print.h"
 #include "../ir/interp.h"
+#include "../polyhedral/poly.h"
 #include "npy.h"
 #include "tools.h"
 
@@ -25,6 +29,10 @@ typedef struct run_opts {
   const char *sizes; /* "M=64,N=32" */
   uint64_t seed;
   TIR_VEC(binding) inputs, outputs;
+  bool interp;  /* --interp: the reference interpreter instead of the JIT */
+  bool check;   /* --check: compare with the interpreter on the unscheduled function */
+  bool bench;   /* --bench: time repeated runs */
+  int repeats;  /* --repeats R (0: about 0.5 s worth, 5 to 1000) */
 } run_opts;
 
 static int fail(const char *fmt, ...) TIR_PRINTF(1, 2);
@@ -54,9 +62,16 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     if (r) continue;
     const char *a = argv[i];
     bool has_val = i + 1 < argc;
-    if (strcmp(a, "--interp") == 0) continue; /* the interpreter is the engine of `run` today */
+    bool *flag = strcmp(a, "--interp") == 0  ? &o->interp
+                 : strcmp(a, "--check") == 0 ? &o->check
+                 : strcmp(a, "--bench") == 0 ? &o->bench
+                                             : NULL;
+    if (flag) {
+      *flag = true;
+      continue;
+    }
     if (a[0] == '-' && a[1]) {
-      const char *opts[] = {"--func", "--size", "--seed", "--input", "--output"};
+      const char *opts[] = {"--func", "--size", "--seed", "--input", "--output", "--repeats"};
       bool known = false;
       for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) known |= strcmp(a, opts[k]) == 0;
       if (!known) return fail("unknown option '%s' for 'tirc run'", a);
@@ -70,6 +85,12 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         o->seed = strtoull(v, &end, 10);
         if (!*v || *end || v[0] == '-' || errno == ERANGE)
           return fail("--seed expects a non-negative integer, got '%s'", v);
+      } else if (strcmp(a, "--repeats") == 0) {
+        char *end;
+        long r = strtol(v, &end, 10);
+        if (!*v || *end || r < 1 || r > 1000000)
+          return fail("--repeats expects a number of runs from 1 to 1000000, got '%s'", v);
+        o->repeats = (int)r;
       } else {
         binding b;
         if (parse_binding(a, v, &b)) return 1;
@@ -83,6 +104,11 @@ static int parse_args(int argc, char **argv, run_opts *o) {
     }
   }
   if (!o->in.path) return fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
+  if (o->repeats && !o->bench) return fail("--repeats goes with --bench");
+  if (!o->interp && o->in.target && strcmp(o->in.target, "host") != 0)
+    return fail("--target %s: tirc run JIT-compiles for this CPU (host); use -o to compile "
+                "for %s, or --interp to run its schedule in the interpreter",
+                o->in.target, o->in.target);
   return 0;
 }
 
@@ -186,26 +212,6 @@ static void fill_random(ir_dtype t, void *data, size_t count, uint64_t seed) {
     case IR_DTYPE_COUNT: tir_unreachable();
     }
   }
-}
-
-static double element(ir_dtype t, const void *data, size_t i) {
-  switch (t) {
-  case IR_BOOL: return ((const uint8_t *)data)[i] != 0;
-  case IR_I8: return ((const int8_t *)data)[i];
-  case IR_I16: return ((const int16_t *)data)[i];
-  case IR_I32: return ((const int32_t *)data)[i];
-  case IR_I64: return (double)((const int64_t *)data)[i];
-  case IR_U8: return ((const uint8_t *)data)[i];
-  case IR_U16: return ((const uint16_t *)data)[i];
-  case IR_U32: return ((const uint32_t *)data)[i];
-  case IR_U64: return (double)((const uint64_t *)data)[i];
-  case IR_F16: return ir_f16_to_f32(((const uint16_t *)data)[i]);
-  case IR_BF16: return ir_bf16_to_f32(((const uint16_t *)data)[i]);
-  case IR_F32: return ((const float *)data)[i];
-  case IR_F64: return ((const double *)data)[i];
-  case IR_DTYPE_COUNT: break;
-  }
-  tir_unreachable();
 }
 
 /* Element count of "shape", or SIZE_MAX when it overflows or exceeds the memory cap. */
@@ -314,8 +320,82 @@ static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64
   return rc;
 }
 
-static int run(const run_opts *o, ir_func *f) {
+/* Run "f" on "bufs" once, JIT-compiled ("jit") or in the interpreter (NULL); how long it took
+ * in "*secs". */
+static int execute(const ir_func *f, be_jit *jit, const int64_t *vals, void **bufs, double *secs) {
+  char err[1024];
+  double t0 = tool_now();
+  if (jit) {
+    be_jit_call(jit, bufs, vals);
+  } else if (ir_interp_run(f, vals, bufs, err, sizeof err)) {
+    return fail("run-time error in %s: %s", f->name, err);
+  }
+  *secs = tool_now() - t0;
+  return 0;
+}
+
+/* --check: run the unscheduled "f0" in the interpreter on the inputs of bufs and compare its
+ * outputs with those in bufs, one line each; 1 when any differs. */
+static int check_outputs(const ir_func *f, const ir_func *f0, const int64_t *vals, void **bufs,
+                         int64_t (*shapes)[16]) {
+  int nb = f->n_ins + f->n_outs, bad = 0;
+  void **ref = tir_xcalloc((size_t)nb, sizeof *ref);
+  char err[1024];
+  for (int i = 0; i < nb; i++) {
+    if (i < f->n_ins) {
+      ref[i] = bufs[i];
+      continue;
+    }
+    const ir_buffer *b = f->outs[i - f->n_ins];
+    size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
+    ref[i] = tir_xcalloc(count ? count : 1, (size_t)ir_dtype_bytes(b->dtype));
+  }
+  if (ir_interp_run(f0, vals, ref, err, sizeof err)) {
+    bad = -1;
+    fail("run-time error in %s (the reference interpreter, for --check): %s", f->name, err);
+  }
+  for (int i = f->n_ins; i < nb && bad >= 0; i++) {
+    const ir_buffer *b = f->outs[i - f->n_ins];
+    size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
+    if (!tool_check_output(b, shapes[i], count, bufs[i], ref[i])) bad++;
+  }
+  if (bad > 0) {
+    fflush(stdout);
+    fail("%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad, f->n_outs,
+         f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
+  }
+  for (int i = f->n_ins; i < nb; i++) free(ref[i]);
+  free(ref);
+  return bad != 0;
+}
+
+/* --bench: "first" timed the warm-up run; time --repeats more (or about 0.5 s worth) and print
+ * the JIT's compile times and the run times. */
+static int bench(const run_opts *o, const ir_func *f, const ir_func *f0, be_jit *jit,
+                 double jit_seconds, const int64_t *vals, void **bufs, double first) {
+  int n = o->repeats;
+  if (!n) {
+    double want = first > 0 ? ceil(0.5 / first) : 1000;
+    n = want < 5 ? 5 : want > 1000 ? 1000 : (int)want;
+  }
+  if (jit) {
+    double gen, opt, cg;
+    be_jit_times(jit, &gen, &opt, &cg);
+    printf("jit %s: compiled in %.1f ms (LLVM IR %.1f ms, optimisation %.1f ms, machine code "
+           "%.1f ms)\n", f->name, jit_seconds * 1e3, gen * 1e3, opt * 1e3, cg * 1e3);
+  }
+  double *times = tir_xcalloc((size_t)n, sizeof *times);
+  int rc = 0;
+  for (int r = 0; r < n && !rc; r++) rc = execute(f, jit, vals, bufs, &times[r]);
+  if (!rc) tool_bench_print(f, vals, times, n, ir_func_flops(f0, vals), !jit);
+  free(times);
+  return rc;
+}
+
+static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   int nb = f->n_ins + f->n_outs, rc = 1;
+  be_jit *jit = NULL;
+  double jit_seconds = 0;
   int64_t *vals = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *vals);
   bool *known = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *known);
   npy_array *given = tir_xcalloc((size_t)nb, sizeof *given);
@@ -388,16 +468,31 @@ static int run(const run_opts *o, ir_func *f) {
       if (i < f->n_ins) fill_random(b->dtype, bufs[i], count, o->seed * 1000003u + (uint64_t)i);
     }
   }
-  if (ir_interp_run(f, vals, bufs, err, sizeof err)) {
-    fail("run-time error in %s: %s", f->name, err);
-    goto out;
+  /* Compiled code checks nothing: where ISL finds an access out of bounds at these sizes, run
+   * in the interpreter, which stops at it with an error (or, when the access is under a
+   * condition ISL cannot see, runs correctly, with a note). */
+  char unsafe[1024] = "";
+  if (!o->interp && poly_check_bounds(f, vals, err, sizeof err) == 0)
+    snprintf(unsafe, sizeof unsafe, "%s", err);
+  if (!o->interp && !unsafe[0]) {
+    double t0 = tool_now();
+    jit = be_jit_compile(f, err, sizeof err);
+    if (!jit) {
+      fail("cannot compile %s: %s", f->name, err);
+      goto out;
+    }
+    jit_seconds = tool_now() - t0;
   }
+  double first = 0;
+  if (execute(f, jit, vals, bufs, &first)) goto out;
+  if (unsafe[0])
+    fprintf(stderr, "tirc: note: %s ran in the interpreter: at these sizes %s\n", f->name, unsafe);
   for (int i = f->n_ins; i < nb; i++) {
     const ir_buffer *b = f->outs[i - f->n_ins];
     size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
     double sum = 0, l1 = 0;
     for (size_t e = 0; e < count; e++) {
-      double v = element(b->dtype, bufs[i], e);
+      double v = tool_element(b->dtype, bufs[i], e);
       sum += v;
       l1 += fabs(v);
     }
@@ -405,9 +500,12 @@ static int run(const run_opts *o, ir_func *f) {
     shape_str(b, shapes[i], sh, sizeof sh);
     printf("%s: %s sum=%.9g l1=%.9g\n", b->name, sh, sum, l1);
   }
+  if (o->check && check_outputs(f, f0, vals, bufs, shapes)) goto out;
   if (write_outputs(o, f, bufs, shapes)) goto out;
+  if (o->bench && bench(o, f, f0, jit, jit_seconds, vals, bufs, first)) goto out;
   rc = fflush(stdout) == 0 ? 0 : 1;
 out:
+  if (jit) be_jit_free(jit);
   for (int i = 0; i < nb; i++) {
     if (i < f->n_ins && given[i].data) npy_array_free(&given[i]);
     else free(bufs[i]);
@@ -426,10 +524,20 @@ int tool_run_main(int argc, char **argv) {
   int rc = parse_args(argc, argv, &o);
   if (!rc) {
     diag_engine *d = diag_engine_make(stderr);
-    lang_unit *u = tool_load(d, &o.in, NULL);
+    lang_unit *u = tool_load(d, &o.in, NULL), *u0 = NULL;
+    ir_func *f = u ? tool_pick_func(u->module, o.func, o.in.path) : NULL, *f0 = f;
+    /* --check and the flops of --bench use the unscheduled function */
+    if (f && (o.check || o.bench) && !o.in.no_schedule) {
+      tool_input in0 = o.in;
+      in0.no_schedule = true;
+      in0.time = false;
+      u0 = tool_load(d, &in0, NULL);
+      f0 = u0 ? ir_module_find(u0->module, f->name) : NULL;
+      TIR_ASSERT(!u0 || f0);
+    }
     diag_engine_free(d);
-    ir_func *f = u ? tool_pick_func(u->module, o.func, o.in.path) : NULL;
-    rc = f ? run(&o, f) : 1;
+    rc = f && f0 ? run(&o, f, f0) : 1;
+    lang_unit_free(u0);
     lang_unit_free(u);
   }
   for (int i = 0; i < o.inputs.n; i++) free((void *)o.inputs.v[i].name);

@@ -1,11 +1,14 @@
 /* tirc.c - the tirc driver: one straight pipeline from a .tir file to the stage asked for
  * (docs/language.md §6); `tirc run` lives in run.c. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../backend/be.h"
 #include "../ir/print.h"
 #include "../lang/lang.h"
 #include "../polyhedral/poly.h"
@@ -13,19 +16,32 @@
 #include "tools.h"
 
 static const char usage[] =
-    "usage: tirc FILE.tir [--emit ir|trace] [--schedule FILE] [--no-schedule] [--target T]\n"
-    "       tirc run FILE.tir [--func F] [--size M=64,N=32] [--interp] [--seed S]\n"
-    "                         [--input A=a.npy]... [--output C=c.npy]\n"
-    "                         [--schedule FILE] [--no-schedule] [--target T]\n"
+    "usage: tirc FILE.tir [--emit ir|trace|llvm|asm] [-o FILE.o|FILE.so] [--target T]\n"
+    "                     [--schedule FILE] [--no-schedule] [--time]\n"
+    "       tirc run FILE.tir [--func F] [--size M=64,N=32] [--seed S] [--interp]\n"
+    "                         [--check] [--bench [--repeats R]]\n"
+    "                         [--input A=a.npy]... [--output C=c.npy]...\n"
+    "                         [--schedule FILE] [--no-schedule] [--target host]\n"
     "\n"
     "  --emit ir      print the (scheduled) loop-nest IR, itself valid .tir\n"
     "  --emit trace   print the applied schedule primitives as replayable schedule blocks\n"
+    "  --emit llvm    print the optimised LLVM IR of every function, for --target\n"
+    "  --emit asm     print the assembly of every function, for --target\n"
+    "  -o FILE.o      write an object (it links with -lm -lpthread) and FILE.h, the C\n"
+    "                 prototypes; -o FILE.so writes a shared library and FILE.h\n"
     "  --schedule F   apply the schedule blocks of file F instead of the file's own\n"
     "  --no-schedule  apply no schedule at all\n"
     "  --time         print how long parsing, checking and scheduling (ISL) took\n"
-    "  --target T     host (default), x86-64, avx2, avx512, cuda: picks `schedule F for T`\n"
-    "  run            execute a function on given or seeded random inputs; print each\n"
-    "                 output's shape and checksum; read and write NumPy .npy files\n";
+    "  --target T     host (default: this CPU), x86-64, avx2, avx512, cuda: picks\n"
+    "                 `schedule F for T` blocks and the code's instruction set\n"
+    "  run            JIT-compile a function for this CPU and run it on given or seeded\n"
+    "                 random inputs; print each output's shape and checksum; read and\n"
+    "                 write NumPy .npy files\n"
+    "  --interp       run in the reference interpreter instead\n"
+    "  --check        compare every output with the reference interpreter on the\n"
+    "                 unscheduled function (floats within a tolerance, see docs §7.8)\n"
+    "  --bench        time the run: a warm-up, then R runs (default: about 0.5 s worth,\n"
+    "                 5 to 1000); print median and minimum time and GFLOP/s\n";
 
 static const char *const targets[] = {"host", "x86-64", "avx2", "avx512", "cuda"};
 
@@ -69,6 +85,11 @@ static lang_unit *compile_path(diag_engine *d, const char *path) {
   lang_unit *u = lang_compile_unit(d, path, text, len);
   free(text);
   return u;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
 static double now(void) {
@@ -129,9 +150,104 @@ ir_func *tool_pick_func(ir_module *m, const char *name, const char *path) {
   return NULL;
 }
 
+/* The header path and include guard of object "path": the same stem with ".h", and the stem's
+ * file name upper-cased, other characters as '_', with "_H" ("out/mm.o" gives out/mm.h and
+ * MM_H). */
+static void header_names(const char *path, const char *ext, tir_str *hpath, tir_str *guard) {
+  size_t stem = strlen(path) - strlen(ext);
+  for (size_t i = 0; i < stem; i++) tir_str_putc(hpath, path[i]);
+  tir_str_puts(hpath, ".h");
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (isdigit((unsigned char)base[0])) tir_str_puts(guard, "TIR_");
+  for (const char *c = base; c < path + stem; c++)
+    tir_str_putc(guard, isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_');
+  tir_str_puts(guard, "_H");
+}
+
+/* A temporary name next to "path", renamed to it once everything was written. */
+static char *temp_name(const char *path) {
+  size_t n = strlen(path) + 32;
+  char *t = tir_xmalloc(n);
+  snprintf(t, n, "%s.tirc-%ld.tmp", path, (long)getpid());
+  return t;
+}
+
+static int write_text(const char *path, const char *text) {
+  FILE *fp = fopen(path, "w");
+  if (!fp) return -1;
+  bool ok = fputs(text, fp) >= 0;
+  ok &= fclose(fp) == 0;
+  return ok ? 0 : -1;
+}
+
+/* -o PATH: the object or shared library of "m" and its header, both or neither. */
+static int write_outputs(be_module *m, ir_module *mod, const char *path, bool shared) {
+  tir_str hpath = {0}, guard = {0}, header = {0};
+  header_names(path, shared ? ".so" : ".o", &hpath, &guard);
+  be_header_print(mod->funcs, mod->n_funcs, tir_str_cstr(&guard), &header);
+  char *tobj = temp_name(path), *thdr = temp_name(tir_str_cstr(&hpath));
+  char err[1024] = "";
+  int rc = 1;
+  if (be_module_write_object(m, tobj, shared, err, sizeof err)) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", path, err);
+  } else if (write_text(thdr, tir_str_cstr(&header))) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", tir_str_cstr(&hpath), strerror(errno));
+  } else if (rename(tobj, path) != 0) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", path, strerror(errno));
+  } else if (rename(thdr, tir_str_cstr(&hpath)) != 0) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", tir_str_cstr(&hpath), strerror(errno));
+    remove(path);
+  } else {
+    rc = 0;
+  }
+  remove(tobj); /* after a rename these find nothing */
+  remove(thdr);
+  free(tobj);
+  free(thdr);
+  tir_str_free(&hpath);
+  tir_str_free(&guard);
+  tir_str_free(&header);
+  return rc;
+}
+
+/* --emit llvm|asm and -o: native code for every function of "mod". */
+static int emit_native(ir_module *mod, const char *target, const char *emit, const char *out,
+                       const char *path) {
+  be_target t = BE_TARGET_HOST;
+  if (target && !be_target_from_name(target, &t)) {
+    fprintf(stderr, "tirc: error: --target %s: no native code generation for it yet (CPU "
+                    "targets: host, x86-64, avx2, avx512)\n", target);
+    return 1;
+  }
+  if (out && mod->n_funcs == 0) {
+    fprintf(stderr, "tirc: error: %s has no functions to compile\n", path);
+    return 1;
+  }
+  char err[2048] = "";
+  be_module *m = be_module_compile(mod->funcs, mod->n_funcs, t, err, sizeof err);
+  if (!m) {
+    fprintf(stderr, "tirc: error: cannot compile %s for %s: %s\n", path, be_target_name(t), err);
+    return 1;
+  }
+  int rc = 0;
+  if (emit) {
+    tir_str s = {0};
+    if (strcmp(emit, "llvm") == 0) rc = be_module_print_llvm(m, &s);
+    else rc = be_module_print_asm(m, &s, err, sizeof err);
+    if (rc) fprintf(stderr, "tirc: error: cannot print the %s of %s: %s\n", emit, path, err);
+    else fputs(tir_str_cstr(&s), stdout);
+    tir_str_free(&s);
+    rc = rc ? 1 : 0;
+  }
+  if (!rc && out) rc = write_outputs(m, mod, out, has_suffix(out, ".so"));
+  be_module_free(m);
+  return rc;
+}
+
 static int compile_main(int argc, char **argv) {
   tool_input in = {0};
-  const char *emit = NULL;
+  const char *emit = NULL, *out = NULL;
   for (int i = 1; i < argc; i++) {
     int r = tool_input_option(&in, argc, argv, &i);
     if (r < 0) return 1;
@@ -144,8 +260,22 @@ static int compile_main(int argc, char **argv) {
         fprintf(stderr, "tirc: error: option '--emit' needs a value\n");
         return 1;
       }
-      if (strcmp(emit, "ir") != 0 && strcmp(emit, "trace") != 0) {
-        fprintf(stderr, "tirc: error: unknown --emit stage '%s' (available: ir, trace)\n", emit);
+      if (strcmp(emit, "ir") != 0 && strcmp(emit, "trace") != 0 && strcmp(emit, "llvm") != 0 &&
+          strcmp(emit, "asm") != 0) {
+        fprintf(stderr, "tirc: error: unknown --emit stage '%s' (available: ir, trace, llvm, "
+                        "asm)\n", emit);
+        return 1;
+      }
+    } else if (strcmp(a, "-o") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "tirc: error: option '-o' needs a value\n");
+        return 1;
+      }
+      out = argv[++i];
+      const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+      if (!has_suffix(base, ".o") && !has_suffix(base, ".so")) {
+        fprintf(stderr, "tirc: error: -o %s: the output must be an object FILE.o or a shared "
+                        "library FILE.so\n", out);
         return 1;
       }
     } else if (a[0] == '-' && a[1]) {
@@ -165,23 +295,27 @@ static int compile_main(int argc, char **argv) {
   diag_engine *d = diag_engine_make(stderr);
   tir_str traces = {0};
   bool want_trace = emit && strcmp(emit, "trace") == 0;
+  const char *native_emit =
+      emit && (strcmp(emit, "llvm") == 0 || strcmp(emit, "asm") == 0) ? emit : NULL;
   lang_unit *u = tool_load(d, &in, want_trace ? &traces : NULL);
   diag_engine_free(d);
   if (!u) {
     tir_str_free(&traces);
     return 1;
   }
+  int rc = 0;
   if (want_trace) {
     fputs(tir_str_cstr(&traces), stdout);
-  } else if (emit) {
+  } else if (emit && strcmp(emit, "ir") == 0) {
     tir_str s = {0};
     ir_module_print(u->module, &s);
     fputs(tir_str_cstr(&s), stdout);
     tir_str_free(&s);
   }
+  if (native_emit || out) rc = emit_native(u->module, in.target, native_emit, out, in.path);
   tir_str_free(&traces);
   lang_unit_free(u);
-  return fflush(stdout) == 0 ? 0 : 1;
+  return fflush(stdout) == 0 ? rc : 1;
 }
 
 int main(int argc, char **argv) {

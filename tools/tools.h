@@ -27,4 +27,24 @@ ir_func *tool_pick_func(ir_module *m, const char *name, const char *path);
 
 int tool_run_main(int argc, char **argv); /* `tirc run ...` */
 
+/* ---- measure.c: what --check and --bench print ---- */
+
+/* Element "i" of a dense array of dtype "t" as a double (f16/bf16 widened, bool 0/1). */
+double tool_element(ir_dtype t, const void *data, size_t i);
+/* Compare output "b" (shape "shape", "count" elements): "got" from the kernel, "want" from the
+ * reference interpreter.  Integers and bool must be equal; floats within
+ * atol + rtol * |want|, rtol by dtype and atol = rtol * max |want| (NaN equals NaN, an
+ * infinity only itself).  Prints `check B: ok (...)` or the first mismatch to stdout and
+ * returns whether they agree. */
+bool tool_check_output(const ir_buffer *b, const int64_t *shape, size_t count, const void *got,
+                       const void *want);
+double tool_now(void); /* seconds, monotonic */
+/* The threads parallel loops use: $TIR_NUM_THREADS when a positive integer, else the online
+ * CPUs (as the runtime decides). */
+int tool_threads(void);
+/* Print `bench F: median ..., min ..., G GFLOP/s (M=.., R runs, T threads)` for the run
+ * times[0..n) (sorted in place); GFLOP/s from "flops" when it is positive. */
+void tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int n, double flops,
+                      bool interp);
+
 #endif

@@ -352,15 +352,26 @@ def t_runtime_out_of_bounds(args):
 
 
 def t_runtime_division_by_zero(args):
+    # The interpreter stops at an integer division by zero; compiled code never traps (the
+    # quotient is 0 there), and --check finds the division through the interpreter.
     with Dir(args) as d:
         d.save("a.npy", np.array([1, 2, 3], dtype=np.int32))
         d.save("b.npy", np.array([1, 0, 3], dtype=np.int32))
-        status, out, err = d.tirc("run", "identity.tir", "--func", "divide", "--input",
-                                  "A=a.npy", "--input", "B=b.npy", "--output", "C=c.npy")
-        assert status == 1 and out == "", (status, out, err)
-        assert err.startswith("tirc: error: run-time error in divide: ") and \
-            "division by zero" in err and err.count("\n") == 1, err
-        assert not os.path.exists(d.file("c.npy")), "a failed run left c.npy behind"
+        opts = ["run", "identity.tir", "--func", "divide", "--input", "A=a.npy", "--input",
+                "B=b.npy", "--output", "C=c.npy"]
+        for extra, prefix in ((["--interp"], "run-time error in divide: "),
+                              (["--check"], "run-time error in divide (the reference "
+                                            "interpreter, for --check): ")):
+            status, out, err = d.tirc(*(opts + extra))
+            assert status == 1, (extra, status, out, err)
+            assert out == "" or extra == ["--check"], (extra, out)
+            assert err.startswith("tirc: error: " + prefix) and \
+                "division by zero" in err and err.count("\n") == 1, err
+            assert not os.path.exists(d.file("c.npy")), "a failed run left c.npy behind"
+        out = d.ok(*opts)
+        assert out == "C: i32[3] sum=2 l1=2\n", repr(out)
+        c = np.load(d.file("c.npy"))
+        assert list(c) == [1, 0, 1], c
 
 
 def t_failed_run_keeps_old_output(args):

@@ -2,10 +2,12 @@
 
     check.py TIRC EXAMPLE.tir SCHEDULE.sched
 
-For every function the schedule file schedules, run `tirc run` on the same seeded random
-inputs twice, with the schedule and with --no-schedule, at sizes that leave split tails (5 and
-7), and require every output file to be identical byte for byte: an accepted schedule keeps
-every dependence in order, so even float reductions add in the same order.  The schedule must
+For every function the schedule file schedules, run `tirc run --interp` on the same seeded
+random inputs twice, with the schedule and with --no-schedule, at sizes that leave split tails
+(5 and 7), and require every output file to be identical byte for byte: an accepted schedule
+keeps every dependence in order, so even float reductions add in the same order.  (Compiled
+code may contract a * b + c into one FMA where the interpreter rounds twice; tests/run/
+test_jit.py compares it with the interpreter within the tolerance of --check.)  The schedule must
 also change the IR (no trivial schedules), and the scheduled IR must print, parse back and
 print again unchanged (round trip)."""
 import os
@@ -50,7 +52,7 @@ for name in scheduled:
         sys.exit(f"{sched}: the schedule of {name} changes nothing")
     for size in (5, 7):
         with tempfile.TemporaryDirectory() as tmp:
-            common = [example, "--func", name, "--seed", "11",
+            common = [example, "--func", name, "--seed", "11", "--interp",
                       "--size", ",".join(f"{s}={size}" for s in sizes)]
             files = {}
             for mode, extra in (("plain", ["--no-schedule"]), ("sched", ["--schedule", sched])):

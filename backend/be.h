@@ -1,0 +1,61 @@
+/* be.h - the backend: native code for scheduled IR through the LLVM C API (CPU targets now,
+ * NVPTX later), JIT-compiled for `tirc run` or written as objects, assembly and C headers. */
+#ifndef TIR_BACKEND_BE_H
+#define TIR_BACKEND_BE_H
+
+#include <stddef.h>
+
+#include "../ir/ir.h"
+
+/* Code generation targets: enum name, --target spelling, LLVM CPU ("" = the host's). */
+#define BE_TARGETS(X) \
+  X(HOST, "host", "") X(X86_64, "x86-64", "x86-64") X(AVX2, "avx2", "x86-64-v3") \
+  X(AVX512, "avx512", "x86-64-v4")
+typedef enum {
+#define X(e, n, c) BE_TARGET_##e,
+  BE_TARGETS(X)
+#undef X
+  BE_TARGET_COUNT
+} be_target;
+const char *be_target_name(be_target t);
+bool be_target_from_name(const char *name, be_target *out);
+
+/* A compiled module: LLVM IR for some functions of an IR module, for one target.  Each
+ * function "f" becomes `void f(inputs..., outputs..., sizes...)` (DESIGN.md invariant 5):
+ * buffers as pointers to dense row-major arrays (f16/bf16 as uint16_t, bool as one byte),
+ * then the sizes as int64_t in f->sizes order. */
+typedef struct be_module be_module;
+
+/* Generate, verify and optimise code for funcs[0..n) (kept: the module does not refer to
+ * them afterwards).  NULL with a message in "err" when LLVM refuses the target or the
+ * generated code fails to verify (a tirc bug, reported as such). */
+TIR_GIVE be_module *be_module_compile(TIR_KEEP ir_func *const *funcs, int n, be_target t,
+                                      char *err, size_t errlen);
+void be_module_free(TIR_TAKE be_module *m);
+
+/* The module's optimised LLVM IR / assembly as text, appended to "out"; -1 with "err". */
+int be_module_print_llvm(TIR_KEEP be_module *m, tir_str *out);
+int be_module_print_asm(TIR_KEEP be_module *m, tir_str *out, char *err, size_t errlen);
+/* An ELF relocatable object at "path", the runtime it calls included (it links with nothing
+ * but -lm -lpthread); a shared library when "shared" (linked by the system's cc). */
+int be_module_write_object(TIR_KEEP be_module *m, const char *path, bool shared, char *err,
+                           size_t errlen);
+
+/* The C header for funcs[0..n): one documented prototype per function, include guard from
+ * "guard" (a C identifier), appended to "out". */
+void be_header_print(TIR_KEEP ir_func *const *funcs, int n, const char *guard, tir_str *out);
+
+/* ---- JIT (ORC LLJIT, host CPU) ---- */
+
+typedef struct be_jit be_jit;
+
+/* Compile "f" for the host and load it; NULL with "err". */
+TIR_GIVE be_jit *be_jit_compile(TIR_KEEP const ir_func *f, char *err, size_t errlen);
+void be_jit_free(TIR_TAKE be_jit *j);
+/* Call the kernel: bufs[0 .. n_ins + n_outs) as for ir_interp_run, sizes in f->sizes order.
+ * Shapes must have been checked by the caller (a kernel checks nothing). */
+void be_jit_call(TIR_KEEP be_jit *j, void *const *bufs, const int64_t *sizes);
+/* How long compiling took, in seconds: IR to LLVM, optimisation, machine code. */
+void be_jit_times(TIR_KEEP const be_jit *j, double *gen, double *opt, double *codegen);
+
+#endif

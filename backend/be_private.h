@@ -1,0 +1,151 @@
+/* be_private.h - what the backend's files share: the code generator's state while it turns
+ * one IR function into LLVM IR, values in scalar or vector form, targets. */
+#ifndef TIR_BACKEND_BE_PRIVATE_H
+#define TIR_BACKEND_BE_PRIVATE_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "be.h"
+
+/* What code generation needs to know of a target. */
+typedef struct be_target_info {
+  be_target t;
+  char *cpu;         /* LLVM CPU name (owned) */
+  char *features;    /* LLVM feature string (owned) */
+  int vector_bits;   /* widest vector register the code should use: 128, 256, 512 */
+  bool f16c;         /* hardware f16 <-> f32 conversions */
+} be_target_info;
+
+/* Fill "ti" for "t" (the host's CPU and features for BE_TARGET_HOST); -1 with "err". */
+int be_target_info_get(be_target t, be_target_info *ti, char *err, size_t errlen);
+void be_target_info_fini(be_target_info *ti);
+/* A target machine for "ti" (aggressive optimisation, PIC, default code model). */
+LLVMTargetMachineRef be_target_machine_make(const be_target_info *ti, char *err, size_t errlen);
+/* Run the O3 pipeline on "m" with "tm" (never without a target machine: TOOLCHAIN.md). */
+int be_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen);
+
+/* A value during code generation.  In scalar code every value is UNIFORM.  Inside a
+ * vectorized loop of "lanes" lanes a value is UNIFORM (the same in every lane), RAMP (lane l
+ * holds base + l * stride: index arithmetic keeps this form, so a load whose address is a
+ * stride-1 ramp is one dense vector load) or VECTOR (anything else). */
+typedef enum { CG_UNIFORM, CG_RAMP, CG_VECTOR } cg_form;
+typedef struct cg_val {
+  cg_form form;
+  LLVMValueRef v; /* UNIFORM: scalar; RAMP: base (i64 scalar); VECTOR: <lanes x T> */
+  int64_t stride; /* RAMP */
+} cg_val;
+
+/* A buffer as the generated code sees it. */
+typedef struct cg_buf {
+  LLVMValueRef ptr;     /* NULL while unbound (a local outside its allocation) */
+  LLVMValueRef *stride; /* ndim i64 values, in elements */
+  int ndim;
+  LLVMValueRef tbaa;    /* the access tag that tells LLVM this buffer aliases no other */
+} cg_buf;
+
+/* A variable: its value and, for loop variables, the loop's min and extent (the init of a
+ * block runs where reduce iterators are at the minimum their bindings take). */
+typedef struct cg_var {
+  bool set;
+  cg_val val;
+  bool is_loop;
+  LLVMValueRef min, extent; /* i64 scalars */
+} cg_var;
+
+typedef struct cg {
+  const ir_func *f;
+  const be_target_info *ti;
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMValueRef fn;      /* the LLVM function being filled (the kernel or an outlined body) */
+  LLVMBasicBlockRef entry; /* its entry block: allocas go there */
+  cg_var *vars;         /* by var id */
+  cg_buf *bufs;         /* by buffer id */
+  int n_outlined;
+  tir_arena *arena;     /* stride arrays and other per-function scratch */
+  bool failed;          /* cg_fail was called: the module is abandoned */
+  char *err;
+  size_t errlen;
+  /* inside a vectorized loop */
+  int lanes;            /* 0 in scalar code */
+  LLVMValueRef mask;    /* <lanes x i1>, NULL when every lane runs */
+  bool some_lane;       /* at least one lane of "mask" is known to be on */
+  /* types */
+  LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, half, ptr, void_t;
+  LLVMValueRef tbaa_root;
+  /* `where` conjuncts known to hold everywhere in the code being generated (loop versioning) */
+  TIR_VEC(const ir_expr *) known;
+  int version_depth;
+} cg;
+
+/* ---- values (cg_expr.c) ---- */
+
+LLVMTypeRef cg_type(cg *g, ir_dtype t);     /* the type values of "t" are computed in */
+LLVMTypeRef cg_mem_type(cg *g, ir_dtype t); /* the type "t" is stored as */
+LLVMTypeRef cg_vec_type(cg *g, LLVMTypeRef t);
+LLVMValueRef cg_i64c(cg *g, int64_t v);
+cg_val cg_uniform(LLVMValueRef v);
+/* "v" as a <lanes x T> vector (broadcast or ramp materialised); a scalar in scalar code. */
+LLVMValueRef cg_vector(cg *g, cg_val v);
+/* Generate "e" in the current mode. */
+cg_val cg_expr(cg *g, const ir_expr *e);
+/* a op b on values of dtype "t" (no division: the divisor is not known to be constant). */
+cg_val cg_arith(cg *g, ir_binop op, ir_dtype t, cg_val a, cg_val b);
+/* Evaluate "e" to a scalar (i64 bounds and dims: uniform by construction, checked). */
+LLVMValueRef cg_scalar(cg *g, const ir_expr *e);
+/* Can "e" be evaluated here: every variable it uses set, and uniform? */
+bool cg_expr_known(cg *g, const ir_expr *e);
+/* Is "e" uniform in the vectorized loop, with vars set as now?  True in scalar code. */
+bool cg_expr_uniform(cg *g, const ir_expr *e);
+
+/* Loads and stores of buffer elements: the element offset "off" (i64, any form) under the
+ * current mask. */
+cg_val cg_load(cg *g, const ir_buffer *b, cg_val off);
+void cg_store(cg *g, const ir_buffer *b, cg_val off, cg_val v);
+/* The element offset of b[idx...]. */
+cg_val cg_offset(cg *g, const ir_buffer *b, ir_expr *const *idx, int n);
+
+/* Conversions between the computation type of one dtype and another (casts), f16/bf16 to
+ * and from memory. */
+cg_val cg_cast(cg *g, ir_dtype from, ir_dtype to, cg_val v);
+LLVMValueRef cg_call_intrinsic(cg *g, const char *name, LLVMTypeRef *overload, int n_over,
+                               LLVMValueRef *args, int n_args);
+LLVMValueRef cg_runtime_fn(cg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params,
+                           int n);
+
+/* Record a code generation failure (the first one wins); generation stops soon after. */
+void cg_fail(cg *g, const char *fmt, ...) TIR_PRINTF(2, 3);
+
+/* ---- statements (cg_stmt.c) ---- */
+
+/* Bind buffer "b" to "ptr" with its row-major (storage_align-padded) strides; returns its
+ * element count (i64). */
+LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr);
+/* The attributes every generated function carries (target CPU and features, nounwind). */
+void cg_func_attrs(cg *g, LLVMValueRef fn);
+
+/* Generate the body of "f" into g->fn (parameters already bound). */
+void cg_stmt(cg *g, const ir_stmt *s);
+
+/* ---- the module (cg_func.c) ---- */
+
+/* Generate kernel "f" into "m" (and `NAME_packed` when "packed"); -1 with "err". */
+int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx, LLVMModuleRef m,
+                 bool packed, char *err, size_t errlen);
+
+struct be_module {
+  LLVMContextRef ctx;
+  bool own_ctx;
+  LLVMModuleRef mod;
+  LLVMTargetMachineRef tm;
+  be_target_info ti;
+};
+
+/* Build and optimise "funcs" into a module in "ctx" (a JIT's thread-safe context, or NULL for
+ * a new one); "packed" adds `NAME_packed(void **bufs, const int64_t *sizes)` wrappers. */
+be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContextRef ctx,
+                           bool packed, double *t_gen, double *t_opt, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,304 @@
+/* module.c - targets and target machines, building and optimising a module of kernels, and
+ * writing it out: LLVM IR, assembly, objects that carry the runtime, shared libraries. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Linker.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "../runtime/runtime.h"
+#include "be_private.h"
+
+extern char **environ;
+
+static const char *const target_names[] = {
+#define X(e, n, c) n,
+    BE_TARGETS(X)
+#undef X
+};
+static const char *const target_cpus[] = {
+#define X(e, n, c) c,
+    BE_TARGETS(X)
+#undef X
+};
+
+const char *be_target_name(be_target t) { return target_names[t]; }
+
+bool be_target_from_name(const char *name, be_target *out) {
+  for (int t = 0; t < BE_TARGET_COUNT; t++)
+    if (strcmp(name, target_names[t]) == 0) {
+      *out = (be_target)t;
+      return true;
+    }
+  return false;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void llvm_init(void) {
+  static bool done;
+  if (done) return;
+  done = true;
+  LLVMInitializeX86TargetInfo();
+  LLVMInitializeX86Target();
+  LLVMInitializeX86TargetMC();
+  LLVMInitializeX86AsmPrinter();
+  LLVMInitializeX86AsmParser();
+}
+
+static bool has_feature(const char *features, const char *f) {
+  size_t n = strlen(f);
+  for (const char *p = features; (p = strstr(p, f)); p += n)
+    if ((p == features || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) return true;
+  return false;
+}
+
+int be_target_info_get(be_target t, be_target_info *ti, char *err, size_t errlen) {
+  llvm_init();
+  memset(ti, 0, sizeof *ti);
+  ti->t = t;
+  if (t == BE_TARGET_HOST) {
+    char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+    ti->cpu = tir_xstrdup(cpu);
+    ti->features = tir_xstrdup(features);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+    ti->vector_bits = has_feature(ti->features, "+avx512f") ? 512
+                      : has_feature(ti->features, "+avx2") ? 256 : 128;
+    ti->f16c = has_feature(ti->features, "+f16c");
+  } else {
+    ti->cpu = tir_xstrdup(target_cpus[t]);
+    ti->features = tir_xstrdup("");
+    ti->vector_bits = t == BE_TARGET_AVX512 ? 512 : t == BE_TARGET_AVX2 ? 256 : 128;
+    ti->f16c = t != BE_TARGET_X86_64;
+  }
+  (void)err;
+  (void)errlen;
+  return 0;
+}
+
+void be_target_info_fini(be_target_info *ti) {
+  free(ti->cpu);
+  free(ti->features);
+  memset(ti, 0, sizeof *ti);
+}
+
+LLVMTargetMachineRef be_target_machine_make(const be_target_info *ti, char *err, size_t errlen) {
+  llvm_init();
+  char *triple = LLVMGetDefaultTargetTriple();
+  LLVMTargetRef target;
+  char *msg = NULL;
+  LLVMTargetMachineRef tm = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+    snprintf(err, errlen, "LLVM has no target for %s: %s", triple, msg);
+    LLVMDisposeMessage(msg);
+  } else {
+    tm = LLVMCreateTargetMachine(target, triple, ti->cpu, ti->features, LLVMCodeGenLevelAggressive,
+                                 LLVMRelocPIC, LLVMCodeModelDefault);
+    if (!tm) snprintf(err, errlen, "LLVM refused CPU '%s' for %s", ti->cpu, triple);
+  }
+  LLVMDisposeMessage(triple);
+  return tm;
+}
+
+int be_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen) {
+  LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef e = LLVMRunPasses(m, "default<O3>", tm, opts);
+  LLVMDisposePassBuilderOptions(opts);
+  if (e) {
+    char *msg = LLVMGetErrorMessage(e);
+    snprintf(err, errlen, "LLVM optimisation failed: %s", msg);
+    LLVMDisposeErrorMessage(msg);
+    return -1;
+  }
+  return 0;
+}
+
+be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContextRef ctx,
+                           bool packed, double *t_gen, double *t_opt, char *err, size_t errlen) {
+  double t0 = now();
+  be_module *m = tir_xcalloc(1, sizeof *m);
+  m->own_ctx = ctx == NULL;
+  m->ctx = ctx ? ctx : LLVMContextCreate();
+  if (be_target_info_get(t, &m->ti, err, errlen) < 0) goto error;
+  m->tm = be_target_machine_make(&m->ti, err, errlen);
+  if (!m->tm) goto error;
+  m->mod = LLVMModuleCreateWithNameInContext("tirc", m->ctx);
+  char *triple = LLVMGetTargetMachineTriple(m->tm);
+  LLVMSetTarget(m->mod, triple);
+  LLVMDisposeMessage(triple);
+  LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(m->tm);
+  LLVMSetModuleDataLayout(m->mod, dl);
+  LLVMDisposeTargetData(dl);
+  for (int i = 0; i < n; i++)
+    if (cg_func_emit(funcs[i], &m->ti, m->ctx, m->mod, packed, err, errlen) < 0) goto error;
+  char *msg = NULL;
+  if (LLVMVerifyModule(m->mod, LLVMReturnStatusAction, &msg)) {
+    snprintf(err, errlen, "internal error: generated LLVM IR does not verify: %.400s", msg);
+    LLVMDisposeMessage(msg);
+    goto error;
+  }
+  LLVMDisposeMessage(msg);
+  double t1 = now();
+  if (be_optimize(m->mod, m->tm, err, errlen) < 0) goto error;
+  if (t_gen) *t_gen = t1 - t0;
+  if (t_opt) *t_opt = now() - t1;
+  return m;
+error:
+  be_module_free(m);
+  return NULL;
+}
+
+be_module *be_module_compile(ir_func *const *funcs, int n, be_target t, char *err, size_t errlen) {
+  return be_module_build(funcs, n, t, NULL, false, NULL, NULL, err, errlen);
+}
+
+void be_module_free(be_module *m) {
+  if (!m) return;
+  if (m->mod) LLVMDisposeModule(m->mod);
+  if (m->tm) LLVMDisposeTargetMachine(m->tm);
+  if (m->own_ctx && m->ctx) LLVMContextDispose(m->ctx);
+  be_target_info_fini(&m->ti);
+  free(m);
+}
+
+int be_module_print_llvm(be_module *m, tir_str *out) {
+  char *s = LLVMPrintModuleToString(m->mod);
+  tir_str_puts(out, s);
+  LLVMDisposeMessage(s);
+  return 0;
+}
+
+static int emit(be_module *m, LLVMModuleRef mod, LLVMCodeGenFileType kind, tir_str *out, char *err,
+                size_t errlen) {
+  LLVMMemoryBufferRef buf = NULL;
+  char *msg = NULL;
+  if (LLVMTargetMachineEmitToMemoryBuffer(m->tm, mod, kind, &msg, &buf)) {
+    snprintf(err, errlen, "LLVM code generation failed: %s", msg ? msg : "?");
+    LLVMDisposeMessage(msg);
+    return -1;
+  }
+  const char *p = LLVMGetBufferStart(buf);
+  size_t n = LLVMGetBufferSize(buf);
+  for (size_t i = 0; i < n; i++) tir_str_putc(out, p[i]);
+  LLVMDisposeMemoryBuffer(buf);
+  return 0;
+}
+
+int be_module_print_asm(be_module *m, tir_str *out, char *err, size_t errlen) {
+  return emit(m, m->mod, LLVMAssemblyFile, out, err, errlen);
+}
+
+/* A copy of the module with the runtime (bitcode built from runtime/) linked in, every
+ * runtime definition internal: objects from tirc link together without clashes. */
+static LLVMModuleRef with_runtime(be_module *m, char *err, size_t errlen) {
+  LLVMModuleRef mod = LLVMCloneModule(m->mod);
+  LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
+      (const char *)tir_runtime_bc, tir_runtime_bc_len, "runtime", 0);
+  LLVMModuleRef rt = NULL;
+  if (LLVMParseBitcodeInContext2(m->ctx, buf, &rt)) {
+    snprintf(err, errlen, "internal error: the embedded runtime bitcode does not load");
+    LLVMDisposeMemoryBuffer(buf);
+    LLVMDisposeModule(mod);
+    return NULL;
+  }
+  LLVMDisposeMemoryBuffer(buf);
+  LLVMSetTarget(rt, LLVMGetTarget(mod));
+  LLVMSetDataLayout(rt, LLVMGetDataLayoutStr(mod));
+  /* the kernels: what stays external */
+  TIR_VEC(char *) kernels = {0};
+  for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f))
+    if (!LLVMIsDeclaration(f) && LLVMGetLinkage(f) == LLVMExternalLinkage) {
+      size_t len;
+      tir_vec_push(&kernels, tir_xstrdup(LLVMGetValueName2(f, &len)));
+    }
+  if (LLVMLinkModules2(mod, rt)) {
+    snprintf(err, errlen, "internal error: linking the runtime failed");
+    LLVMDisposeModule(mod);
+    mod = NULL;
+  }
+  for (LLVMValueRef f = mod ? LLVMGetFirstFunction(mod) : NULL; f; f = LLVMGetNextFunction(f)) {
+    if (LLVMIsDeclaration(f)) continue;
+    size_t len;
+    const char *name = LLVMGetValueName2(f, &len);
+    bool kernel = false;
+    for (int i = 0; i < kernels.n; i++) kernel |= strcmp(kernels.v[i], name) == 0;
+    if (!kernel) {
+      LLVMSetLinkage(f, LLVMInternalLinkage);
+      LLVMSetVisibility(f, LLVMDefaultVisibility);
+    }
+  }
+  for (LLVMValueRef gv = mod ? LLVMGetFirstGlobal(mod) : NULL; gv; gv = LLVMGetNextGlobal(gv))
+    if (!LLVMIsDeclaration(gv)) {
+      LLVMSetLinkage(gv, LLVMInternalLinkage);
+      LLVMSetVisibility(gv, LLVMDefaultVisibility);
+    }
+  for (int i = 0; i < kernels.n; i++) free(kernels.v[i]);
+  tir_vec_free(&kernels);
+  return mod;
+}
+
+/* Run "argv" (no shell), waiting for it; -1 with "err" unless it exits 0. */
+static int run_cmd(char *const *argv, char *err, size_t errlen) {
+  pid_t pid;
+  int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+    return -1;
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      snprintf(err, errlen, "waiting for %s: %s", argv[0], strerror(errno));
+      return -1;
+    }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(err, errlen, "%s failed (status %d)", argv[0], status);
+    return -1;
+  }
+  return 0;
+}
+
+int be_module_write_object(be_module *m, const char *path, bool shared, char *err,
+                           size_t errlen) {
+  LLVMModuleRef mod = with_runtime(m, err, errlen);
+  if (!mod) return -1;
+  tir_str obj = {0};
+  int rc = emit(m, mod, LLVMObjectFile, &obj, err, errlen);
+  LLVMDisposeModule(mod);
+  if (rc < 0) goto done;
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tirc-%ld.o", path, (long)getpid());
+  FILE *fp = fopen(tmp, "wb");
+  if (!fp || fwrite(obj.s ? obj.s : "", 1, obj.n, fp) != obj.n || fclose(fp) != 0) {
+    snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+    remove(tmp);
+    rc = -1;
+    goto done;
+  }
+  if (shared) { /* the system's cc is the linker */
+    char *argv[] = {"cc", "-shared", "-o", (char *)path, tmp, "-lm", "-lpthread", NULL};
+    rc = run_cmd(argv, err, errlen);
+    remove(tmp);
+  } else if (rename(tmp, path) != 0) {
+    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    remove(tmp);
+    rc = -1;
+  }
+done:
+  tir_str_free(&obj);
+  return rc;
+}

@@ -1,0 +1,168 @@
+/* measure.c - what `tirc run --check` and `--bench` print: each output compared with the
+ * reference interpreter within its dtype's tolerance, and kernel times with GFLOP/s. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../ir/interp.h"
+#include "tools.h"
+
+double tool_element(ir_dtype t, const void *data, size_t i) {
+  switch (t) {
+  case IR_BOOL: return ((const uint8_t *)data)[i] != 0;
+  case IR_I8: return ((const int8_t *)data)[i];
+  case IR_I16: return ((const int16_t *)data)[i];
+  case IR_I32: return ((const int32_t *)data)[i];
+  case IR_I64: return (double)((const int64_t *)data)[i];
+  case IR_U8: return ((const uint8_t *)data)[i];
+  case IR_U16: return ((const uint16_t *)data)[i];
+  case IR_U32: return ((const uint32_t *)data)[i];
+  case IR_U64: return (double)((const uint64_t *)data)[i];
+  case IR_F16: return ir_f16_to_f32(((const uint16_t *)data)[i]);
+  case IR_BF16: return ir_bf16_to_f32(((const uint16_t *)data)[i]);
+  case IR_F32: return ((const float *)data)[i];
+  case IR_F64: return ((const double *)data)[i];
+  case IR_DTYPE_COUNT: break;
+  }
+  tir_unreachable();
+}
+
+/* An element as it would be written in .tir: integers exactly, floats to their precision. */
+static void element_str(ir_dtype t, const void *data, size_t i, char *buf, size_t n) {
+  int bytes = ir_dtype_bytes(t);
+  if (t == IR_I64) snprintf(buf, n, "%" PRId64, ((const int64_t *)data)[i]);
+  else if (t == IR_U64) snprintf(buf, n, "%" PRIu64, ((const uint64_t *)data)[i]);
+  else if (!ir_dtype_is_float(t)) snprintf(buf, n, "%.0f", tool_element(t, data, i));
+  else snprintf(buf, n, "%.*g", t == IR_F64 ? 17 : bytes == 2 ? 5 : 9, tool_element(t, data, i));
+}
+
+/* The tolerance of --check (docs/language.md §7.8). */
+static double rel_tolerance(ir_dtype t) {
+  switch (t) {
+  case IR_F16: return 4e-3;
+  case IR_BF16: return 1.6e-2;
+  case IR_F32: return 1e-4;
+  case IR_F64: return 1e-10;
+  default: return 0;
+  }
+}
+
+/* "[i, j, k]" of flat index "e" in "shape". */
+static void index_str(const int64_t *shape, int ndim, size_t e, char *buf, size_t n) {
+  int64_t idx[16];
+  for (int p = ndim - 1; p >= 0; p--) {
+    idx[p] = shape[p] ? (int64_t)(e % (size_t)shape[p]) : 0;
+    e = shape[p] ? e / (size_t)shape[p] : 0;
+  }
+  size_t len = (size_t)snprintf(buf, n, "[");
+  for (int p = 0; p < ndim && len < n; p++)
+    len += (size_t)snprintf(buf + len, n - len, "%s%" PRId64, p ? ", " : "", idx[p]);
+  if (len < n) snprintf(buf + len, n - len, "]");
+}
+
+/* Do two floats agree: NaN with NaN, an infinity with the same infinity, finite values within
+ * atol + rtol * |want|? */
+static bool close_enough(double got, double want, double rtol, double atol) {
+  if (isnan(want) || isnan(got)) return isnan(want) && isnan(got);
+  if (isinf(want) || isinf(got)) return got == want;
+  return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+bool tool_check_output(const ir_buffer *b, const int64_t *shape, size_t count, const void *got,
+                       const void *want) {
+  ir_dtype t = b->dtype;
+  size_t bytes = (size_t)ir_dtype_bytes(t);
+  size_t bad = 0, first = 0;
+  double max_abs = 0, max_rel = 0, rtol = rel_tolerance(t), atol = 0;
+  if (ir_dtype_is_float(t)) {
+    double big = 0;
+    for (size_t e = 0; e < count; e++) {
+      double w = fabs(tool_element(t, want, e));
+      if (isfinite(w) && w > big) big = w;
+    }
+    atol = rtol * big;
+    for (size_t e = 0; e < count; e++) {
+      double g = tool_element(t, got, e), w = tool_element(t, want, e);
+      if (isfinite(g) && isfinite(w)) {
+        double d = fabs(g - w);
+        if (d > max_abs) max_abs = d;
+        if (w != 0 && d / fabs(w) > max_rel) max_rel = d / fabs(w);
+      }
+      if (!close_enough(g, w, rtol, atol) && bad++ == 0) first = e;
+    }
+  } else {
+    for (size_t e = 0; e < count; e++) {
+      bool same = t == IR_BOOL ? (((const uint8_t *)got)[e] != 0) == (((const uint8_t *)want)[e] != 0)
+                               : memcmp((const char *)got + e * bytes, (const char *)want + e * bytes,
+                                        bytes) == 0;
+      if (!same && bad++ == 0) first = e;
+    }
+  }
+  if (bad == 0) {
+    if (ir_dtype_is_float(t))
+      printf("check %s: ok (max abs err %.2g, max rel err %.2g)\n", b->name, max_abs, max_rel);
+    else
+      printf("check %s: ok (exact)\n", b->name);
+    return true;
+  }
+  char idx[256], g[64], w[64];
+  index_str(shape, b->ndim, first, idx, sizeof idx);
+  element_str(t, got, first, g, sizeof g);
+  element_str(t, want, first, w, sizeof w);
+  printf("check %s: FAILED: %zu of %zu elements differ; first at %s: got %s, expected %s", b->name,
+         bad, count, idx, g, w);
+  if (ir_dtype_is_float(t)) printf(" (rtol %g, atol %.2g)", rtol, atol);
+  printf("\n");
+  return false;
+}
+
+double tool_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int tool_threads(void) {
+  const char *env = getenv("TIR_NUM_THREADS");
+  if (env && *env) {
+    char *end;
+    long v = strtol(env, &end, 10);
+    if (!*end && v > 0 && v < (1L << 30)) return (int)v;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* "12.3 ms": three significant digits in s, ms or us. */
+static void time_str(double s, char *buf, size_t n) {
+  double v = s >= 1 ? s : s >= 1e-3 ? s * 1e3 : s * 1e6;
+  const char *unit = s >= 1 ? "s" : s >= 1e-3 ? "ms" : "us";
+  snprintf(buf, n, "%.*f %s", v >= 100 ? 0 : v >= 10 ? 1 : 2, v, unit);
+}
+
+void tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int n, double flops,
+                      bool interp) {
+  qsort(times, (size_t)n, sizeof *times, cmp_double);
+  double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  char med[32], min[32];
+  time_str(median, med, sizeof med);
+  time_str(times[0], min, sizeof min);
+  printf("bench %s%s: median %s, min %s", f->name, interp ? " (interpreter)" : "", med, min);
+  if (flops > 0 && median > 0) {
+    double g = flops / median * 1e-9;
+    printf(g >= 1 ? ", %.1f GFLOP/s" : ", %.3g GFLOP/s", g);
+  }
+  printf(" (");
+  for (int k = 0; k < f->n_sizes; k++) printf("%s=%" PRId64 ", ", f->sizes[k]->name, sizes[k]);
+  int threads = interp ? 1 : tool_threads();
+  printf("%d run%s, %d thread%s)\n", n, n == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
+}
