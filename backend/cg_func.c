@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ir/compact.h"
 #include "be_private.h"
 
 void cg_fail(cg *g, const char *fmt, ...) {
@@ -121,6 +122,8 @@ static void emit_packed(cg *g, LLVMValueRef kernel, LLVMTypeRef kty) {
 
 int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx, LLVMModuleRef m,
                  bool packed, char *err, size_t errlen) {
+  /* compaction only adds nodes to f's arena; f itself stays as it was */
+  ir_stmt *body = ir_compact_locals((ir_func *)f, f->body);
   cg g;
   cg_init(&g, f, ti, ctx, m, err, errlen);
   int nb = f->n_ins + f->n_outs, n = nb + f->n_sizes;
@@ -158,7 +161,7 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
     by_id[b->id] = b;
   }
   ir_visitor v = {NULL, collect_allocs, by_id};
-  ir_stmt_visit(f->body, &v);
+  ir_stmt_visit(body, &v);
   for (int i = 0; i < f->n_buffers; i++)
     if (by_id[i]) {
       if (by_id[i]->ndim > 16) cg_fail(&g, "buffer %s has more than 16 dims", by_id[i]->name);
@@ -172,7 +175,7 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
     const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
     cg_buf_bind(&g, b, LLVMGetParam(fn, (unsigned)k));
   }
-  cg_stmt(&g, f->body);
+  cg_stmt(&g, body);
   LLVMBuildRetVoid(g.b);
   LLVMPositionBuilderAtEnd(g.b, g.entry);
   LLVMBuildBr(g.b, start);

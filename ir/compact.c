@@ -1,0 +1,354 @@
+/* compact.c - local buffers shrunk to the box their accesses touch (compact.h).
+ *
+ * cache_write(C, local) allocates C_local as large as C, at function level; reading it back
+ * per tile keeps the schedule simple but leaves LLVM a big array it cannot keep in registers
+ * (it cannot tell that rows of a strided buffer do not overlap).  Rewriting the buffer as a
+ * small constant box per tile gives constant indices once the tile's loops are unrolled and
+ * vectorized, which SROA turns into registers: the accumulator tile of a GEMM micro-kernel. */
+#include "compact.h"
+
+#include <string.h>
+
+#include "affine.h"
+
+enum {
+  MAX_BYTES = 64 * 1024, /* the backend keeps locals up to this size on the stack */
+  MAX_DEPTH = 32,        /* loops from the allocation to an access */
+  MAX_DIMS = 16
+};
+
+typedef struct access {
+  ir_lin idx[MAX_DIMS];              /* indices in loop variables (iterators substituted) */
+  const ir_stmt *loops[MAX_DEPTH];   /* the FOR statements around it, outermost first */
+  int depth;
+} access;
+
+typedef struct walk {
+  ir_func *f;
+  const ir_buffer *b;  /* the buffer being compacted */
+  ir_expr **subst;     /* by var id: a block iterator's binding in loop variables */
+  const ir_stmt *loops[MAX_DEPTH];
+  int depth;
+  TIR_VEC(access) acc; /* collected by the first walk */
+  bool fail;
+  /* the second walk rewrites */
+  bool rewrite;
+  ir_buffer *nb;
+  ir_lin lo[MAX_DIMS]; /* the box's first element, in variables outside its home loop */
+  const ir_stmt *home; /* the loop whose body allocates nb */
+} walk;
+
+/* Indices of an access of b, in loop variables; rewritten relative to the box when rewriting. */
+static ir_expr **access_indices(walk *w, ir_expr *const *idx, int n) {
+  if (n > MAX_DIMS) {
+    w->fail = true;
+    return NULL;
+  }
+  access a;
+  a.depth = w->depth;
+  memcpy(a.loops, w->loops, (size_t)w->depth * sizeof *a.loops);
+  for (int d = 0; d < n; d++)
+    if (!ir_lin_of(ir_expr_substitute(w->f, idx[d], w->subst), &a.idx[d])) {
+      w->fail = true;
+      return NULL;
+    }
+  if (!w->rewrite) {
+    tir_vec_push(&w->acc, a);
+    return NULL;
+  }
+  ir_expr **out = tir_arena_alloc(w->f->arena, (size_t)n * sizeof *out);
+  for (int d = 0; d < n; d++) {
+    ir_lin rel;
+    if (!ir_lin_add(&rel, &a.idx[d], &w->lo[d], -1)) tir_unreachable(); /* checked before */
+    out[d] = ir_lin_expr(w->f, &rel);
+  }
+  return out;
+}
+
+static ir_expr *load_expr(ir_mutator *m, ir_expr *e) {
+  walk *w = m->user;
+  if (e->kind != IR_E_LOAD || e->u.load.buf != w->b || w->fail) return e;
+  ir_expr **idx = access_indices(w, e->u.load.idx, e->u.load.n);
+  return idx ? ir_load(w->f, w->nb, idx, e->u.load.n, e->loc) : e;
+}
+
+/* Collects (or rewrites) the loads of b in "e". */
+static ir_expr *walk_expr(walk *w, ir_expr *e) {
+  if (!e) return e;
+  ir_mutator m = {load_expr, NULL, w->f, w};
+  ir_expr *r = ir_expr_mutate(e, &m);
+  return w->rewrite ? r : e;
+}
+
+/* b inside a loop bound or an iterator binding is not an access we can move. */
+static bool mentions_b(ir_visitor *v, ir_expr *e) {
+  walk *w = v->user;
+  if (e->kind == IR_E_LOAD && e->u.load.buf == w->b) w->fail = true;
+  return !w->fail;
+}
+
+static void refuse_mentions(walk *w, ir_expr *e) {
+  if (!e) return;
+  ir_visitor v = {mentions_b, NULL, w};
+  ir_expr_visit(e, &v);
+}
+
+static ir_stmt *stmt_copy(walk *w, const ir_stmt *s) {
+  ir_stmt *n = tir_arena_alloc(w->f->arena, sizeof *n);
+  *n = *s;
+  return n;
+}
+
+static ir_stmt *walk_stmt(walk *w, ir_stmt *s) {
+  if (!s || w->fail) return s;
+  switch (s->kind) {
+  case IR_S_SEQ: {
+    ir_stmt **v = w->rewrite ? tir_arena_alloc(w->f->arena, (size_t)s->u.seq.n * sizeof *v) : NULL;
+    for (int i = 0; i < s->u.seq.n; i++) {
+      ir_stmt *c = walk_stmt(w, s->u.seq.v[i]);
+      if (v) v[i] = c;
+    }
+    return v ? ir_seq(w->f, v, s->u.seq.n, s->loc) : s;
+  }
+  case IR_S_FOR: {
+    refuse_mentions(w, s->u.loop.min);
+    refuse_mentions(w, s->u.loop.extent);
+    if (w->depth == MAX_DEPTH) w->fail = true;
+    if (w->fail) return s;
+    w->loops[w->depth++] = s;
+    ir_stmt *body = walk_stmt(w, s->u.loop.body);
+    w->depth--;
+    if (!w->rewrite) return s;
+    if (s == w->home) {
+      ir_stmt *two[2] = {ir_alloc(w->f, w->nb, s->loc), body};
+      body = ir_seq(w->f, two, 2, s->loc);
+    }
+    ir_stmt *n = stmt_copy(w, s);
+    n->u.loop.body = body;
+    return n;
+  }
+  case IR_S_BLOCK: {
+    ir_block *bl = s->u.block;
+    ir_expr **saved = tir_xmalloc(((size_t)bl->n_iters + 1) * sizeof *saved);
+    for (int i = 0; i < bl->n_iters; i++) {
+      refuse_mentions(w, bl->iters[i].binding);
+      saved[i] = w->subst[bl->iters[i].var->id];
+      w->subst[bl->iters[i].var->id] = ir_expr_substitute(w->f, bl->iters[i].binding, w->subst);
+    }
+    ir_expr *pred = walk_expr(w, bl->pred);
+    ir_stmt *init = walk_stmt(w, bl->init);
+    ir_stmt *body = walk_stmt(w, bl->body);
+    for (int i = bl->n_iters - 1; i >= 0; i--) w->subst[bl->iters[i].var->id] = saved[i];
+    free(saved);
+    if (!w->rewrite || w->fail) return s;
+    ir_block *nbl = tir_arena_alloc(w->f->arena, sizeof *nbl);
+    *nbl = *bl;
+    nbl->pred = pred;
+    nbl->init = init;
+    nbl->body = body;
+    ir_stmt *n = stmt_copy(w, s);
+    n->u.block = nbl;
+    return n;
+  }
+  case IR_S_STORE: {
+    int n = s->u.store.n;
+    ir_expr **idx = w->rewrite ? tir_arena_alloc(w->f->arena, (size_t)n * sizeof *idx) : NULL;
+    for (int d = 0; d < n; d++) {
+      ir_expr *e = walk_expr(w, s->u.store.idx[d]);
+      if (idx) idx[d] = e;
+    }
+    ir_expr *value = walk_expr(w, s->u.store.value);
+    ir_buffer *buf = s->u.store.buf;
+    if (buf == w->b) {
+      ir_expr **r = access_indices(w, idx ? idx : s->u.store.idx, n);
+      if (r) idx = r, buf = w->nb;
+    }
+    if (!w->rewrite || w->fail) return s;
+    return ir_store(w->f, buf, idx, n, value, s->loc);
+  }
+  case IR_S_ALLOC: return s;
+  }
+  tir_unreachable();
+}
+
+static bool const_of(const ir_expr *e, int64_t *v) {
+  ir_lin l;
+  if (!ir_lin_of(e, &l) || l.n) return false;
+  *v = l.c;
+  return true;
+}
+
+/* The loop of "a" (at depth >= from) whose variable is "v", or NULL. */
+static const ir_loop *inner_loop(const access *a, int from, const ir_var *v) {
+  for (int k = from; k < a->depth; k++)
+    if (a->loops[k]->u.loop.var == v) return &a->loops[k]->u.loop;
+  return NULL;
+}
+
+/* Fills w->lo and "ext" for the home loop at depth "home": every access splits into the same
+ * part in outer variables plus a constant plus terms of constant-bounded inner loops. */
+static bool box_of(walk *w, int home, int64_t *ext) {
+  int nd = w->b->ndim;
+  for (int d = 0; d < nd; d++) {
+    ir_lin outer0 = {0};
+    int64_t lo = 0, hi = 0;
+    for (int i = 0; i < w->acc.n; i++) {
+      const access *a = &w->acc.v[i];
+      ir_lin outer = {0};
+      int64_t alo = a->idx[d].c, ahi = a->idx[d].c;
+      for (int t = 0; t < a->idx[d].n; t++) {
+        ir_var *v = a->idx[d].t[t].var;
+        int64_t c = a->idx[d].t[t].coef, min, extent;
+        const ir_loop *l = inner_loop(a, home + 1, v);
+        if (!l) {
+          outer.t[outer.n].var = v;
+          outer.t[outer.n++].coef = c;
+          continue;
+        }
+        if (!const_of(l->min, &min) || !const_of(l->extent, &extent) || extent <= 0)
+          return false;
+        int64_t first, last;
+        if (__builtin_mul_overflow(c, min, &first) ||
+            __builtin_mul_overflow(c, min + extent - 1, &last))
+          return false;
+        alo += first < last ? first : last;
+        ahi += first < last ? last : first;
+      }
+      ir_lin diff;
+      if (i == 0) {
+        outer0 = outer, lo = alo, hi = ahi;
+      } else {
+        if (!ir_lin_add(&diff, &outer, &outer0, -1) || diff.n) return false;
+        lo = alo < lo ? alo : lo;
+        hi = ahi > hi ? ahi : hi;
+      }
+    }
+    if (__builtin_sub_overflow(hi, lo, &ext[d]) || ext[d] >= INT32_MAX) return false;
+    ext[d]++;
+    w->lo[d] = outer0;
+    w->lo[d].c = lo;
+  }
+  return true;
+}
+
+/* Do different iterations of the loops from the allocation down to the home loop touch
+ * disjoint boxes?  Each such loop must own a dim where its stride is at least the box's
+ * extent and no other of these loops moves. */
+static bool disjoint(walk *w, const access *a, int home, const int64_t *ext) {
+  for (int k = 0; k <= home; k++) {
+    const ir_loop *l = &a->loops[k]->u.loop;
+    int64_t extent;
+    if (const_of(l->extent, &extent) && extent <= 1) continue;
+    bool owned = false;
+    for (int d = 0; d < w->b->ndim && !owned; d++) {
+      int64_t c = ir_lin_coef(&w->lo[d], l->var);
+      if (c == 0 || (c < 0 ? -c : c) < ext[d]) continue;
+      owned = true;
+      for (int j = 0; j <= home; j++)
+        if (j != k && ir_lin_coef(&w->lo[d], a->loops[j]->u.loop.var) != 0) owned = false;
+    }
+    if (!owned) return false;
+  }
+  return true;
+}
+
+/* The statements after `alloc b` in their SEQ, rewritten for the compacted buffer, or NULL. */
+static ir_stmt **try_compact(ir_func *f, const ir_buffer *b, ir_stmt *const *rest, int n) {
+  if (b->kind != IR_BUF_LOCAL || b->ndim > MAX_DIMS || n == 0) return NULL;
+  walk w = {.f = f, .b = b};
+  w.subst = tir_xcalloc((size_t)f->n_vars + 1, sizeof *w.subst);
+  ir_stmt **out = NULL;
+  for (int i = 0; i < n && !w.fail; i++) walk_stmt(&w, rest[i]);
+  if (w.fail || w.acc.n == 0) goto done;
+  /* the innermost loop around every access that may hold an allocation */
+  const access *a0 = &w.acc.v[0];
+  int common = a0->depth;
+  for (int i = 1; i < w.acc.n; i++) {
+    int k = 0;
+    while (k < common && k < w.acc.v[i].depth && w.acc.v[i].loops[k] == a0->loops[k]) k++;
+    common = k;
+  }
+  int home = common - 1;
+  while (home >= 0 && a0->loops[home]->u.loop.kind == IR_LOOP_VECTORIZED) home--;
+  if (home < 0) goto done;
+  int64_t ext[MAX_DIMS], count = 1;
+  if (!box_of(&w, home, ext) || !disjoint(&w, a0, home, ext)) goto done;
+  for (int d = 0; d < b->ndim; d++)
+    if (__builtin_mul_overflow(count, ext[d], &count)) goto done;
+  if (__builtin_mul_overflow(count, ir_dtype_bytes(b->dtype), &count) || count > MAX_BYTES)
+    goto done;
+  count /= ir_dtype_bytes(b->dtype);
+  int64_t before = 1;
+  bool known = true;
+  for (int d = 0; d < b->ndim && known; d++) {
+    int64_t e;
+    known = const_of(b->dims[d], &e) && !__builtin_mul_overflow(before, e, &before);
+  }
+  if (known && before <= count) goto done; /* nothing to gain */
+
+  ir_buffer *nb = tir_arena_alloc(f->arena, sizeof *nb);
+  *nb = *b; /* same id: b is no longer referenced */
+  nb->dims = tir_arena_alloc(f->arena, (size_t)b->ndim * sizeof *nb->dims);
+  for (int d = 0; d < b->ndim; d++) nb->dims[d] = ir_i64(f, ext[d]);
+  w.nb = nb;
+  w.home = a0->loops[home];
+  w.rewrite = true;
+  out = tir_arena_alloc(f->arena, (size_t)n * sizeof *out);
+  for (int i = 0; i < n; i++) out[i] = walk_stmt(&w, rest[i]);
+  if (w.fail) out = NULL; /* the first walk accepted the same accesses */
+done:
+  free(w.subst);
+  tir_vec_free(&w.acc);
+  return out;
+}
+
+ir_stmt *ir_compact_locals(ir_func *f, ir_stmt *s) {
+  if (!s) return s;
+  switch (s->kind) {
+  case IR_S_SEQ: {
+    int n = s->u.seq.n;
+    ir_stmt **v = tir_arena_alloc(f->arena, ((size_t)n + 1) * sizeof *v);
+    bool changed = false;
+    for (int i = 0; i < n; i++) {
+      v[i] = ir_compact_locals(f, s->u.seq.v[i]);
+      changed |= v[i] != s->u.seq.v[i];
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      ir_stmt **rest;
+      if (v[i]->kind == IR_S_ALLOC &&
+          (rest = try_compact(f, v[i]->u.alloc, v + i + 1, n - i - 1))) {
+        memcpy(v + i + 1, rest, (size_t)(n - i - 1) * sizeof *v);
+        changed = true;
+        continue; /* the allocation moved into the loop that owns the box */
+      }
+      v[k++] = v[i];
+    }
+    return changed ? ir_seq(f, v, k, s->loc) : s;
+  }
+  case IR_S_FOR: {
+    ir_stmt *body = ir_compact_locals(f, s->u.loop.body);
+    if (body == s->u.loop.body) return s;
+    ir_stmt *n = tir_arena_alloc(f->arena, sizeof *n);
+    *n = *s;
+    n->u.loop.body = body;
+    return n;
+  }
+  case IR_S_BLOCK: {
+    ir_block *bl = s->u.block;
+    ir_stmt *init = ir_compact_locals(f, bl->init), *body = ir_compact_locals(f, bl->body);
+    if (init == bl->init && body == bl->body) return s;
+    ir_block *nbl = tir_arena_alloc(f->arena, sizeof *nbl);
+    *nbl = *bl;
+    nbl->init = init;
+    nbl->body = body;
+    ir_stmt *n = tir_arena_alloc(f->arena, sizeof *n);
+    *n = *s;
+    n->u.block = nbl;
+    return n;
+  }
+  case IR_S_STORE:
+  case IR_S_ALLOC: return s;
+  }
+  tir_unreachable();
+}
