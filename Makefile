@@ -5,18 +5,26 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libzstd-dev python3-numpy clang libclang-rt-14-dev
 
-.PHONY: all deps build test demo sanitize fuzz clean
+# Peers the benchmarks measure against (bench/), installed by `make bench`.
+BENCH_DEBS := libopenblas-dev
+
+.PHONY: all deps bench-deps build test demo bench sanitize fuzz clean
 
 all: build
 
 # Install the Debian packages DESIGN.md names when any is missing (quiet when all are there).
-deps:
-	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+install_missing = @missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing $$missing"; \
+	  echo "make $@: installing $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+deps:
+	$(call install_missing,$(DEBS))
+
+bench-deps: deps
+	$(call install_missing,$(BENCH_DEBS))
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -27,8 +35,12 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	tests/run_ctest.sh $(BUILD) $(JOBS)
 
-demo: build
+demo: build bench-deps
 	tools/demo.sh $(BUILD)/tirc
+
+# Performance against peers in the same process (bench/README.md); never part of `make test`.
+bench: build bench-deps
+	bench/gemm/run.sh $(BUILD)/tirc $(BUILD)/bench
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps

@@ -19,6 +19,15 @@ typedef enum {
 } be_target;
 const char *be_target_name(be_target t);
 bool be_target_from_name(const char *name, be_target *out);
+/* The instruction-set class of this CPU: avx512 (x86-64-v4), avx2 (x86-64-v3) or x86-64. */
+be_target be_target_host_isa(void);
+/* Can code for "t" run on this CPU? */
+bool be_target_runs_here(be_target t);
+/* The `schedule F for T` targets whose blocks suit "t", most specific first, in names[0..]
+ * (at most BE_TARGET_COUNT + 1 of them, NULL-terminated): a CPU target takes the schedules
+ * of the instruction sets it includes (avx512, then avx2, then x86-64), and host first its
+ * own, then those of this CPU's class. */
+void be_target_schedule_names(be_target t, const char **names);
 
 /* A compiled module: LLVM IR for some functions of an IR module, for one target.  Each
  * function "f" becomes `void f(inputs..., outputs..., sizes...)` (DESIGN.md invariant 5):

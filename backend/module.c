@@ -66,6 +66,43 @@ static bool has_feature(const char *features, const char *f) {
   return false;
 }
 
+be_target be_target_host_isa(void) {
+  static int isa = -1; /* the CPU does not change under us */
+  if (isa < 0) {
+    llvm_init();
+    char *features = LLVMGetHostCPUFeatures();
+    static const char *const v3[] = {"+avx2", "+fma", "+bmi2", "+f16c", "+movbe", NULL};
+    static const char *const v4[] = {"+avx512f", "+avx512bw", "+avx512cd", "+avx512dq",
+                                     "+avx512vl", NULL};
+    bool has_v3 = true, has_v4 = true;
+    for (int i = 0; v3[i]; i++) has_v3 &= has_feature(features, v3[i]);
+    for (int i = 0; v4[i]; i++) has_v4 &= has_feature(features, v4[i]);
+    LLVMDisposeMessage(features);
+    isa = has_v3 && has_v4 ? BE_TARGET_AVX512 : has_v3 ? BE_TARGET_AVX2 : BE_TARGET_X86_64;
+  }
+  return (be_target)isa;
+}
+
+bool be_target_runs_here(be_target t) {
+  if (t == BE_TARGET_HOST || t == BE_TARGET_X86_64) return true;
+  be_target h = be_target_host_isa();
+  return h == BE_TARGET_AVX512 || (h == BE_TARGET_AVX2 && t == BE_TARGET_AVX2);
+}
+
+void be_target_schedule_names(be_target t, const char **names) {
+  int n = 0;
+  if (t == BE_TARGET_HOST) {
+    names[n++] = target_names[BE_TARGET_HOST];
+    t = be_target_host_isa();
+  }
+  /* the instruction sets nest: avx512 includes avx2, which includes x86-64 */
+  static const be_target order[] = {BE_TARGET_AVX512, BE_TARGET_AVX2, BE_TARGET_X86_64};
+  bool on = false;
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    if ((on |= order[i] == t)) names[n++] = target_names[order[i]];
+  names[n] = NULL;
+}
+
 int be_target_info_get(be_target t, be_target_info *ti, char *err, size_t errlen) {
   llvm_init();
   memset(ti, 0, sizeof *ti);
@@ -127,12 +164,23 @@ int be_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errl
   return 0;
 }
 
+/* LLVM's warnings and remarks (a hint to unroll a loop it could not) are about our hints,
+ * not the user's program: keep them off stderr.  Errors still show. */
+static void diagnostic(LLVMDiagnosticInfoRef info, void *user) {
+  (void)user;
+  if (LLVMGetDiagInfoSeverity(info) != LLVMDSError) return;
+  char *msg = LLVMGetDiagInfoDescription(info);
+  fprintf(stderr, "tirc: LLVM error: %s\n", msg);
+  LLVMDisposeMessage(msg);
+}
+
 be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContextRef ctx,
                            bool packed, double *t_gen, double *t_opt, char *err, size_t errlen) {
   double t0 = now();
   be_module *m = tir_xcalloc(1, sizeof *m);
   m->own_ctx = ctx == NULL;
   m->ctx = ctx ? ctx : LLVMContextCreate();
+  LLVMContextSetDiagnosticHandler(m->ctx, diagnostic, NULL);
   if (be_target_info_get(t, &m->ti, err, errlen) < 0) goto error;
   m->tm = be_target_machine_make(&m->ti, err, errlen);
   if (!m->tm) goto error;

@@ -40,10 +40,11 @@ void sched_trace_print(const sched_state *s, tir_str *out);
 void sched_stmt_print(const ast_sstmt *st, tir_str *out);
 
 /* Apply the `schedule` blocks of "ast" to the functions of "m": for each function, the block
- * `for TARGET` when there is one, else the untargeted block.  Reports every refusal (and
- * schedules for unknown functions, duplicates) to "d"; returns the number of errors.
- * With "traces" non-NULL, each scheduled function's trace is appended to it. */
-int sched_apply_file(ir_module *m, const ast_file *ast, const char *target, diag_engine *d,
-                     tir_str *traces);
+ * `for T` with T earliest in "targets" (NULL-terminated, most specific first; see
+ * be_target_schedule_names), else the untargeted block.  Reports every refusal (and schedules
+ * for unknown functions, duplicates) to "d"; returns the number of errors.  With "traces"
+ * non-NULL, each scheduled function's trace is appended to it. */
+int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targets,
+                     diag_engine *d, tir_str *traces);
 
 #endif

@@ -536,12 +536,15 @@ void sched_trace_print(const sched_state *s, tir_str *out) {
 
 /* ---- whole files ---- */
 
-static bool target_matches(const char *sched_target, const char *target) {
-  return target && strcmp(sched_target, target) == 0;
+/* How well a block `for sched_target` suits: its place in "targets", or -1. */
+static int target_rank(const char *sched_target, const char *const *targets) {
+  for (int i = 0; targets && targets[i]; i++)
+    if (strcmp(sched_target, targets[i]) == 0) return i;
+  return -1;
 }
 
-int sched_apply_file(ir_module *m, const ast_file *ast, const char *target, diag_engine *d,
-                     tir_str *traces) {
+int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targets,
+                     diag_engine *d, tir_str *traces) {
   int errs = diag_error_count(d);
   for (int i = 0; i < ast->n_scheds; i++) {
     const ast_schedule *a = ast->scheds[i];
@@ -563,10 +566,13 @@ int sched_apply_file(ir_module *m, const ast_file *ast, const char *target, diag
   for (int fi = 0; fi < m->n_funcs; fi++) {
     ir_func *f = m->funcs[fi];
     const ast_schedule *pick = NULL;
+    int best = -1; /* the rank of pick's target; -1 while pick is untargeted or NULL */
     for (int i = 0; i < ast->n_scheds; i++) {
       const ast_schedule *a = ast->scheds[i];
       if (strcmp(a->func, f->name) != 0) continue;
-      if (a->target ? target_matches(a->target, target) : !pick) pick = a;
+      int r = a->target ? target_rank(a->target, targets) : -1;
+      if (a->target ? r >= 0 && (best < 0 || r < best) : !pick) pick = a;
+      if (pick == a) best = r;
     }
     if (!pick) continue;
     char err[512];

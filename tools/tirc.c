@@ -115,8 +115,12 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
       u = NULL;
     }
   }
-  if (u && !in->no_schedule && sched_apply_file(u->module, su ? su->ast : u->ast, in->target ? in->target : "host",
-                            d, traces)) {
+  const char *targets[BE_TARGET_COUNT + 2] = {in->target, NULL}; /* cuda: itself alone */
+  be_target bt;
+  if (be_target_from_name(in->target ? in->target : "host", &bt))
+    be_target_schedule_names(bt, targets);
+  if (u && !in->no_schedule &&
+      sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces)) {
     lang_unit_free(u);
     u = NULL;
   }

@@ -1,5 +1,6 @@
 #!/bin/sh
-# golden.sh - one golden test: `tirc NAME.tir --emit ir`, run in the .tir's folder, must exit 0
+# golden.sh - one golden test: `tirc NAME.tir --target x86-64 --emit ir` (a fixed target: what
+# `host` schedules depends on the machine), run in the .tir's folder, must exit 0
 # and print exactly the expected file (default: NAME.ir beside the input).
 #   usage: golden.sh TIRC DIR/NAME.tir [EXPECTED.ir]
 # With TIR_BLESS=1 the expected file is (re)written from the output instead; read it before
@@ -12,7 +13,7 @@ case $expected in /*) ;; *) expected=$(pwd)/$expected ;; esac
 dir=$(dirname "$input") base=$(basename "$input")
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-(cd "$dir" && LC_ALL=C "$tirc" "$base" --emit ir >"$tmp/out" 2>"$tmp/err")
+(cd "$dir" && LC_ALL=C "$tirc" "$base" --target x86-64 --emit ir >"$tmp/out" 2>"$tmp/err")
 status=$?
 if [ $status -ne 0 ]; then
   echo "FAIL: tirc $base --emit ir exited with status $status; stderr:"

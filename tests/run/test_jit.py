@@ -217,6 +217,33 @@ def t_emit_llvm_asm(args):
           "host, x86-64, avx2, avx512)", mm, "--emit", "asm", "--target", "cuda")
 
 
+def t_target_picks_schedule(args):
+    """--target picks the best-suited `schedule F for T` block: avx512 falls back to avx2 and
+    x86-64, host takes this CPU's class; a target with no block gets the untargeted one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "t.tir")
+        with open(src, "w") as f:
+            f.write("func f(A: f32[N]) -> (B: f32[N]) {\n  B[i] = A[i] * 2.0;\n}\n"
+                    "schedule f { i = loops(\"B\"); io, ii = split(i, 2); }\n"
+                    "schedule f for x86-64 { i = loops(\"B\"); io, ii = split(i, 4); }\n"
+                    "schedule f for avx2 { i = loops(\"B\"); io, ii = split(i, 8); }\n")
+        def factor(*target):
+            trace = tirc_ok([src, "--emit", "trace"] + list(target))
+            return int(re.search(r"split\(i, (\d+)\)", trace).group(1))
+        assert factor("--target", "x86-64") == 4
+        assert factor("--target", "avx2") == 8
+        assert factor("--target", "avx512") == 8
+        assert factor("--target", "cuda") == 2
+        flags = open("/proc/cpuinfo").read()
+        assert factor() == (8 if re.search(r"\bavx2\b", flags) and re.search(r"\bfma\b", flags)
+                            else 4)
+    mm = os.path.join(args.examples, "matmul.tir")
+    for target, width in (("avx2", 16), ("avx512", 64)):
+        trace = tirc_ok([mm, "--emit", "trace", "--target", target])
+        assert f"jo, ji = split(j, {width});" in trace, trace
+    assert tirc_ok([mm, "--emit", "trace", "--target", "x86-64"]) == ""
+
+
 def t_object_and_header(args):
     with tempfile.TemporaryDirectory() as tmp:
         ident = os.path.join(HERE, "identity.tir")

@@ -2,17 +2,22 @@
  * of seeded random primitive sequences on every example kernel; each accepted result runs in
  * the reference interpreter and must give bit for bit the unscheduled result (an accepted
  * schedule keeps every dependence in order, so even float reductions add in the same order),
- * and replaying its trace on the unscheduled function must give the same IR.
+ * and replaying its trace on the unscheduled function must give the same IR.  A sample of
+ * them (every JIT_EVERY-th) is also compiled for this CPU and must agree with the interpreter
+ * within the tolerance of `tirc run --check` (compiled code contracts a * b + c into FMAs).
  *   test_sched_random [EXAMPLES_DIR]   (TIR_SCHED_TRIALS: trials per function, TIR_SEED) */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/be.h"
 #include "ir/interp.h"
 #include "ir/print.h"
 #include "lang/lang.h"
 #include "parser/parser.h"
+#include "runtime/runtime.h"
 #include "schedule/sched.h"
 
 static uint64_t rng_state;
@@ -29,7 +34,8 @@ static const char *const prim_names[] = {
     "split/nparts", "compute_inline", "reverse_inline", "cache_read", "cache_write",
     "decompose_red", "annotate", "compute_at"};
 enum { NPRIM = sizeof prim_names / sizeof *prim_names };
-static int accepted[NPRIM], refused[NPRIM], sequences, checked_runs, replays, failures;
+static int accepted[NPRIM], refused[NPRIM], sequences, checked_runs, replays, jit_runs, failures;
+enum { JIT_EVERY = 4 };
 
 static char *read_all(const char *path, size_t *len) {
   char *t = tir_read_file(path, len);
@@ -222,6 +228,65 @@ static bool interp(ir_func *f, const int64_t *sizes, run *r) {
   return true;
 }
 
+/* Element i of a dense array of dtype t, as a double. */
+static double element(ir_dtype t, const void *p, size_t i) {
+  switch (t) {
+  case IR_F16: return tir_rt_f16_to_f32(((const uint16_t *)p)[i]);
+  case IR_BF16: return tir_rt_bf16_to_f32(((const uint16_t *)p)[i]);
+  case IR_F32: return ((const float *)p)[i];
+  case IR_F64: return ((const double *)p)[i];
+  default: return 0; /* integers and bool are compared bit for bit */
+  }
+}
+
+/* Outputs of compiled code "got" against the interpreter's "want": integers exactly, floats
+ * within atol + rtol * |want| (atol = rtol * max |want|), rtol as `tirc run --check` has it. */
+static bool outputs_close(ir_func *f, const run *got, const run *want, char *why, size_t n) {
+  for (int i = f->n_ins; i < got->nb; i++) {
+    ir_buffer *b = f->outs[i - f->n_ins];
+    if (!ir_dtype_is_float(b->dtype)) {
+      if (memcmp(got->bufs[i], want->bufs[i], want->bytes[i]) == 0) continue;
+      snprintf(why, n, "output %s differs", b->name);
+      return false;
+    }
+    double rtol = b->dtype == IR_F64 ? 1e-10 : b->dtype == IR_F32 ? 1e-4
+                  : b->dtype == IR_F16 ? 4e-3 : 1.6e-2;
+    size_t count = want->bytes[i] / (size_t)ir_dtype_bytes(b->dtype);
+    double maxw = 0;
+    for (size_t e = 0; e < count; e++) {
+      double w = fabs(element(b->dtype, want->bufs[i], e));
+      if (w > maxw && !isinf(w)) maxw = w;
+    }
+    for (size_t e = 0; e < count; e++) {
+      double g = element(b->dtype, got->bufs[i], e), w = element(b->dtype, want->bufs[i], e);
+      bool ok = (isnan(g) && isnan(w)) || g == w || fabs(g - w) <= rtol * (maxw + fabs(w));
+      if (ok) continue;
+      snprintf(why, n, "output %s[%zu]: compiled %.9g, interpreter %.9g", b->name, e, g, w);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The scheduled f compiled for this CPU, on the inputs of "want", against its outputs. */
+static bool jit_matches(ir_func *f, const int64_t *sizes, const run *want) {
+  char err[512];
+  be_jit *j = be_jit_compile(f, err, sizeof err);
+  if (!j) {
+    fprintf(stderr, "  compiling: %s\n", err);
+    return false;
+  }
+  run got;
+  run_alloc(f, sizes, &got, 7);
+  be_jit_call(j, got.bufs, sizes);
+  bool ok = outputs_close(f, &got, want, err, sizeof err);
+  if (!ok) fprintf(stderr, "  compiled code: %s\n", err);
+  run_free(&got);
+  be_jit_free(j);
+  jit_runs++;
+  return ok;
+}
+
 static void print_func(ir_func *f, tir_str *out) {
   ir_module m = {&f, 1};
   ir_module_print(&m, out);
@@ -236,7 +301,7 @@ static bool replay_matches(const char *src, size_t len, ir_func *f, sched_state 
   diag_engine *d = diag_engine_make(null);
   ir_module *m = lang_compile_source(d, "src.tir", src, len);
   lang_unit *u = lang_compile_unit(d, "trace.tir", tir_str_cstr(&trace), trace.n);
-  bool ok = m && u && sched_apply_file(m, u->ast, "host", d, NULL) == 0;
+  bool ok = m && u && sched_apply_file(m, u->ast, (const char *const[]){"host", NULL}, d, NULL) == 0;
   if (ok) {
     print_func(ir_module_find(m, f->name), &got);
     ok = strcmp(tir_str_cstr(&want), tir_str_cstr(&got)) == 0;
@@ -283,13 +348,14 @@ static void test_func(const char *path, const char *src, size_t len, ir_func *f,
       replays++;
       ok = replay_matches(src, len, f, s);
     }
+    if (ok && t % JIT_EVERY == 1) ok = jit_matches(f, sizes, &got);
     if (!ok) {
       tir_str trace = {0}, ir = {0};
       sched_trace_print(s, &trace);
       print_func(f, &ir);
       fprintf(stderr, "FAIL %s:%s (sizes", path, f->name);
       for (int i = 0; i < f->n_sizes; i++) fprintf(stderr, " %s=%lld", f->sizes[i]->name, (long long)sizes[i]);
-      fprintf(stderr, "): the scheduled function differs from the unscheduled one\n%s%s",
+      fprintf(stderr, "): the scheduled function differs from the unscheduled one, or compiled from interpreted\n%s%s",
               tir_str_cstr(&trace), tir_str_cstr(&ir));
       tir_str_free(&trace);
       tir_str_free(&ir);
@@ -343,8 +409,8 @@ int main(int argc, char **argv) {
     free(names[i]);
   }
   int acc = 0, ref = 0;
-  printf("%d functions, %d random schedules (%d interpreter runs compared, %d traces replayed)\n",
-         funcs, sequences, checked_runs, replays);
+  printf("%d functions, %d random schedules (%d interpreter runs compared, %d traces replayed, "
+         "%d compiled and compared)\n", funcs, sequences, checked_runs, replays, jit_runs);
   for (int p = 0; p < NPRIM; p++) {
     printf("  %-13s %5d accepted %5d refused\n", prim_names[p], accepted[p], refused[p]);
     acc += accepted[p];

@@ -1,0 +1,176 @@
+/* gemm.c - SGEMM: tirc's examples/matmul.tir, compiled per target into shared libraries, against
+ * OpenBLAS cblas_sgemm in this same process, on the same inputs, in interleaved rounds.
+ *
+ *   gemm [--sizes 1024,2048] [--threads 1,0] [--seconds S] TARGET=LIB.so ...
+ *
+ * Each library exports `void matmul(const float *A, const float *B, float *C, int64_t M,
+ * int64_t K, int64_t N)` (its header, from tirc -o).  --threads 0 means every core.  For each
+ * size and thread count the contenders take turns, three times, each running calls for about
+ * S / 3 / contenders seconds (S default 6) after 0.15 s untimed; the median call is reported,
+ * with GFLOP/s and the ratio to OpenBLAS.  Every result is compared with OpenBLAS's (relative
+ * to the largest |C|). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+/* OpenBLAS's own declarations vary between versions; these two are stable. */
+char *openblas_get_corename(void);
+void openblas_set_num_threads(int n);
+
+typedef void (*matmul_fn)(const float *, const float *, float *, int64_t, int64_t, int64_t);
+
+typedef struct contender {
+  const char *name;
+  matmul_fn fn; /* NULL: OpenBLAS */
+  double *times;
+  double err;
+} contender;
+
+enum { MAX_CONTENDERS = 8, MAX_ROUNDS = 200, MAX_LIST = 8, PASSES = 3 };
+static const double WARMUP = 0.15; /* seconds */
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int parse_list(const char *s, long *out) {
+  int n = 0;
+  for (char *end; *s && n < MAX_LIST; s = *end ? end + 1 : end) {
+    out[n++] = strtol(s, &end, 10);
+    if (end == s || (*end && *end != ',')) return -1;
+  }
+  return n;
+}
+
+static void set_threads(int n) {
+  char buf[16];
+  snprintf(buf, sizeof buf, "%d", n);
+  setenv("TIR_NUM_THREADS", buf, 1); /* tirc's runtime reads it at every call */
+  openblas_set_num_threads(n);
+}
+
+static void run(contender *c, const float *A, const float *B, float *C, long n) {
+  if (c->fn) c->fn(A, B, C, n, n, n);
+  else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, A,
+                   (int)n, B, (int)n, 0.0f, C, (int)n);
+}
+
+int main(int argc, char **argv) {
+  /* OpenBLAS picks its kernels when it loads: an inherited OPENBLAS_CORETYPE (this environment
+   * sets Haswell) would hold it to AVX2 kernels on an AVX-512 machine.  Start again without. */
+  if (getenv("OPENBLAS_CORETYPE") || getenv("OPENBLAS_L2_SIZE")) {
+    unsetenv("OPENBLAS_CORETYPE");
+    unsetenv("OPENBLAS_L2_SIZE");
+    execv("/proc/self/exe", argv);
+    perror("gemm: execv");
+    return 1;
+  }
+  long sizes[MAX_LIST] = {1024, 2048}, threads[MAX_LIST] = {1, 0};
+  int n_sizes = 2, n_threads = 2;
+  double seconds = 6;
+  contender cs[MAX_CONTENDERS] = {{"openblas", NULL, NULL, 0}};
+  int n_cs = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--sizes") && i + 1 < argc) {
+      if ((n_sizes = parse_list(argv[++i], sizes)) <= 0) return fprintf(stderr, "gemm: bad --sizes\n"), 2;
+    } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+      if ((n_threads = parse_list(argv[++i], threads)) <= 0) return fprintf(stderr, "gemm: bad --threads\n"), 2;
+    } else if (!strcmp(a, "--seconds") && i + 1 < argc) {
+      seconds = atof(argv[++i]);
+    } else if (strchr(a, '=') && n_cs < MAX_CONTENDERS) {
+      char *name = strdup(a);
+      char *path = strchr(name, '=');
+      *path++ = 0;
+      void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+      matmul_fn fn = h ? (matmul_fn)dlsym(h, "matmul") : NULL;
+      if (!fn) return fprintf(stderr, "gemm: %s: %s\n", path, dlerror()), 1;
+      cs[n_cs++] = (contender){name, fn, NULL, 0};
+    } else {
+      fprintf(stderr, "usage: gemm [--sizes 1024,2048] [--threads 1,0] [--seconds S] TARGET=LIB.so ...\n");
+      return 2;
+    }
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  printf("gemm: SGEMM row-major f32, C = A @ B; OpenBLAS core %s; %ld cores\n",
+         openblas_get_corename(), cores);
+  printf("%6s %7s %-10s %10s %10s %9s %9s\n", "size", "threads", "kernel", "median ms", "GFLOP/s",
+         "ratio", "max err");
+  int bad = 0;
+  for (int si = 0; si < n_sizes; si++) {
+    long n = sizes[si];
+    size_t count = (size_t)n * (size_t)n;
+    float *A = malloc(count * sizeof *A), *B = malloc(count * sizeof *B);
+    float *ref = malloc(count * sizeof *ref), *C = malloc(count * sizeof *C);
+    srand(7);
+    for (size_t i = 0; i < count; i++) {
+      A[i] = (float)rand() / RAND_MAX - 0.5f;
+      B[i] = (float)rand() / RAND_MAX - 0.5f;
+    }
+    for (int ti = 0; ti < n_threads; ti++) {
+      int t = threads[ti] > 0 ? (int)threads[ti] : (int)cores;
+      set_threads(t);
+      for (int c = 0; c < n_cs; c++) {
+        cs[c].times = calloc(MAX_ROUNDS, sizeof(double));
+        run(&cs[c], A, B, c ? C : ref, n); /* warm-up: pages, thread pools, caches */
+      }
+      for (int c = 1; c < n_cs; c++) {
+        double maxc = 0, maxe = 0;
+        run(&cs[c], A, B, C, n);
+        for (size_t i = 0; i < count; i++) {
+          maxc = fmax(maxc, fabs(ref[i]));
+          maxe = fmax(maxe, fabs((double)C[i] - ref[i]));
+        }
+        cs[c].err = maxc > 0 ? maxe / maxc : maxe;
+        if (!(cs[c].err < 1e-4)) bad = 1;
+      }
+      /* Blocks of calls per contender, in turn, PASSES times: OpenBLAS's threads keep
+       * spinning for a while after a call and would slow whoever runs next, so the first
+       * WARMUP seconds of each block are not timed. */
+      int rounds[MAX_CONTENDERS] = {0};
+      double block = seconds / PASSES / n_cs;
+      for (int pass = 0; pass < PASSES; pass++)
+        for (int c = 0; c < n_cs; c++) {
+          double t0 = now();
+          do run(&cs[c], A, B, c ? C : ref, n);
+          while (now() - t0 < WARMUP);
+          t0 = now();
+          for (int k = 0; rounds[c] < MAX_ROUNDS && (k < 2 || now() - t0 < block); k++) {
+            double s = now();
+            run(&cs[c], A, B, c ? C : ref, n);
+            cs[c].times[rounds[c]++] = now() - s;
+          }
+        }
+      double base = 0;
+      for (int c = 0; c < n_cs; c++) {
+        qsort(cs[c].times, (size_t)rounds[c], sizeof(double), cmp_double);
+        double med = cs[c].times[rounds[c] / 2], gf = 2.0 * (double)n * n * n / med * 1e-9;
+        if (c == 0) base = gf;
+        char err[16] = "-";
+        if (c) snprintf(err, sizeof err, "%.1e", cs[c].err);
+        printf("%6ld %7d %-10s %10.2f %10.1f %8.2fx %9s\n", n, t, cs[c].name, med * 1e3, gf,
+               gf / base, err);
+        free(cs[c].times);
+      }
+      fflush(stdout);
+    }
+    free(A), free(B), free(ref), free(C);
+  }
+  if (bad) fprintf(stderr, "gemm: a tirc result differs from OpenBLAS's beyond 1e-4\n");
+  return bad;
+}

@@ -1,0 +1,35 @@
+#!/bin/sh
+# run.sh - bench/gemm: compile examples/matmul.tir for avx2 and avx512 (its `schedule matmul
+# for avx2|avx512` blocks, printed below) into shared libraries and time them against
+# OpenBLAS in one process (gemm.c).
+#
+#   run.sh TIRC OUTDIR [gemm options: --sizes 1024,2048 --threads 1,0 --seconds 6]
+#
+# TARGETS (default "avx2 avx512") picks the targets; `host` is this CPU with the schedule
+# tirc picks for it.  A target this CPU cannot run is skipped, saying so.
+set -eu
+tirc=$1 out=$2
+shift 2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$out"
+cc -O2 -Wall -Wextra -Werror -o "$out/gemm" "$root/bench/gemm/gemm.c" -lopenblas -lm -ldl
+libs=
+for target in ${TARGETS:-avx2 avx512}; do
+  case $target in
+    host) need= ;;
+    avx2) need="avx2 fma" ;;
+    avx512) need="avx512f avx512bw avx512dq avx512vl" ;;
+  esac
+  missing=
+  for f in $need; do grep -qw "$f" /proc/cpuinfo || missing="$missing $f"; done
+  if [ -n "$missing" ]; then
+    echo "gemm: skipping $target: this CPU lacks$missing"
+    continue
+  fi
+  "$tirc" "$root/examples/matmul.tir" --target "$target" -o "$out/matmul_$target.so"
+  echo "tirc schedule for $target:"
+  "$tirc" "$root/examples/matmul.tir" --target "$target" --emit trace | sed 's/^/  /'
+  libs="$libs tirc-$target=$out/matmul_$target.so"
+done
+# shellcheck disable=SC2086
+exec "$out/gemm" "$@" $libs
