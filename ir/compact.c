@@ -185,56 +185,69 @@ static const ir_loop *inner_loop(const access *a, int from, const ir_var *v) {
   return NULL;
 }
 
-/* Fills w->lo and "ext" for the home loop at depth "home": every access splits into the same
- * part in outer variables plus a constant plus terms of constant-bounded inner loops. */
-static bool box_of(walk *w, int home, int64_t *ext) {
-  int nd = w->b->ndim;
-  for (int d = 0; d < nd; d++) {
-    ir_lin outer0 = {0};
-    int64_t lo = 0, hi = 0;
+/* Are all variables of "l" sizes (fixed for the whole call)? */
+static bool sizes_only(const ir_lin *l) {
+  for (int t = 0; t < l->n; t++)
+    if (l->t[t].var->kind != IR_VAR_SIZE) return false;
+  return true;
+}
+
+/* acc += c * x */
+static bool lin_axpy(ir_lin *acc, int64_t c, const ir_lin *x) { return ir_lin_add(acc, acc, x, c); }
+
+/* Fills w->lo and "ext" (linear in sizes) for the home loop at depth "home": each access's
+ * range, over the loops inside home (bounds in sizes), differs from the first access's by
+ * constants, so the box is the first range widened by the extreme offsets. */
+static bool box_of(walk *w, int home, ir_lin *ext) {
+  for (int d = 0; d < w->b->ndim; d++) {
+    ir_lin lo0 = {0}, hi0 = {0};
+    int64_t dlo = 0, dhi = 0;
     for (int i = 0; i < w->acc.n; i++) {
       const access *a = &w->acc.v[i];
-      ir_lin outer = {0};
-      int64_t alo = a->idx[d].c, ahi = a->idx[d].c;
+      ir_lin lo = {.c = a->idx[d].c}, hi = lo;
       for (int t = 0; t < a->idx[d].n; t++) {
-        ir_var *v = a->idx[d].t[t].var;
-        int64_t c = a->idx[d].t[t].coef, min, extent;
-        const ir_loop *l = inner_loop(a, home + 1, v);
+        ir_lin one = {.n = 1};
+        one.t[0].var = a->idx[d].t[t].var;
+        one.t[0].coef = 1;
+        int64_t c = a->idx[d].t[t].coef;
+        const ir_loop *l = inner_loop(a, home + 1, one.t[0].var);
         if (!l) {
-          outer.t[outer.n].var = v;
-          outer.t[outer.n++].coef = c;
+          if (!lin_axpy(&lo, c, &one) || !lin_axpy(&hi, c, &one)) return false;
           continue;
         }
-        if (!const_of(l->min, &min) || !const_of(l->extent, &extent) || extent <= 0)
+        ir_lin first, last, extent;
+        if (!ir_lin_of(l->min, &first) || !ir_lin_of(l->extent, &extent) ||
+            !sizes_only(&first) || !sizes_only(&extent) ||
+            !ir_lin_add(&last, &first, &extent, 1) || __builtin_sub_overflow(last.c, 1, &last.c))
           return false;
-        int64_t first, last;
-        if (__builtin_mul_overflow(c, min, &first) ||
-            __builtin_mul_overflow(c, min + extent - 1, &last))
+        if (!lin_axpy(&lo, c, c > 0 ? &first : &last) || !lin_axpy(&hi, c, c > 0 ? &last : &first))
           return false;
-        alo += first < last ? first : last;
-        ahi += first < last ? last : first;
       }
-      ir_lin diff;
       if (i == 0) {
-        outer0 = outer, lo = alo, hi = ahi;
-      } else {
-        if (!ir_lin_add(&diff, &outer, &outer0, -1) || diff.n) return false;
-        lo = alo < lo ? alo : lo;
-        hi = ahi > hi ? ahi : hi;
+        lo0 = lo, hi0 = hi;
+        continue;
       }
+      ir_lin dl, dh;
+      if (!ir_lin_add(&dl, &lo, &lo0, -1) || !ir_lin_add(&dh, &hi, &hi0, -1) || dl.n || dh.n)
+        return false;
+      dlo = dl.c < dlo ? dl.c : dlo;
+      dhi = dh.c > dhi ? dh.c : dhi;
     }
-    if (__builtin_sub_overflow(hi, lo, &ext[d]) || ext[d] >= INT32_MAX) return false;
-    ext[d]++;
-    w->lo[d] = outer0;
-    w->lo[d].c = lo;
+    if (__builtin_add_overflow(lo0.c, dlo, &lo0.c) || __builtin_add_overflow(hi0.c, dhi, &hi0.c) ||
+        !ir_lin_add(&ext[d], &hi0, &lo0, -1) || __builtin_add_overflow(ext[d].c, 1, &ext[d].c) ||
+        !sizes_only(&ext[d]))
+      return false;
+    if (ext[d].n == 0 && (ext[d].c <= 0 || ext[d].c >= INT32_MAX)) return false;
+    w->lo[d] = lo0;
   }
   return true;
 }
 
 /* Do different iterations of the loops from the allocation down to the home loop touch
- * disjoint boxes?  Each such loop must own a dim where its stride is at least the box's
- * extent and no other of these loops moves. */
-static bool disjoint(walk *w, const access *a, int home, const int64_t *ext) {
+ * disjoint boxes?  Each such loop must own a dim of constant extent where its stride is at
+ * least that extent and no other of these loops moves.  Returns how many loops own a dim. */
+static int disjoint(walk *w, const access *a, int home, const ir_lin *ext) {
+  int owners = 0;
   for (int k = 0; k <= home; k++) {
     const ir_loop *l = &a->loops[k]->u.loop;
     int64_t extent;
@@ -242,14 +255,15 @@ static bool disjoint(walk *w, const access *a, int home, const int64_t *ext) {
     bool owned = false;
     for (int d = 0; d < w->b->ndim && !owned; d++) {
       int64_t c = ir_lin_coef(&w->lo[d], l->var);
-      if (c == 0 || (c < 0 ? -c : c) < ext[d]) continue;
+      if (c == 0 || ext[d].n || (c < 0 ? -c : c) < ext[d].c) continue;
       owned = true;
       for (int j = 0; j <= home; j++)
         if (j != k && ir_lin_coef(&w->lo[d], a->loops[j]->u.loop.var) != 0) owned = false;
     }
-    if (!owned) return false;
+    if (!owned) return -1;
+    owners++;
   }
-  return true;
+  return owners;
 }
 
 /* The statements after `alloc b` in their SEQ, rewritten for the compacted buffer, or NULL. */
@@ -271,25 +285,41 @@ static ir_stmt **try_compact(ir_func *f, const ir_buffer *b, ir_stmt *const *res
   int home = common - 1;
   while (home >= 0 && a0->loops[home]->u.loop.kind == IR_LOOP_VECTORIZED) home--;
   if (home < 0) goto done;
-  int64_t ext[MAX_DIMS], count = 1;
-  if (!box_of(&w, home, ext) || !disjoint(&w, a0, home, ext)) goto done;
-  for (int d = 0; d < b->ndim; d++)
-    if (__builtin_mul_overflow(count, ext[d], &count)) goto done;
-  if (__builtin_mul_overflow(count, ir_dtype_bytes(b->dtype), &count) || count > MAX_BYTES)
-    goto done;
-  count /= ir_dtype_bytes(b->dtype);
-  int64_t before = 1;
-  bool known = true;
-  for (int d = 0; d < b->ndim && known; d++) {
-    int64_t e;
-    known = const_of(b->dims[d], &e) && !__builtin_mul_overflow(before, e, &before);
+  ir_lin ext[MAX_DIMS];
+  int owners;
+  if (!box_of(&w, home, ext) || (owners = disjoint(&w, a0, home, ext)) < 0) goto done;
+  int64_t count = 1;
+  bool constant = true;
+  for (int d = 0; d < b->ndim; d++) {
+    constant &= ext[d].n == 0;
+    if (constant && __builtin_mul_overflow(count, ext[d].c, &count)) goto done;
   }
-  if (known && before <= count) goto done; /* nothing to gain */
+  if (constant) {
+    /* on the stack, small enough to keep in registers when its indices become constants */
+    if (__builtin_mul_overflow(count, ir_dtype_bytes(b->dtype), &count) || count > MAX_BYTES)
+      goto done;
+    count /= ir_dtype_bytes(b->dtype);
+    int64_t before = 1;
+    bool known = true;
+    for (int d = 0; d < b->ndim && known; d++) {
+      int64_t e;
+      known = const_of(b->dims[d], &e) && !__builtin_mul_overflow(before, e, &before);
+    }
+    if (known && before <= count) goto done; /* nothing to gain */
+  } else if (owners == 0) {
+    goto done; /* the same symbolic size, only allocated more often */
+  }
 
   ir_buffer *nb = tir_arena_alloc(f->arena, sizeof *nb);
   *nb = *b; /* same id: b is no longer referenced */
   nb->dims = tir_arena_alloc(f->arena, (size_t)b->ndim * sizeof *nb->dims);
-  for (int d = 0; d < b->ndim; d++) nb->dims[d] = ir_i64(f, ext[d]);
+  for (int d = 0; d < b->ndim; d++) {
+    nb->dims[d] = ir_lin_expr(f, &ext[d]);
+    bool nonneg = ext[d].c >= 0; /* sizes are >= 0 */
+    for (int t = 0; t < ext[d].n; t++) nonneg &= ext[d].t[t].coef > 0;
+    if (!nonneg) /* sizes that leave the loops empty may make it negative */
+      nb->dims[d] = ir_bin(f, IR_MAX, nb->dims[d], ir_i64(f, 0), tir_loc_none);
+  }
   w.nb = nb;
   w.home = a0->loops[home];
   w.rewrite = true;
