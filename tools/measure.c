@@ -142,20 +142,19 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* "12.3 ms": three significant digits in s, ms or us. */
-static void time_str(double s, char *buf, size_t n) {
+void tool_time_str(double s, char *buf, size_t n) {
   double v = s >= 1 ? s : s >= 1e-3 ? s * 1e3 : s * 1e6;
   const char *unit = s >= 1 ? "s" : s >= 1e-3 ? "ms" : "us";
   snprintf(buf, n, "%.*f %s", v >= 100 ? 0 : v >= 10 ? 1 : 2, v, unit);
 }
 
-void tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int n, double flops,
-                      bool interp) {
+double tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int n, double flops,
+                        bool interp) {
   qsort(times, (size_t)n, sizeof *times, cmp_double);
   double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
   char med[32], min[32];
-  time_str(median, med, sizeof med);
-  time_str(times[0], min, sizeof min);
+  tool_time_str(median, med, sizeof med);
+  tool_time_str(times[0], min, sizeof min);
   printf("bench %s%s: median %s, min %s", f->name, interp ? " (interpreter)" : "", med, min);
   if (flops > 0 && median > 0) {
     double g = flops / median * 1e-9;
@@ -165,4 +164,5 @@ void tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int
   for (int k = 0; k < f->n_sizes; k++) printf("%s=%" PRId64 ", ", f->sizes[k]->name, sizes[k]);
   int threads = interp ? 1 : tool_threads();
   printf("%d run%s, %d thread%s)\n", n, n == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
+  return median;
 }

@@ -16,6 +16,7 @@
 #include "../ir/print.h"
 #include "../ir/interp.h"
 #include "../polyhedral/poly.h"
+#include "exec.h"
 #include "npy.h"
 #include "tools.h"
 
@@ -112,117 +113,12 @@ static int parse_args(int argc, char **argv, run_opts *o) {
   return 0;
 }
 
-/* ---- sizes ---- */
-
-static int size_index(const ir_func *f, const char *name) {
-  for (int k = 0; k < f->n_sizes; k++)
-    if (strcmp(f->sizes[k]->name, name) == 0) return k;
-  return -1;
-}
-
-static void list_sizes(const ir_func *f, char *buf, size_t n) {
-  buf[0] = 0;
-  for (int k = 0; k < f->n_sizes; k++) {
-    size_t len = strlen(buf);
-    snprintf(buf + len, n - len, "%s%s", k ? ", " : "", f->sizes[k]->name);
-  }
-  if (!f->n_sizes) snprintf(buf, n, "none");
-}
-
-static int parse_sizes(const ir_func *f, const char *spec, int64_t *vals, bool *known) {
-  if (!spec) return 0;
-  char *copy = tir_xstrdup(spec), *save = NULL;
-  int rc = 0;
-  for (char *item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(item, '=');
-    if (!eq) {
-      rc = fail("--size expects NAME=VALUE[,NAME=VALUE...], got '%s'", item);
-      break;
-    }
-    *eq = 0;
-    int k = size_index(f, item);
-    if (k < 0) {
-      char list[512];
-      list_sizes(f, list, sizeof list);
-      rc = fail("--size: '%s' is not a size of %s (its sizes: %s)", item, f->name, list);
-      break;
-    }
-    char *end;
-    errno = 0;
-    long long v = strtoll(eq + 1, &end, 10);
-    if (!eq[1] || *end || v < 0 || errno == ERANGE) {
-      rc = fail("--size: %s must be a non-negative integer, got '%s'", item, eq + 1);
-      break;
-    }
-    if (known[k] && vals[k] != v) {
-      rc = fail("--size: %s is given twice (%" PRId64 " and %lld)", item, vals[k], v);
-      break;
-    }
-    vals[k] = v;
-    known[k] = true;
-  }
-  free(copy);
-  return rc;
-}
-
-static void shape_str(const ir_buffer *b, const int64_t *shape, char *buf, size_t n) {
-  size_t len = (size_t)snprintf(buf, n, "%s[", ir_dtype_name(b->dtype));
-  for (int i = 0; i < b->ndim && len < n; i++)
-    len += (size_t)snprintf(buf + len, n - len, "%s%" PRId64, i ? ", " : "", shape[i]);
-  if (len < n) snprintf(buf + len, n - len, "]");
-}
-
 /* ---- inputs ---- */
 
 static ir_buffer *find_param(ir_buffer **v, int n, const char *name) {
   for (int i = 0; i < n; i++)
     if (strcmp(v[i]->name, name) == 0) return v[i];
   return NULL;
-}
-
-static uint64_t splitmix(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/* Seeded random contents: floats in [-1, 1), signed ints in [-8, 8), unsigned in [0, 16). */
-static void fill_random(ir_dtype t, void *data, size_t count, uint64_t seed) {
-  uint64_t s = seed;
-  for (size_t i = 0; i < count; i++) {
-    uint64_t r = splitmix(&s);
-    double u = (double)(r >> 11) * 0x1.0p-53 * 2.0 - 1.0;
-    int64_t si = (int64_t)(r % 16) - 8;
-    uint64_t ui = r % 16;
-    switch (t) {
-    case IR_BOOL: ((uint8_t *)data)[i] = r & 1; break;
-    case IR_I8: ((int8_t *)data)[i] = (int8_t)si; break;
-    case IR_I16: ((int16_t *)data)[i] = (int16_t)si; break;
-    case IR_I32: ((int32_t *)data)[i] = (int32_t)si; break;
-    case IR_I64: ((int64_t *)data)[i] = si; break;
-    case IR_U8: ((uint8_t *)data)[i] = (uint8_t)ui; break;
-    case IR_U16: ((uint16_t *)data)[i] = (uint16_t)ui; break;
-    case IR_U32: ((uint32_t *)data)[i] = (uint32_t)ui; break;
-    case IR_U64: ((uint64_t *)data)[i] = ui; break;
-    case IR_F16: ((uint16_t *)data)[i] = ir_f32_to_f16((float)u); break;
-    case IR_BF16: ((uint16_t *)data)[i] = ir_f32_to_bf16((float)u); break;
-    case IR_F32: ((float *)data)[i] = (float)u; break;
-    case IR_F64: ((double *)data)[i] = u; break;
-    case IR_DTYPE_COUNT: tir_unreachable();
-    }
-  }
-}
-
-/* Element count of "shape", or SIZE_MAX when it overflows or exceeds the memory cap. */
-static size_t count_of(const int64_t *shape, int ndim, int elem_bytes) {
-  const uint64_t cap = (uint64_t)64 << 30;
-  uint64_t n = 1;
-  for (int i = 0; i < ndim; i++)
-    if (__builtin_mul_overflow(n, (uint64_t)shape[i], &n)) return SIZE_MAX;
-  uint64_t bytes;
-  if (__builtin_mul_overflow(n, (uint64_t)elem_bytes, &bytes) || bytes > cap) return SIZE_MAX;
-  return (size_t)n;
 }
 
 /* Learn sizes from the shapes of the --input arrays: a dim that is affine in exactly one
@@ -241,7 +137,7 @@ static int sizes_from_inputs(const ir_func *f, const npy_array *given, const cha
         int unknown = -1, n_unknown = 0;
         int64_t rest = l.c, coef = 0;
         for (int t = 0; t < l.n; t++) {
-          int k = size_index(f, l.t[t].var->name);
+          int k = exec_size_index(f, l.t[t].var->name);
           if (k < 0) continue;
           if (known[k]) {
             int64_t term;
@@ -298,7 +194,7 @@ static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64
     a.ndim = b->ndim;
     memcpy(a.shape, shapes[f->n_ins + k], sizeof a.shape);
     a.data = bufs[f->n_ins + k];
-    a.nbytes = count_of(a.shape, a.ndim, ir_dtype_bytes(b->dtype)) * (size_t)ir_dtype_bytes(b->dtype);
+    a.nbytes = exec_count(a.shape, a.ndim, ir_dtype_bytes(b->dtype)) * (size_t)ir_dtype_bytes(b->dtype);
     size_t len = strlen(bd->path) + 32;
     tmp[i] = tir_xmalloc(len);
     snprintf(tmp[i], len, "%s.tirc-%ld.tmp", bd->path, (long)getpid());
@@ -320,76 +216,32 @@ static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64
   return rc;
 }
 
-/* Run "f" on "bufs" once, JIT-compiled ("jit") or in the interpreter (NULL); how long it took
- * in "*secs". */
-static int execute(const ir_func *f, be_jit *jit, const int64_t *vals, void **bufs, double *secs) {
+/* --bench: "first" timed the warm-up run; time --repeats more (or about 0.5 s worth) and print
+ * the JIT's compile times and the run times. */
+static int bench(const run_opts *o, const ir_func *f, const ir_func *f0, be_jit *jit,
+                 double jit_seconds, const int64_t *vals, void **bufs, double first) {
+  int n = o->repeats ? o->repeats : exec_bench_runs(first, 0.5, 5, 1000);
+  if (jit) exec_jit_print(f, jit, jit_seconds);
+  double *times = tir_xcalloc((size_t)n, sizeof *times);
   char err[1024];
-  double t0 = tool_now();
-  if (jit) {
-    be_jit_call(jit, bufs, vals);
-  } else if (ir_interp_run(f, vals, bufs, err, sizeof err)) {
-    return fail("run-time error in %s: %s", f->name, err);
-  }
-  *secs = tool_now() - t0;
-  return 0;
+  int rc = exec_time(f, jit, vals, bufs, n, times, err, sizeof err) ? fail("%s", err) : 0;
+  if (!rc) tool_bench_print(f, vals, times, n, ir_func_flops(f0, vals), !jit);
+  free(times);
+  return rc;
 }
 
-/* --check: run the unscheduled "f0" in the interpreter on the inputs of bufs and compare its
- * outputs with those in bufs, one line each; 1 when any differs. */
+/* --check: compare with the interpreter on the unscheduled "f0"; 1 when any output differs. */
 static int check_outputs(const ir_func *f, const ir_func *f0, const int64_t *vals, void **bufs,
-                         int64_t (*shapes)[16]) {
-  int nb = f->n_ins + f->n_outs, bad = 0;
-  void **ref = tir_xcalloc((size_t)nb, sizeof *ref);
+                         const exec_dims *shapes) {
   char err[1024];
-  for (int i = 0; i < nb; i++) {
-    if (i < f->n_ins) {
-      ref[i] = bufs[i];
-      continue;
-    }
-    const ir_buffer *b = f->outs[i - f->n_ins];
-    size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
-    ref[i] = tir_xcalloc(count ? count : 1, (size_t)ir_dtype_bytes(b->dtype));
-  }
-  if (ir_interp_run(f0, vals, ref, err, sizeof err)) {
-    bad = -1;
-    fail("run-time error in %s (the reference interpreter, for --check): %s", f->name, err);
-  }
-  for (int i = f->n_ins; i < nb && bad >= 0; i++) {
-    const ir_buffer *b = f->outs[i - f->n_ins];
-    size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
-    if (!tool_check_output(b, shapes[i], count, bufs[i], ref[i])) bad++;
-  }
+  int bad = exec_check(f, f0, vals, bufs, shapes, err, sizeof err);
+  if (bad < 0) return fail("%s", err);
   if (bad > 0) {
     fflush(stdout);
     fail("%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad, f->n_outs,
          f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
   }
-  for (int i = f->n_ins; i < nb; i++) free(ref[i]);
-  free(ref);
   return bad != 0;
-}
-
-/* --bench: "first" timed the warm-up run; time --repeats more (or about 0.5 s worth) and print
- * the JIT's compile times and the run times. */
-static int bench(const run_opts *o, const ir_func *f, const ir_func *f0, be_jit *jit,
-                 double jit_seconds, const int64_t *vals, void **bufs, double first) {
-  int n = o->repeats;
-  if (!n) {
-    double want = first > 0 ? ceil(0.5 / first) : 1000;
-    n = want < 5 ? 5 : want > 1000 ? 1000 : (int)want;
-  }
-  if (jit) {
-    double gen, opt, cg;
-    be_jit_times(jit, &gen, &opt, &cg);
-    printf("jit %s: compiled in %.1f ms (LLVM IR %.1f ms, optimisation %.1f ms, machine code "
-           "%.1f ms)\n", f->name, jit_seconds * 1e3, gen * 1e3, opt * 1e3, cg * 1e3);
-  }
-  double *times = tir_xcalloc((size_t)n, sizeof *times);
-  int rc = 0;
-  for (int r = 0; r < n && !rc; r++) rc = execute(f, jit, vals, bufs, &times[r]);
-  if (!rc) tool_bench_print(f, vals, times, n, ir_func_flops(f0, vals), !jit);
-  free(times);
-  return rc;
 }
 
 static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
@@ -400,11 +252,14 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   bool *known = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *known);
   npy_array *given = tir_xcalloc((size_t)nb, sizeof *given);
   void **bufs = tir_xcalloc((size_t)nb, sizeof *bufs);
-  int64_t(*shapes)[16] = tir_xcalloc((size_t)nb, sizeof *shapes);
+  exec_dims *shapes = tir_xcalloc((size_t)nb, sizeof *shapes);
   const char **paths = tir_xcalloc((size_t)nb, sizeof *paths);
   char err[1024];
 
-  if (parse_sizes(f, o->sizes, vals, known)) goto out;
+  if (exec_sizes_parse(f, o->sizes, "--size", vals, known, err, sizeof err)) {
+    fail("%s", err);
+    goto out;
+  }
   for (int i = 0; i < o->inputs.n; i++) {
     const binding *bd = &o->inputs.v[i];
     ir_buffer *b = find_param(f->ins, f->n_ins, bd->name);
@@ -443,29 +298,25 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     }
   for (int i = 0; i < nb; i++) {
     ir_buffer *b = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
-    if (ir_buffer_shape(f, b, vals, shapes[i], err, sizeof err)) {
+    size_t count;
+    if (exec_shape(f, b, vals, shapes[i], &count, err, sizeof err)) {
       fail("%s", err);
       goto out;
     }
-    size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
     char want[256];
-    shape_str(b, shapes[i], want, sizeof want);
-    if (count == SIZE_MAX) {
-      fail("'%s' would be %s, too large to allocate", b->name, want);
-      goto out;
-    }
+    exec_shape_print(b, shapes[i], want, sizeof want);
     if (i < f->n_ins && given[i].data) {
       for (int p = 0; p < b->ndim; p++)
         if (given[i].shape[p] != shapes[i][p]) {
           char got[256];
-          shape_str(b, given[i].shape, got, sizeof got);
+          exec_shape_print(b, given[i].shape, got, sizeof got);
           fail("input '%s' has shape %s, expected %s", b->name, got, want);
           goto out;
         }
       bufs[i] = given[i].data;
     } else {
       bufs[i] = tir_xcalloc(count ? count : 1, (size_t)ir_dtype_bytes(b->dtype));
-      if (i < f->n_ins) fill_random(b->dtype, bufs[i], count, o->seed * 1000003u + (uint64_t)i);
+      if (i < f->n_ins) exec_fill_random(b->dtype, bufs[i], count, exec_input_seed(o->seed, i));
     }
   }
   /* Compiled code checks nothing: where ISL finds an access out of bounds at these sizes, run
@@ -484,12 +335,15 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     jit_seconds = tool_now() - t0;
   }
   double first = 0;
-  if (execute(f, jit, vals, bufs, &first)) goto out;
+  if (exec_once(f, jit, vals, bufs, &first, err, sizeof err)) {
+    fail("%s", err);
+    goto out;
+  }
   if (unsafe[0])
     fprintf(stderr, "tirc: note: %s ran in the interpreter: at these sizes %s\n", f->name, unsafe);
   for (int i = f->n_ins; i < nb; i++) {
     const ir_buffer *b = f->outs[i - f->n_ins];
-    size_t count = count_of(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
+    size_t count = exec_count(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
     double sum = 0, l1 = 0;
     for (size_t e = 0; e < count; e++) {
       double v = tool_element(b->dtype, bufs[i], e);
@@ -497,7 +351,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
       l1 += fabs(v);
     }
     char sh[256];
-    shape_str(b, shapes[i], sh, sizeof sh);
+    exec_shape_print(b, shapes[i], sh, sizeof sh);
     printf("%s: %s sum=%.9g l1=%.9g\n", b->name, sh, sum, l1);
   }
   if (o->check && check_outputs(f, f0, vals, bufs, shapes)) goto out;

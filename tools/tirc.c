@@ -1,5 +1,5 @@
 /* tirc.c - the tirc driver: one straight pipeline from a .tir file to the stage asked for
- * (docs/language.md §6); `tirc run` lives in run.c. */
+ * (docs/language.md §6); `tirc run` lives in run.c, `tirc repl` in repl.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@ static const char usage[] =
     "                         [--check] [--bench [--repeats R]]\n"
     "                         [--input A=a.npy]... [--output C=c.npy]...\n"
     "                         [--schedule FILE] [--no-schedule] [--target host]\n"
+    "       tirc repl FILE.tir [--func F] [--size M=64,N=32] [--target T] [--seed S]\n"
+    "                          [--no-schedule]\n"
     "\n"
     "  --emit ir      print the (scheduled) loop-nest IR, itself valid .tir\n"
     "  --emit trace   print the applied schedule primitives as replayable schedule blocks\n"
@@ -41,7 +43,10 @@ static const char usage[] =
     "  --check        compare every output with the reference interpreter on the\n"
     "                 unscheduled function (floats within a tolerance, see docs §7.8)\n"
     "  --bench        time the run: a warm-up, then R runs (default: about 0.5 s worth,\n"
-    "                 5 to 1000); print median and minimum time and GFLOP/s\n";
+    "                 5 to 1000); print median and minimum time and GFLOP/s\n"
+    "  repl           apply schedule statements one at a time, with show, trace, undo,\n"
+    "                 check, bench, emit, save (help inside lists the commands;\n"
+    "                 docs/repl.md)\n";
 
 static const char *const targets[] = {"host", "x86-64", "avx2", "avx512", "cuda"};
 
@@ -328,5 +333,6 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc >= 2 && strcmp(argv[1], "run") == 0) return tool_run_main(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "repl") == 0) return tool_repl_main(argc - 1, argv + 1);
   return compile_main(argc, argv);
 }

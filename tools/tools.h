@@ -25,7 +25,8 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i);
 /* Pick function "name" (NULL: the only one) of "m", or print an error and return NULL. */
 ir_func *tool_pick_func(ir_module *m, const char *name, const char *path);
 
-int tool_run_main(int argc, char **argv); /* `tirc run ...` */
+int tool_run_main(int argc, char **argv);  /* `tirc run ...` (run.c) */
+int tool_repl_main(int argc, char **argv); /* `tirc repl FILE.tir` (repl.c) */
 
 /* ---- measure.c: what --check and --bench print ---- */
 
@@ -43,8 +44,11 @@ double tool_now(void); /* seconds, monotonic */
  * CPUs (as the runtime decides). */
 int tool_threads(void);
 /* Print `bench F: median ..., min ..., G GFLOP/s (M=.., R runs, T threads)` for the run
- * times[0..n) (sorted in place); GFLOP/s from "flops" when it is positive. */
-void tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int n, double flops,
-                      bool interp);
+ * times[0..n) (sorted in place); GFLOP/s from "flops" when it is positive.  Returns the
+ * median. */
+double tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, int n, double flops,
+                        bool interp);
+/* "12.3 ms": three significant digits in s, ms or us. */
+void tool_time_str(double seconds, char *buf, size_t n);
 
 #endif

@@ -1,0 +1,346 @@
+/* repl_exec.c - the REPL's check, bench and emit: the current function JIT-compiled (kept
+ * while its IR stays the same), run on seeded random inputs, compared with the reference
+ * interpreter on the unscheduled function, timed; its LLVM IR or assembly. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ir/flops.h"
+#include "../ir/print.h"
+#include "../polyhedral/poly.h"
+#include "repl_private.h"
+
+/* check scales its sizes down until the interpreter runs at most about this many statement
+ * instances (it runs ~10 million a second): the answer should come at once. */
+static const double CHECK_BUDGET = 1 << 20;
+/* bench spends about this long timing, after a warm-up run. */
+static const double BENCH_BUDGET = 0.25;
+/* A first run slower than this is timed rather than thrown away as a warm-up: what warming up
+ * removes (page faults, cold caches, starting threads) is then a few per cent, and a REPL
+ * should not take twice a slow kernel's time to answer. */
+static const double WARMUP_LIMIT = 0.05;
+
+void repl_jit_drop(repl *r) {
+  if (r->jit) be_jit_free(r->jit);
+  r->jit = NULL;
+  r->jit_f = NULL;
+  r->jit_body = NULL;
+}
+
+/* The JIT of "rf" as it is now, compiled only when its IR changed since the last one
+ * ("*secs" then says how long that took, else it is 0); NULL after printing why. */
+static be_jit *jit_get(repl *r, repl_func *rf, double *secs) {
+  *secs = 0;
+  if (r->jit && r->jit_f == rf->f && r->jit_body == rf->f->body) return r->jit;
+  repl_jit_drop(r);
+  char err[2048];
+  double t0 = tool_now();
+  be_jit *j = be_jit_compile(rf->f, err, sizeof err);
+  if (!j) {
+    repl_error(r, "cannot compile %s: %s", rf->f->name, err);
+    return NULL;
+  }
+  *secs = tool_now() - t0;
+  r->jit = j;
+  r->jit_f = rf->f;
+  r->jit_body = rf->f->body;
+  return j;
+}
+
+/* ---- buffers ---- */
+
+typedef struct bufset {
+  int n;
+  void **bufs;
+  exec_dims *shapes;
+} bufset;
+
+static void bufs_free(bufset *b) {
+  for (int i = 0; i < b->n; i++) free(b->bufs[i]);
+  free(b->bufs);
+  free(b->shapes);
+}
+
+/* Inputs (seeded random) and zeroed outputs of "f" at "vals"; -1 after printing why (a
+ * negative dim, or more memory than half of this machine's). */
+static int bufs_make(repl *r, const ir_func *f, const int64_t *vals, bufset *b) {
+  b->n = f->n_ins + f->n_outs;
+  b->bufs = tir_xcalloc((size_t)b->n, sizeof *b->bufs);
+  b->shapes = tir_xcalloc((size_t)b->n, sizeof *b->shapes);
+  size_t *counts = tir_xcalloc((size_t)b->n, sizeof *counts);
+  double total = 0, cap = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 2;
+  char err[1024];
+  int rc = 0;
+  for (int i = 0; i < b->n && !rc; i++) {
+    const ir_buffer *buf = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
+    if (exec_shape(f, buf, vals, b->shapes[i], &counts[i], err, sizeof err)) {
+      repl_error(r, "%s", err);
+      rc = -1;
+    }
+    total += (double)counts[i] * ir_dtype_bytes(buf->dtype);
+  }
+  if (!rc && cap > 0 && total > cap) {
+    repl_error(r, "the buffers of %s would take %.1f GiB, more than half of this machine's "
+                  "memory; choose smaller sizes with size", f->name, total / (1 << 30));
+    rc = -1;
+  }
+  for (int i = 0; i < b->n && !rc; i++) {
+    const ir_buffer *buf = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
+    b->bufs[i] = tir_xcalloc(counts[i] ? counts[i] : 1, (size_t)ir_dtype_bytes(buf->dtype));
+    if (i < f->n_ins)
+      exec_fill_random(buf->dtype, b->bufs[i], counts[i], exec_input_seed(r->seed, i));
+  }
+  free(counts);
+  if (rc) bufs_free(b);
+  return rc;
+}
+
+/* ---- how long the interpreter would take ---- */
+
+typedef struct interval {
+  double lo, hi;
+} interval;
+
+typedef struct estimator {
+  const ir_func *f;
+  const int64_t *vals;
+  interval *loops; /* per var id, for loop variables */
+  bool *bound;
+} estimator;
+
+/* Bounds of the index expression "e", or false when it is not one we can bound. */
+static bool bound_of(const estimator *es, const ir_expr *e, interval *out) {
+  interval a, b;
+  switch (e->kind) {
+  case IR_E_INT: out->lo = out->hi = (double)e->u.i; return true;
+  case IR_E_VAR:
+    for (int k = 0; k < es->f->n_sizes; k++)
+      if (es->f->sizes[k] == e->u.var) {
+        out->lo = out->hi = (double)es->vals[k];
+        return true;
+      }
+    if (e->u.var->id < 0 || e->u.var->id >= es->f->n_vars || !es->bound[e->u.var->id]) return false;
+    *out = es->loops[e->u.var->id];
+    return true;
+  case IR_E_BIN:
+    if (!bound_of(es, e->u.bin.a, &a) || !bound_of(es, e->u.bin.b, &b)) return false;
+    switch (e->u.bin.op) {
+    case IR_ADD: out->lo = a.lo + b.lo, out->hi = a.hi + b.hi; return true;
+    case IR_SUB: out->lo = a.lo - b.hi, out->hi = a.hi - b.lo; return true;
+    case IR_MUL: {
+      double p[4] = {a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi};
+      out->lo = fmin(fmin(p[0], p[1]), fmin(p[2], p[3]));
+      out->hi = fmax(fmax(p[0], p[1]), fmax(p[2], p[3]));
+      return true;
+    }
+    case IR_DIV:
+      if (b.lo != b.hi || b.lo <= 0) return false;
+      out->lo = floor(a.lo / b.lo), out->hi = floor(a.hi / b.lo);
+      return true;
+    case IR_MOD:
+      if (b.lo != b.hi || b.lo <= 0) return false;
+      out->lo = 0, out->hi = b.lo - 1;
+      return true;
+    case IR_MIN: out->lo = fmin(a.lo, b.lo), out->hi = fmin(a.hi, b.hi); return true;
+    case IR_MAX: out->lo = fmax(a.lo, b.lo), out->hi = fmax(a.hi, b.hi); return true;
+    default: return false;
+    }
+  default: return false;
+  }
+}
+
+/* An upper bound of how many statements "s" runs (loops at their largest extents). */
+static double instances(estimator *es, const ir_stmt *s) {
+  switch (s->kind) {
+  case IR_S_SEQ: {
+    double n = 0;
+    for (int i = 0; i < s->u.seq.n; i++) n += instances(es, s->u.seq.v[i]);
+    return n;
+  }
+  case IR_S_FOR: {
+    interval mn, ext;
+    double largest = 1;
+    for (int k = 0; k < es->f->n_sizes; k++) largest = fmax(largest, (double)es->vals[k]);
+    if (!bound_of(es, s->u.loop.min, &mn)) mn.lo = mn.hi = 0;
+    if (!bound_of(es, s->u.loop.extent, &ext)) ext.lo = ext.hi = largest;
+    int id = s->u.loop.var->id;
+    if (id >= 0 && id < es->f->n_vars) {
+      es->loops[id].lo = mn.lo;
+      es->loops[id].hi = mn.hi + fmax(ext.hi - 1, 0);
+      es->bound[id] = true;
+    }
+    return fmax(ext.hi, 0) * instances(es, s->u.loop.body);
+  }
+  case IR_S_BLOCK: return 1 + (s->u.block->body ? instances(es, s->u.block->body) : 0);
+  case IR_S_STORE: return 1;
+  case IR_S_ALLOC: return 0;
+  }
+  return 0;
+}
+
+static double estimate(const ir_func *f, const int64_t *vals) {
+  estimator es = {f, vals, tir_xcalloc((size_t)f->n_vars + 1, sizeof *es.loops),
+                  tir_xcalloc((size_t)f->n_vars + 1, sizeof *es.bound)};
+  double n = instances(&es, f->body);
+  free(es.loops);
+  free(es.bound);
+  return n;
+}
+
+/* ---- check ---- */
+
+int repl_check(repl *r, char *args) {
+  if (*args) {
+    repl_error(r, "check takes no arguments (size sets the sizes)");
+    return 0;
+  }
+  repl_func *rf = repl_cur(r);
+  ir_func *f = rf->f;
+  int64_t *vals = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *vals);
+  memcpy(vals, rf->sizes, (size_t)f->n_sizes * sizeof *vals);
+  bool reduced = false;
+  for (int round = 0; round < 64 && estimate(rf->f0, vals) > CHECK_BUDGET; round++) {
+    bool changed = false;
+    for (int k = 0; k < f->n_sizes; k++)
+      if (vals[k] > 1) {
+        vals[k] = (vals[k] + 1) / 2;
+        changed = true;
+      }
+    if (!changed) break;
+    reduced = true;
+  }
+  char sizes[512], full[512];
+  repl_sizes_str(f, vals, sizes, sizeof sizes);
+  repl_sizes_str(f, rf->sizes, full, sizeof full);
+  printf("check %s at %s", f->name, sizes);
+  if (reduced) printf(" (not %s: the interpreter would take long)", full);
+  printf("\n");
+  bufset b;
+  char msg[1024];
+  if (bufs_make(r, f, vals, &b)) goto out;
+  /* compiled code checks nothing: where ISL finds an access out of bounds at these sizes, run
+   * the scheduled function in the interpreter instead, which stops there (as `tirc run`) */
+  int safe = poly_check_bounds(f, vals, msg, sizeof msg);
+  double secs;
+  be_jit *jit = NULL;
+  if (safe != 0 && !(jit = jit_get(r, rf, &secs))) goto free_bufs;
+  if (safe == 0) printf("note: %s runs in the interpreter: at these sizes %s\n", f->name, msg);
+  char err[2048];
+  int bad = exec_once(f, jit, vals, b.bufs, &secs, err, sizeof err);
+  if (!bad) bad = exec_check(f, rf->f0, vals, b.bufs, b.shapes, err, sizeof err);
+  if (bad < 0)
+    repl_error(r, "%s", err);
+  else if (bad > 0)
+    repl_error(r, "%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad,
+               f->n_outs, f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
+free_bufs:
+  bufs_free(&b);
+out:
+  free(vals);
+  return 0;
+}
+
+/* ---- bench ---- */
+
+int repl_bench(repl *r, char *args) {
+  long runs = 0;
+  if (*args) {
+    char *end;
+    runs = strtol(args, &end, 10);
+    if (*end || runs < 1 || runs > 100000) {
+      repl_error(r, "bench takes a number of timed runs from 1 to 100000, got '%.40s'", args);
+      return 0;
+    }
+  }
+  repl_func *rf = repl_cur(r);
+  ir_func *f = rf->f;
+  bufset b;
+  char msg[2048];
+  if (bufs_make(r, f, rf->sizes, &b)) return 0;
+  double secs, first = 0, *times = NULL;
+  be_jit *jit = NULL;
+  if (poly_check_bounds(f, rf->sizes, msg, sizeof msg) == 0) {
+    repl_error(r, "%s cannot run compiled at these sizes: %s (check runs it in the interpreter)",
+               f->name, msg);
+    goto out;
+  }
+  if (!(jit = jit_get(r, rf, &secs))) goto out;
+  if (secs > 0) exec_jit_print(f, jit, secs);
+  if (exec_once(f, jit, rf->sizes, b.bufs, &first, msg, sizeof msg)) goto fail;
+  int n, have = 0;
+  if (runs) {
+    n = (int)runs;
+  } else if (first < WARMUP_LIMIT) {
+    n = exec_bench_runs(first, BENCH_BUDGET, 3, 1000);
+  } else {
+    n = exec_bench_runs(first, BENCH_BUDGET, 1, 1000);
+    have = 1; /* the first run counts */
+  }
+  times = tir_xcalloc((size_t)n, sizeof *times);
+  times[0] = first;
+  if (exec_time(f, jit, rf->sizes, b.bufs, n - have, times + have, msg, sizeof msg)) goto fail;
+  double median = tool_bench_print(f, rf->sizes, times, n, ir_func_flops(rf->f0, rf->sizes), false);
+  if (rf->benched && memcmp(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes) == 0 &&
+      median > 0 && rf->bench_median > 0) {
+    char was[32], now[32];
+    tool_time_str(rf->bench_median, was, sizeof was);
+    tool_time_str(median, now, sizeof now);
+    double ratio = rf->bench_median / median;
+    printf("  change since the previous bench: %s -> %s, %.2fx %s\n", was, now,
+           ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower");
+  }
+  rf->benched = true;
+  rf->bench_median = median;
+  memcpy(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes);
+  goto out;
+fail:
+  repl_error(r, "%s", msg);
+out:
+  free(times);
+  bufs_free(&b);
+  return 0;
+}
+
+/* ---- emit ---- */
+
+int repl_emit(repl *r, char *args) {
+  repl_func *rf = repl_cur(r);
+  tir_str s = {0};
+  if (strcmp(args, "ir") == 0) {
+    ir_func_print(rf->f, &s);
+  } else if (strcmp(args, "trace") == 0) {
+    if (rf->s) sched_trace_print(rf->s, &s);
+    else tir_str_printf(&s, "schedule %s {\n}\n", rf->f->name);
+  } else if (strcmp(args, "ptx") == 0) {
+    repl_error(r, "emit ptx: PTX is not available in this build yet (there is no GPU backend); "
+                  "emit llvm and emit asm work for the CPU targets");
+  } else if (strcmp(args, "llvm") == 0 || strcmp(args, "asm") == 0) {
+    be_target t;
+    char err[2048] = "";
+    be_module *m = NULL;
+    if (!be_target_from_name(r->target, &t))
+      repl_error(r, "emit %s: no native code generation for target %s yet (CPU targets: host, "
+                    "x86-64, avx2, avx512)", args, r->target);
+    else if (!(m = be_module_compile(&rf->f, 1, t, err, sizeof err)))
+      repl_error(r, "cannot compile %s for %s: %s", rf->f->name, r->target, err);
+    else if (args[0] == 'l' ? be_module_print_llvm(m, &s) : be_module_print_asm(m, &s, err, sizeof err))
+      repl_error(r, "cannot print the %s of %s: %s", args, rf->f->name, err);
+    if (m) be_module_free(m);
+  } else {
+    const char *kinds[] = {"llvm", "asm", "ptx", "ir", "trace"};
+    char w[64];
+    snprintf(w, sizeof w, "%.40s", args);
+    const char *sug = *args ? repl_suggest(w, kinds, 5) : NULL;
+    if (!*args) repl_error(r, "emit needs what to print: emit llvm|asm|ptx|ir|trace");
+    else
+      repl_error(r, "emit: unknown stage '%s'%s%s%s (emit llvm|asm|ptx|ir|trace)", w,
+                 sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+  }
+  fputs(tir_str_cstr(&s), stdout);
+  tir_str_free(&s);
+  return 0;
+}
