@@ -14,9 +14,10 @@ static ir_stmt *target_arg(sched_state *s, const ast_expr *arg, sched_error *e) 
   if (l) return l;
   ir_stmt *b = sched_block_arg(s, arg, e);
   if (b) return b;
-  if (strncmp(le.msg, "no loop or handle named", 23) == 0)
+  if (le.unknown[0]) {
     sched_fail(e, arg->loc, "annotate: no loop, block or handle named '%s'", arg->u.name);
-  else
+    snprintf(e->unknown, sizeof e->unknown, "%s", arg->u.name);
+  } else
     *e = le;
   return NULL;
 }

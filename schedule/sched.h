@@ -18,6 +18,7 @@ typedef struct sched_error {
   char detail[3][600];
   int n_detail;
   char hint[300];
+  char unknown[128]; /* a loop, block or handle name that names nothing here, or "" */
 } sched_error;
 
 /* Start scheduling "f", which keeps belonging to its module: primitives replace f->body.
@@ -46,5 +47,8 @@ void sched_stmt_print(const ast_sstmt *st, tir_str *out);
  * non-NULL, each scheduled function's trace is appended to it. */
 int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targets,
                      diag_engine *d, tir_str *traces);
+/* The block sched_apply_file applies to function "func" for "targets", or NULL. */
+const ast_schedule *sched_pick_block(const ast_file *ast, const char *func,
+                                     const char *const *targets);
 
 #endif

@@ -174,6 +174,7 @@ ir_stmt *sched_loop_arg(sched_state *s, const ast_expr *arg, sched_error *e) {
   if (ls.count == 1) return ls.found;
   if (ls.count == 0) {
     sched_fail(e, arg->loc, "no loop or handle named '%s'", arg->u.name);
+    snprintf(e->unknown, sizeof e->unknown, "%s", arg->u.name);
     sched_hint(e, "name the loops of a block first: C = block(\"NAME\"); i, j = loops(C);");
   } else {
     sched_fail(e, arg->loc, "'%s' names %d loops; pick one with loops(BLOCK)", arg->u.name,
@@ -198,7 +199,10 @@ ir_stmt *sched_block_arg(sched_state *s, const ast_expr *arg, sched_error *e) {
     return NULL;
   }
   ir_stmt *b = sched_find_block(s->f->body, name);
-  if (!b) sched_fail(e, arg->loc, "no block named \"%s\" in %s", name, s->f->name);
+  if (!b) {
+    sched_fail(e, arg->loc, "no block named \"%s\" in %s", name, s->f->name);
+    snprintf(e->unknown, sizeof e->unknown, "%s", name);
+  }
   return b;
 }
 
@@ -543,6 +547,20 @@ static int target_rank(const char *sched_target, const char *const *targets) {
   return -1;
 }
 
+const ast_schedule *sched_pick_block(const ast_file *ast, const char *func,
+                                     const char *const *targets) {
+  const ast_schedule *pick = NULL;
+  int best = -1; /* the rank of pick's target; -1 while pick is untargeted or NULL */
+  for (int i = 0; i < ast->n_scheds; i++) {
+    const ast_schedule *a = ast->scheds[i];
+    if (strcmp(a->func, func) != 0) continue;
+    int r = a->target ? target_rank(a->target, targets) : -1;
+    if (a->target ? r >= 0 && (best < 0 || r < best) : !pick) pick = a;
+    if (pick == a) best = r;
+  }
+  return pick;
+}
+
 int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targets,
                      diag_engine *d, tir_str *traces) {
   int errs = diag_error_count(d);
@@ -565,15 +583,7 @@ int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targe
   if (diag_error_count(d) != errs) return diag_error_count(d) - errs;
   for (int fi = 0; fi < m->n_funcs; fi++) {
     ir_func *f = m->funcs[fi];
-    const ast_schedule *pick = NULL;
-    int best = -1; /* the rank of pick's target; -1 while pick is untargeted or NULL */
-    for (int i = 0; i < ast->n_scheds; i++) {
-      const ast_schedule *a = ast->scheds[i];
-      if (strcmp(a->func, f->name) != 0) continue;
-      int r = a->target ? target_rank(a->target, targets) : -1;
-      if (a->target ? r >= 0 && (best < 0 || r < best) : !pick) pick = a;
-      if (pick == a) best = r;
-    }
+    const ast_schedule *pick = sched_pick_block(ast, f->name, targets);
     if (!pick) continue;
     char err[512];
     sched_state *s = sched_state_make(f, err, sizeof err);

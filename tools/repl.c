@@ -203,25 +203,9 @@ static void session_free(repl *r) {
 }
 
 const ast_schedule *repl_pick_block(const ast_file *ast, const char *func, const char *target) {
-  /* as sched_apply_file: the most specific `for T` block of the target's list, else the
-   * untargeted one (cuda, no CPU target, takes only its own) */
-  const char *names[BE_TARGET_COUNT + 2] = {target, NULL};
-  be_target bt;
-  if (be_target_from_name(target, &bt)) be_target_schedule_names(bt, names);
-  const ast_schedule *pick = NULL;
-  int best = -1;
-  for (int i = 0; i < ast->n_scheds; i++) {
-    const ast_schedule *a = ast->scheds[i];
-    if (strcmp(a->func, func) != 0) continue;
-    int rank = -1;
-    for (int k = 0; a->target && names[k]; k++)
-      if (strcmp(a->target, names[k]) == 0 && rank < 0) rank = k;
-    if (a->target ? rank >= 0 && (best < 0 || rank < best) : !pick) {
-      pick = a;
-      best = rank;
-    }
-  }
-  return pick;
+  const char *names[TOOL_MAX_TARGETS];
+  tool_schedule_targets(target, names);
+  return sched_pick_block(ast, func, names);
 }
 
 /* Start the schedule state of "rf" and replay the file's block for the target, reporting
@@ -375,21 +359,6 @@ static diag_engine *line_engine(repl *r, const char *text, size_t len, int *file
   return d;
 }
 
-/* The name a "no loop or handle named 'x'" or "no block named "x"" refusal is about. */
-static bool unknown_name(const char *msg, char *name, size_t n) {
-  const char *pre[] = {"no loop or handle named '", "no block named \""};
-  for (int i = 0; i < 2; i++) {
-    size_t k = strlen(pre[i]);
-    if (strncmp(msg, pre[i], k) != 0) continue;
-    const char *end = strchr(msg + k, i ? '"' : '\'');
-    if (!end || (size_t)(end - msg - k) >= n) return false;
-    memcpy(name, msg + k, (size_t)(end - msg - k));
-    name[end - msg - k] = 0;
-    return true;
-  }
-  return false;
-}
-
 /* A refusal as the compiler prints it, at the REPL's line, and a suggestion for a misspelt
  * primitive or name. */
 static void report_refusal(repl *r, const char *text, size_t len, sched_error *e,
@@ -403,16 +372,15 @@ static void report_refusal(repl *r, const char *text, size_t len, sched_error *e
   }
   sched_error_report(d, e);
   const char *s = NULL;
-  char name[256];
   if (strncmp(e->msg, "unknown primitive '", 19) == 0) {
     const char *names[64];
     int n = 0;
     for (int i = 0; i < repl_n_prims && n < 64; i++) names[n++] = repl_prims[i].name;
     s = repl_suggest(st->prim, names, n);
-  } else if (unknown_name(e->msg, name, sizeof name)) {
+  } else if (e->unknown[0]) {
     const char **names;
     int n = repl_names(r, &names);
-    s = repl_suggest(name, names, n);
+    s = repl_suggest(e->unknown, names, n);
     free(names);
   }
   if (s) diag_detail(d, "did you mean '%s'?", s);

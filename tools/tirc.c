@@ -103,6 +103,13 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void tool_schedule_targets(const char *target, const char **names) {
+  _Static_assert(BE_TARGET_COUNT + 2 <= TOOL_MAX_TARGETS, "room for every CPU target");
+  be_target bt;
+  names[0] = target, names[1] = NULL;
+  if (be_target_from_name(target ? target : "host", &bt)) be_target_schedule_names(bt, names);
+}
+
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   double t0 = now();
   lang_unit *u = compile_path(d, in->path);
@@ -120,10 +127,8 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
       u = NULL;
     }
   }
-  const char *targets[BE_TARGET_COUNT + 2] = {in->target, NULL}; /* cuda: itself alone */
-  be_target bt;
-  if (be_target_from_name(in->target ? in->target : "host", &bt))
-    be_target_schedule_names(bt, targets);
+  const char *targets[TOOL_MAX_TARGETS];
+  tool_schedule_targets(in->target, targets);
   if (u && !in->no_schedule &&
       sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces)) {
     lang_unit_free(u);

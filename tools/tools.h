@@ -16,6 +16,11 @@ typedef struct tool_input {
   bool time;            /* --time: print how long each stage took to stderr */
 } tool_input;
 
+/* The schedule targets for --target "target" (NULL: host), most specific first, NULL-terminated
+ * in names[0 .. TOOL_MAX_TARGETS): see be_target_schedule_names; cuda takes only its own. */
+enum { TOOL_MAX_TARGETS = 8 };
+void tool_schedule_targets(const char *target, const char **names);
+
 /* Read and compile the input, then apply its schedules (appending the traces to "traces" when
  * non-NULL); NULL after printing diagnostics or a read error. */
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces);
