@@ -60,6 +60,10 @@ typedef struct be_jit be_jit;
 
 /* Compile "f" for the host and load it; NULL with "err". */
 TIR_GIVE be_jit *be_jit_compile(TIR_KEEP const ir_func *f, char *err, size_t errlen);
+/* The same for CPU target "t" (its instruction set and schedule-independent code), which must
+ * run on this CPU (be_target_runs_here): avx2 code on an AVX-512 machine, for comparison. */
+TIR_GIVE be_jit *be_jit_compile_for(TIR_KEEP const ir_func *f, be_target t, char *err,
+                                    size_t errlen);
 void be_jit_free(TIR_TAKE be_jit *j);
 /* Call the kernel: bufs[0 .. n_ins + n_outs) as for ir_interp_run, sizes in f->sizes order.
  * Shapes must have been checked by the caller (a kernel checks nothing). */

@@ -1,4 +1,4 @@
-/* jit.c - compile a kernel for this CPU with ORC LLJIT and call it; the runtime it calls is
+/* jit.c - compile a kernel for this CPU (or an instruction set it includes) with ORC LLJIT and call it; the runtime it calls is
  * tirc's own (runtime/ is linked into tirc), so every JIT-compiled kernel shares one pool. */
 #include <stdio.h>
 #include <string.h>
@@ -57,12 +57,20 @@ static LLVMErrorRef define_runtime(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd) {
 }
 
 be_jit *be_jit_compile(const ir_func *f, char *err, size_t errlen) {
+  return be_jit_compile_for(f, BE_TARGET_HOST, err, errlen);
+}
+
+be_jit *be_jit_compile_for(const ir_func *f, be_target t, char *err, size_t errlen) {
+  if (!be_target_runs_here(t)) {
+    snprintf(err, errlen, "this CPU cannot run %s code (it is %s)", be_target_name(t),
+             be_target_name(be_target_host_isa()));
+    return NULL;
+  }
   be_jit *j = tir_xcalloc(1, sizeof *j);
   LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
   LLVMContextRef ctx = LLVMOrcThreadSafeContextGetContext(tsc);
   ir_func *fs = (ir_func *)f;
-  be_module *m = be_module_build(&fs, 1, BE_TARGET_HOST, ctx, true, &j->t_gen, &j->t_opt, err,
-                                 errlen);
+  be_module *m = be_module_build(&fs, 1, t, ctx, true, &j->t_gen, &j->t_opt, err, errlen);
   if (!m) {
     LLVMOrcDisposeThreadSafeContext(tsc);
     free(j);

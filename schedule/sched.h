@@ -35,8 +35,9 @@ bool sched_undo(TIR_KEEP sched_state *s);
 void sched_reset(TIR_KEEP sched_state *s);
 int sched_trace_length(const sched_state *s);
 
-/* The trace as a replayable block: `schedule F {\n  stmt;\n ...}\n`. */
-void sched_trace_print(const sched_state *s, tir_str *out);
+/* The trace as a replayable block: `schedule F {\n  stmt;\n ...}\n`, or `schedule F for
+ * TARGET {` when "target" is not NULL. */
+void sched_trace_print(const sched_state *s, const char *target, tir_str *out);
 /* One statement as the trace prints it (`io, ii = split(i, 32);`). */
 void sched_stmt_print(const ast_sstmt *st, tir_str *out);
 

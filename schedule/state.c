@@ -532,8 +532,9 @@ int sched_apply(sched_state *s, const ast_sstmt *st, sched_error *e) {
   return 0;
 }
 
-void sched_trace_print(const sched_state *s, tir_str *out) {
-  tir_str_printf(out, "schedule %s {\n", s->f->name);
+void sched_trace_print(const sched_state *s, const char *target, tir_str *out) {
+  tir_str_printf(out, "schedule %s%s%s {\n", s->f->name, target ? " for " : "",
+                 target ? target : "");
   for (int i = 0; i < s->steps.n; i++) tir_str_printf(out, "  %s\n", s->steps.v[i].text);
   tir_str_puts(out, "}\n");
 }
@@ -595,7 +596,7 @@ int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targe
       sched_error e;
       if (sched_apply(s, &pick->stmts[k], &e)) sched_error_report(d, &e);
     }
-    if (traces) sched_trace_print(s, traces);
+    if (traces) sched_trace_print(s, pick->target, traces);
     /* the scheduled body stays in f; the state's history goes */
     ir_stmt *body = f->body;
     sched_state_free(s);

@@ -82,15 +82,9 @@ static int cmd_show(repl *r, char *args) {
 
 /* The trace of "rf" as a block, `for TARGET` when "target" is not NULL. */
 static void trace_block(repl_func *rf, const char *target, tir_str *out) {
-  tir_str t = {0};
-  if (rf->s) sched_trace_print(rf->s, &t);
-  else tir_str_printf(&t, "schedule %s {\n}\n", rf->f->name);
-  const char *s = tir_str_cstr(&t), *brace = strchr(s, '{');
-  TIR_ASSERT(brace && brace > s);
-  for (const char *c = s; c < brace - 1; c++) tir_str_putc(out, *c);
-  if (target) tir_str_printf(out, " for %s", target);
-  tir_str_puts(out, brace - 1);
-  tir_str_free(&t);
+  if (rf->s) sched_trace_print(rf->s, target, out);
+  else tir_str_printf(out, "schedule %s%s%s {\n}\n", rf->f->name, target ? " for " : "",
+                      target ? target : "");
 }
 
 static int cmd_trace(repl *r, char *args) {
@@ -107,7 +101,7 @@ static int cmd_trace(repl *r, char *args) {
 /* The last statement of the trace of "s" into "out". */
 static void last_stmt(sched_state *s, tir_str *out) {
   tir_str t = {0};
-  sched_trace_print(s, &t);
+  sched_trace_print(s, NULL, &t);
   const char *txt = tir_str_cstr(&t), *end = strrchr(txt, '}');
   const char *start = end;
   while (start > txt && start[-1] == '\n') start--;
@@ -215,8 +209,12 @@ static int cmd_target(repl *r, char *args) {
   for (int t = 0; t < repl_n_targets; t++)
     if (strcmp(args, repl_targets[t]) == 0) {
       r->target = repl_targets[t];
+      be_target bt;
       printf("target %s%s\n", r->target,
-             t ? ": emit and save use it; check and bench run on this CPU" : "");
+             !t ? ""
+             : be_target_from_name(r->target, &bt) ? ": emit, save, check and bench use it"
+                                                   : ": emit and save use it; check and bench "
+                                                     "run on this CPU");
       return 0;
     }
   char w[64];
@@ -425,7 +423,8 @@ const repl_command repl_commands[] = {
     {"undo", "[N]", "take back the last statement (or the last N)", cmd_undo},
     {"reset", "", "back to the unscheduled function", cmd_reset},
     {"func", "[NAME]", "switch to function NAME (without NAME: list them)", cmd_func},
-    {"target", "[NAME]", "host, x86-64, avx2, avx512 or cuda, for emit and save", cmd_target},
+    {"target", "[NAME]", "host, x86-64, avx2, avx512 or cuda, for emit, save, check and bench",
+     cmd_target},
     {"size", "[M=64,N=32|512]", "show or set the sizes that check and bench use", cmd_size},
     {"check", "", "run on seeded random inputs, compare with the reference interpreter",
      repl_check},

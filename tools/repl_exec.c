@@ -35,11 +35,19 @@ void repl_jit_drop(repl *r) {
  * ("*secs" then says how long that took, else it is 0); NULL after printing why. */
 static be_jit *jit_get(repl *r, repl_func *rf, double *secs) {
   *secs = 0;
-  if (r->jit && r->jit_f == rf->f && r->jit_body == rf->f->body) return r->jit;
+  be_target t = BE_TARGET_HOST; /* a CPU target runs its own code; cuda runs host code */
+  be_target_from_name(r->target, &t);
+  if (r->jit && r->jit_f == rf->f && r->jit_body == rf->f->body && r->jit_target == t)
+    return r->jit;
   repl_jit_drop(r);
   char err[2048];
+  if (!be_target_runs_here(t)) {
+    repl_error(r, "this CPU cannot run %s code (it is %s); `target host` runs here",
+               be_target_name(t), be_target_name(be_target_host_isa()));
+    return NULL;
+  }
   double t0 = tool_now();
-  be_jit *j = be_jit_compile(rf->f, err, sizeof err);
+  be_jit *j = be_jit_compile_for(rf->f, t, err, sizeof err);
   if (!j) {
     repl_error(r, "cannot compile %s: %s", rf->f->name, err);
     return NULL;
@@ -48,6 +56,7 @@ static be_jit *jit_get(repl *r, repl_func *rf, double *secs) {
   r->jit = j;
   r->jit_f = rf->f;
   r->jit_body = rf->f->body;
+  r->jit_target = t;
   return j;
 }
 
@@ -313,7 +322,7 @@ int repl_emit(repl *r, char *args) {
   if (strcmp(args, "ir") == 0) {
     ir_func_print(rf->f, &s);
   } else if (strcmp(args, "trace") == 0) {
-    if (rf->s) sched_trace_print(rf->s, &s);
+    if (rf->s) sched_trace_print(rf->s, NULL, &s);
     else tir_str_printf(&s, "schedule %s {\n}\n", rf->f->name);
   } else if (strcmp(args, "ptx") == 0) {
     repl_error(r, "emit ptx: PTX is not available in this build yet (there is no GPU backend); "

@@ -43,6 +43,7 @@ typedef struct repl {
   be_jit *jit; /* the JIT of jit_f as its body was jit_body (IR is immutable) */
   const ir_func *jit_f;
   const ir_stmt *jit_body;
+  be_target jit_target;
 } repl;
 
 /* A command: `name args`; run returns 1 to end the session. */

@@ -106,10 +106,16 @@ static int parse_args(int argc, char **argv, run_opts *o) {
   }
   if (!o->in.path) return fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
   if (o->repeats && !o->bench) return fail("--repeats goes with --bench");
-  if (!o->interp && o->in.target && strcmp(o->in.target, "host") != 0)
-    return fail("--target %s: tirc run JIT-compiles for this CPU (host); use -o to compile "
-                "for %s, or --interp to run its schedule in the interpreter",
-                o->in.target, o->in.target);
+  be_target t;
+  if (!o->interp && o->in.target) {
+    if (!be_target_from_name(o->in.target, &t))
+      return fail("--target %s: no native code generation for it yet; use --interp to run its "
+                  "schedule in the interpreter", o->in.target);
+    if (!be_target_runs_here(t))
+      return fail("--target %s: this CPU cannot run %s code (it is %s); use -o to compile for "
+                  "it, or --interp to run its schedule in the interpreter",
+                  o->in.target, o->in.target, be_target_name(be_target_host_isa()));
+  }
   return 0;
 }
 
@@ -327,7 +333,9 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     snprintf(unsafe, sizeof unsafe, "%s", err);
   if (!o->interp && !unsafe[0]) {
     double t0 = tool_now();
-    jit = be_jit_compile(f, err, sizeof err);
+    be_target t = BE_TARGET_HOST;
+    if (o->in.target) be_target_from_name(o->in.target, &t); /* checked with the options */
+    jit = be_jit_compile_for(f, t, err, sizeof err);
     if (!jit) {
       fail("cannot compile %s: %s", f->name, err);
       goto out;

@@ -139,9 +139,24 @@ def fails(expected, *args):
 
 def t_run_options(args):
     mm = os.path.join(args.examples, "matmul.tir")
-    fails("tirc: error: --target avx2: tirc run JIT-compiles for this CPU (host); use -o to "
-          "compile for avx2, or --interp to run its schedule in the interpreter",
-          "run", mm, "--size", "M=1,N=1,K=1", "--target", "avx2")
+    fails("tirc: error: --target cuda: no native code generation for it yet; use --interp to "
+          "run its schedule in the interpreter",
+          "run", mm, "--size", "M=1,N=1,K=1", "--target", "cuda")
+    # a CPU target this CPU includes is JIT-compiled with its own schedule and instruction set
+    flags = open("/proc/cpuinfo").read()
+    isa = ("avx512" if all(re.search(rf"\b{f}\b", flags) for f in
+                           ("avx512f", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"))
+           else "avx2" if re.search(r"\bavx2\b", flags) and re.search(r"\bfma\b", flags)
+           else "x86-64")
+    for target in ("x86-64", "avx2", "avx512"):
+        runs = (target == "x86-64" or isa == "avx512" or (isa == "avx2" and target == "avx2"))
+        cmd = ["run", mm, "--size", "M=37,N=29,K=13", "--target", target, "--check"]
+        if runs:
+            assert "check C: ok" in tirc_ok(cmd), target
+        else:
+            fails(f"tirc: error: --target {target}: this CPU cannot run {target} code (it is "
+                  f"{isa}); use -o to compile for it, or --interp to run its schedule in the "
+                  "interpreter", *cmd)
     fails("tirc: error: --repeats goes with --bench", "run", mm, "--size", "M=1,N=1,K=1",
           "--repeats", "3")
     fails("tirc: error: --repeats expects a number of runs from 1 to 1000000, got '0'",

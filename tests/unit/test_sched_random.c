@@ -295,7 +295,7 @@ static void print_func(ir_func *f, tir_str *out) {
 /* The trace, replayed on a fresh compile of the source, must give the same IR. */
 static bool replay_matches(const char *src, size_t len, ir_func *f, sched_state *s) {
   tir_str trace = {0}, want = {0}, got = {0};
-  sched_trace_print(s, &trace);
+  sched_trace_print(s, NULL, &trace);
   print_func(f, &want);
   FILE *null = fopen("/dev/null", "w");
   diag_engine *d = diag_engine_make(null);
@@ -351,7 +351,7 @@ static void test_func(const char *path, const char *src, size_t len, ir_func *f,
     if (ok && t % JIT_EVERY == 1) ok = jit_matches(f, sizes, &got);
     if (!ok) {
       tir_str trace = {0}, ir = {0};
-      sched_trace_print(s, &trace);
+      sched_trace_print(s, NULL, &trace);
       print_func(f, &ir);
       fprintf(stderr, "FAIL %s:%s (sizes", path, f->name);
       for (int i = 0; i < f->n_sizes; i++) fprintf(stderr, " %s=%lld", f->sizes[i]->name, (long long)sizes[i]);
