@@ -53,6 +53,9 @@ typedef struct cg_var {
   LLVMValueRef min, extent; /* i64 scalars */
 } cg_var;
 
+/* Locals of constant size up to this many bytes live on the stack, the others on the heap. */
+enum { STACK_BYTES = 1 << 16 };
+
 typedef struct cg {
   const ir_func *f;
   const be_target_info *ti;
@@ -63,6 +66,7 @@ typedef struct cg {
   LLVMBasicBlockRef entry; /* its entry block: allocas go there */
   cg_var *vars;         /* by var id */
   cg_buf *bufs;         /* by buffer id */
+  bool *zero_init;      /* by buffer id: a local that may be read where nothing was written */
   int n_outlined;
   tir_arena *arena;     /* stride arrays and other per-function scratch */
   bool failed;          /* cg_fail was called: the module is abandoned */

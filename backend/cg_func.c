@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ir/affine.h"
 #include "../ir/compact.h"
+#include "../polyhedral/poly.h"
 #include "be_private.h"
 
 void cg_fail(cg *g, const char *fmt, ...) {
@@ -76,6 +78,34 @@ static void cg_init(cg *g, const ir_func *f, const be_target_info *ti, LLVMConte
   g->void_t = LLVMVoidTypeInContext(ctx);
   g->vars = tir_xcalloc((size_t)f->n_vars + 1, sizeof *g->vars);
   g->bufs = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *g->bufs);
+  g->zero_init = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *g->zero_init);
+  for (int i = 0; i < f->n_buffers; i++) g->zero_init[i] = true;
+}
+
+static bool heap_alloc(ir_visitor *v, ir_stmt *s) {
+  bool *found = v->user;
+  if (s->kind != IR_S_ALLOC) return !*found;
+  int64_t bytes = ir_dtype_bytes(s->u.alloc->dtype), e;
+  for (int d = 0; d < s->u.alloc->ndim && bytes <= STACK_BYTES; d++) {
+    ir_lin l;
+    if (!ir_lin_of(s->u.alloc->dims[d], &l) || l.n || (e = l.c) < 0 ||
+        __builtin_mul_overflow(bytes, e, &bytes))
+      bytes = STACK_BYTES + 1;
+  }
+  *found |= bytes > STACK_BYTES;
+  return !*found;
+}
+
+/* Which locals must start zeroed?  Every one a read may see unwritten (ISL's dataflow on f).
+ * The analysis costs some milliseconds, a memset on the stack next to nothing: ask only when
+ * "body" has a local on the heap, where zeroing means calloc and touching every page. */
+static void decide_zeroing(cg *g, ir_stmt *body) {
+  bool heap = false;
+  ir_visitor v = {NULL, heap_alloc, &heap};
+  ir_stmt_visit(body, &v);
+  char why[512];
+  if (heap && poly_unwritten_reads(g->f, g->zero_init, why, sizeof why) < 0)
+    for (int i = 0; i < g->f->n_buffers; i++) g->zero_init[i] = true; /* not analysable */
 }
 
 static void cg_fini(cg *g) {
@@ -83,6 +113,7 @@ static void cg_fini(cg *g) {
   tir_vec_free(&g->known);
   free(g->vars);
   free(g->bufs);
+  free(g->zero_init);
   tir_arena_free(g->arena);
 }
 
@@ -126,6 +157,7 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
   ir_stmt *body = ir_compact_locals((ir_func *)f, f->body);
   cg g;
   cg_init(&g, f, ti, ctx, m, err, errlen);
+  decide_zeroing(&g, body);
   int nb = f->n_ins + f->n_outs, n = nb + f->n_sizes;
   LLVMTypeRef *ps = tir_xcalloc((size_t)n + 1, sizeof *ps);
   for (int k = 0; k < n; k++) ps[k] = k < nb ? g.ptr : g.i64;

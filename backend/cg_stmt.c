@@ -11,8 +11,7 @@
 
 enum {
   MAX_UNROLL = 64,      /* unrolled loops with a constant extent up to this are copied out */
-  MAX_LANES = 64,       /* a vectorized loop of constant extent up to this is one vector */
-  STACK_BYTES = 1 << 16 /* locals of constant size up to this live on the stack */
+  MAX_LANES = 64        /* a vectorized loop of constant extent up to this is one vector */
 };
 
 static LLVMBasicBlockRef new_block(cg *g, const char *name) {
@@ -714,11 +713,12 @@ static live_alloc alloc_local(cg *g, const ir_buffer *b) {
   LLVMValueRef p;
   if (LLVMIsAConstantInt(bytes) && (n = LLVMConstIntGetSExtValue(bytes)) <= STACK_BYTES) {
     p = entry_alloca(g, LLVMArrayType2(g->i8, (uint64_t)(n ? n : 1)), 64);
-    /* locals start zeroed, as in the interpreter */
-    LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
+    /* locals start zeroed, as in the interpreter, where a read may see that */
+    if (g->zero_init[b->id]) LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
   } else {
     LLVMTypeRef pt = g->i64;
-    LLVMValueRef fn = cg_runtime_fn(g, "tir_rt_alloc", g->ptr, &pt, 1);
+    LLVMValueRef fn = cg_runtime_fn(g, g->zero_init[b->id] ? "tir_rt_alloc" : "tir_rt_alloc_uninit",
+                                    g->ptr, &pt, 1);
     p = LLVMBuildCall2(g->b, LLVMFunctionType(g->ptr, &pt, 1, 0), fn, &bytes, 1, b->name);
     a.heap = p;
   }

@@ -37,6 +37,7 @@ static LLVMErrorRef define_runtime(LLVMOrcLLJITRef jit, LLVMOrcJITDylibRef jd) {
   } syms[] = {
       {"tir_rt_parallel_for", (void *)tir_rt_parallel_for},
       {"tir_rt_alloc", (void *)tir_rt_alloc},
+      {"tir_rt_alloc_uninit", (void *)tir_rt_alloc_uninit},
       {"tir_rt_free", (void *)tir_rt_free},
       {"tir_rt_f16_to_f32", (void *)tir_rt_f16_to_f32},
       {"tir_rt_f32_to_f16", (void *)tir_rt_f32_to_f16},

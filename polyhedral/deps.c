@@ -111,15 +111,27 @@ static isl_stat collect_one(__isl_take isl_map *map, void *user) {
   return isl_stat_ok;
 }
 
+isl_space *poly_params_space(const poly_deps *d) {
+  isl_space *sp = isl_space_params_alloc(d->ctx, (unsigned)d->n_sizes);
+  for (int p = 0; p < d->n_sizes; p++)
+    sp = isl_space_set_dim_id(sp, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
+  return sp;
+}
+
+isl_union_flow *poly_flow_compute(isl_union_map *sink, isl_union_map *must,
+                                  isl_union_map *sched) {
+  isl_union_access_info *ai = isl_union_access_info_from_sink(sink);
+  ai = isl_union_access_info_set_must_source(ai, must);
+  ai = isl_union_access_info_set_schedule_map(ai, sched);
+  return isl_union_access_info_compute_flow(ai);
+}
+
 /* Run ISL's dataflow analysis: for each sink access, the last must-source access before it
  * under "sched" (the tagged schedule); add the pairs as dependences of "kind", source to sink,
  * or sink to source with "reverse". */
 static int flow(poly_deps *d, poly_dep_kind kind, __isl_take isl_union_map *sink,
                 __isl_take isl_union_map *must, __isl_take isl_union_map *sched, bool reverse) {
-  isl_union_access_info *ai = isl_union_access_info_from_sink(sink);
-  ai = isl_union_access_info_set_must_source(ai, must);
-  ai = isl_union_access_info_set_schedule_map(ai, sched);
-  isl_union_flow *fl = isl_union_access_info_compute_flow(ai);
+  isl_union_flow *fl = poly_flow_compute(sink, must, sched);
   isl_union_map *deps = isl_union_flow_get_must_dependence(fl);
   isl_union_flow_free(fl);
   if (reverse) deps = isl_union_map_reverse(deps);
@@ -147,12 +159,21 @@ static int dep_cmp(const void *pa, const void *pb) {
   return a->sink - b->sink;
 }
 
+isl_map *poly_access_executed(const poly_deps *d, int a, isl_map **time) {
+  const poly_access *acc = &d->accesses.v[a];
+  const poly_stmt *st = &d->m.stmts.v[acc->stmt];
+  if (d->m.blocks.v[st->block].recomputed) { /* each execution on its own */
+    *time = poly_exec_time_named(st, acc->stmt);
+    return isl_map_apply_range(poly_exec_named(st, acc->stmt), isl_map_copy(acc->rel));
+  }
+  *time = isl_map_copy(st->time);
+  return isl_map_copy(acc->rel);
+}
+
 /* Flow: reads against the writes (a must-write kills what it overwrites).  Anti: writes against
  * the reads before them, the writes killing.  Output: writes against the writes. */
 static int compute_deps(poly_deps *d) {
-  isl_space *params = isl_space_params_alloc(d->ctx, (unsigned)d->n_sizes);
-  for (int p = 0; p < d->n_sizes; p++)
-    params = isl_space_set_dim_id(params, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
+  isl_space *params = poly_params_space(d);
   isl_union_map *reads = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *writes = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *once = isl_union_map_empty(isl_space_copy(params)); /* see below */
@@ -175,14 +196,7 @@ static int compute_deps(poly_deps *d) {
     const poly_access *acc = &d->accesses.v[a];
     if (!written[acc->buffer]) continue; /* a buffer nobody writes has no dependences */
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
-    isl_map *rel = isl_map_copy(acc->rel), *time;
-    if (d->m.blocks.v[st->block].recomputed) { /* each execution on its own */
-      rel = isl_map_apply_range(poly_exec_named(st, acc->stmt), rel);
-      time = poly_exec_time_named(st, acc->stmt);
-    } else {
-      time = isl_map_copy(st->time);
-    }
-    rel = poly_tag(rel, a);
+    isl_map *time, *rel = poly_tag(poly_access_executed(d, a, &time), a);
     if (acc->write && !alone[st->block])
       once = isl_union_map_add_map(once, isl_map_copy(rel));
     if (acc->write)
@@ -274,7 +288,7 @@ static int check_recomputed(poly_deps *d, char *err, size_t errlen) {
   return 0;
 }
 
-poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
+static poly_deps *deps_make(const ir_func *f, bool with_deps, char *err, size_t errlen) {
   double t0 = poly_now();
   poly_deps *d = tir_xcalloc(1, sizeof *d);
   d->ctx = isl_ctx_alloc();
@@ -302,7 +316,7 @@ poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
   if (poly_accesses_build(d, f, err, errlen) < 0) goto error;
   if (check_recomputed(d, err, errlen) < 0) goto error;
   poly_model_finish(&d->m);
-  if (compute_deps(d) < 0) {
+  if (with_deps && compute_deps(d) < 0) {
     poly_isl_fail(d->ctx, "computing dependences", err, errlen);
     goto error;
   }
@@ -313,6 +327,14 @@ error:
   poly_deps_free(d);
   poly_time_add(t0);
   return NULL;
+}
+
+poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
+  return deps_make(f, true, err, errlen);
+}
+
+poly_deps *poly_deps_model(const ir_func *f, char *err, size_t errlen) {
+  return deps_make(f, false, err, errlen);
 }
 
 void poly_deps_free(poly_deps *d) {

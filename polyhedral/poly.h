@@ -114,6 +114,12 @@ void poly_violation_print(const poly_violation *v, char *out, size_t n);
  * `tirc run` asks before calling compiled code, which checks nothing. */
 int poly_check_bounds(TIR_KEEP const ir_func *f, const int64_t *sizes, char *msg, size_t n);
 
+/* Which local buffers of "f" may be read where no earlier write of the function wrote the
+ * element (so the read sees the zeros a local starts with)?  out[buffer id] (f->n_buffers
+ * entries) is set for those and cleared for the others.  Returns 0, or -1 with a message in
+ * "err" when f cannot be analysed (then every local must be taken as read unwritten). */
+int poly_unwritten_reads(TIR_KEEP const ir_func *f, bool *out, char *err, size_t errlen);
+
 /* Time spent in ISL so far by this thread (seconds), for the timing report of issue 3. */
 double poly_seconds(void);
 

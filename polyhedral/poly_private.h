@@ -5,6 +5,7 @@
 
 #include <isl/aff.h>
 #include <isl/ctx.h>
+#include <isl/flow.h>
 #include <isl/id.h>
 #include <isl/map.h>
 #include <isl/set.h>
@@ -117,6 +118,23 @@ struct poly_deps {
   TIR_VEC(poly_access) accesses;
   TIR_VEC(poly_dep) deps; /* flow, then anti, then output; by source then sink access */
 };
+
+/* ---- the model alone, and accesses as executed (deps.c) ---- */
+
+/* poly_deps_compute without the dependences: the model and the accesses, for analyses of
+ * their own (unwritten.c). */
+poly_deps *poly_deps_model(const ir_func *f, char *err, size_t errlen);
+/* Access "a" of d from its executions when its block is recomputed (each execution on its
+ * own), else from its statement instances; its time in "*time". */
+__isl_give isl_map *poly_access_executed(const poly_deps *d, int a, __isl_give isl_map **time);
+
+/* The parameter space of d's sizes. */
+__isl_give isl_space *poly_params_space(const poly_deps *d);
+/* ISL's dataflow analysis of the reads "sink" against the must-writes "must" (both tagged
+ * accesses) under the tagged schedule "sched". */
+__isl_give isl_union_flow *poly_flow_compute(__isl_take isl_union_map *sink,
+                                             __isl_take isl_union_map *must,
+                                             __isl_take isl_union_map *sched);
 
 /* ---- timing and errors (deps.c) ---- */
 

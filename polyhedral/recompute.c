@@ -25,13 +25,6 @@ __isl_give isl_map *poly_exec_time_named(const poly_stmt *st, int k) {
   return exec_named(isl_map_copy(st->exec_time), k);
 }
 
-static __isl_give isl_space *params_space(const poly_deps *d) {
-  isl_space *sp = isl_space_params_alloc(d->ctx, (unsigned)d->n_sizes);
-  for (int p = 0; p < d->n_sizes; p++)
-    sp = isl_space_set_dim_id(sp, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
-  return sp;
-}
-
 static int block_of(const poly_deps *d, int a) { return d->m.stmts.v[d->accesses.v[a].stmt].block; }
 
 /* The writes of block "b" as a relation from its block instances S<id>[iterators]. */
@@ -39,7 +32,7 @@ static __isl_give isl_union_map *block_writes(const poly_deps *d, int b) {
   const poly_block *pb = &d->m.blocks.v[b];
   char name[32];
   snprintf(name, sizeof name, "S%d", pb->id);
-  isl_union_map *w = isl_union_map_empty(params_space(d));
+  isl_union_map *w = isl_union_map_empty(poly_params_space(d));
   for (int a = 0; a < d->accesses.n; a++) {
     const poly_access *acc = &d->accesses.v[a];
     if (!acc->write || block_of(d, a) != b) continue;
@@ -212,9 +205,9 @@ static isl_stat collect_no_source(__isl_take isl_map *map, void *user) {
  * the buffers they read; fill c's pairs and no_source. */
 static int g_flow(vflow *c, const bool *sink, const bool *rbuf) {
   const poly_deps *d = c->d;
-  isl_union_map *reads = isl_union_map_empty(params_space(d));
-  isl_union_map *writes = isl_union_map_empty(params_space(d));
-  isl_union_map *sched = isl_union_map_empty(params_space(d));
+  isl_union_map *reads = isl_union_map_empty(poly_params_space(d));
+  isl_union_map *writes = isl_union_map_empty(poly_params_space(d));
+  isl_union_map *sched = isl_union_map_empty(poly_params_space(d));
   for (int a = 0; a < d->accesses.n; a++) {
     const poly_access *acc = &d->accesses.v[a];
     if (!sink[a] && !(acc->write && rbuf[acc->buffer])) continue;
@@ -226,10 +219,7 @@ static int g_flow(vflow *c, const bool *sink, const bool *rbuf) {
       reads = isl_union_map_add_map(reads, rel);
     sched = isl_union_map_add_map(sched, poly_tag(time, a));
   }
-  isl_union_access_info *ai = isl_union_access_info_from_sink(reads);
-  ai = isl_union_access_info_set_must_source(ai, writes);
-  ai = isl_union_access_info_set_schedule_map(ai, sched);
-  isl_union_flow *fl = isl_union_access_info_compute_flow(ai);
+  isl_union_flow *fl = poly_flow_compute(reads, writes, sched);
   isl_union_map *deps = isl_union_flow_get_must_dependence(fl);
   isl_union_map *none = isl_union_flow_get_must_no_source(fl);
   isl_union_flow_free(fl);

@@ -136,18 +136,11 @@ static __isl_give isl_map *extract(const region_ctx *c, __isl_take isl_union_map
   return m;
 }
 
-static __isl_give isl_space *params_space(const poly_deps *d) {
-  isl_space *sp = isl_space_params_alloc(d->ctx, (unsigned)d->n_sizes);
-  for (int p = 0; p < d->n_sizes; p++)
-    sp = isl_space_set_dim_id(sp, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
-  return sp;
-}
-
 /* compute_at: o -> the instances whose values the blocks under the loop read in iteration o
  * (the writes they read, and within the block what those need: a reduction's earlier steps). */
 static __isl_give isl_map *needed(const region_ctx *c) {
   const poly_deps *d = c->d;
-  isl_union_map *need = isl_union_map_empty(params_space(d));
+  isl_union_map *need = isl_union_map_empty(poly_params_space(d));
   for (int i = 0; i < d->deps.n; i++) {
     const poly_dep *dep = &d->deps.v[i];
     if (dep->kind == POLY_FLOW && block_of(d, dep->src) == c->b &&
@@ -162,7 +155,7 @@ static __isl_give isl_map *needed(const region_ctx *c) {
  * iteration o (lexicographically last, so in time). */
 static __isl_give isl_map *assigned(const region_ctx *c) {
   const poly_deps *d = c->d;
-  isl_union_map *from = isl_union_map_empty(params_space(d));
+  isl_union_map *from = isl_union_map_empty(poly_params_space(d));
   for (int i = 0; i < d->deps.n; i++) {
     const poly_dep *dep = &d->deps.v[i];
     if (dep->kind == POLY_FLOW && block_of(d, dep->sink) == c->b &&

@@ -252,16 +252,19 @@ static _Noreturn void alloc_failed(int64_t bytes) {
 /* calloc, not aligned_alloc + memset: large blocks come zeroed from the kernel untouched, so
  * their pages are first touched by the threads that use them.  The block's start is kept
  * just below the aligned pointer for tir_rt_free. */
-void *tir_rt_alloc(int64_t bytes) {
+static void *alloc_aligned(int64_t bytes, bool zero) {
   const size_t extra = ALIGN + sizeof(void *);
   if (bytes < 0 || (uint64_t)bytes > SIZE_MAX - extra) alloc_failed(bytes);
-  unsigned char *raw = calloc(1, (size_t)bytes + extra);
+  unsigned char *raw = zero ? calloc(1, (size_t)bytes + extra) : malloc((size_t)bytes + extra);
   if (!raw) alloc_failed(bytes);
   uintptr_t at = ((uintptr_t)raw + extra) & ~(uintptr_t)(ALIGN - 1);
   void *p = (void *)at;
   memcpy((unsigned char *)p - sizeof raw, &raw, sizeof raw);
   return p;
 }
+
+void *tir_rt_alloc(int64_t bytes) { return alloc_aligned(bytes, true); }
+void *tir_rt_alloc_uninit(int64_t bytes) { return alloc_aligned(bytes, false); }
 
 void tir_rt_free(void *p) {
   if (!p) return;

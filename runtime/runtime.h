@@ -24,7 +24,9 @@ void tir_rt_parallel_for(tir_rt_body body, void *ctx, int64_t n);
 /* "bytes" zeroed bytes, 64-byte aligned; 0 bytes gives a valid pointer.  On failure prints
  * "tirc runtime: cannot allocate N bytes" and aborts, so callers need not check. */
 void *tir_rt_alloc(int64_t bytes);
-/* Free what tir_rt_alloc returned (and only that); NULL is ignored. */
+/* The same without zeroing, for buffers every read of which follows a write. */
+void *tir_rt_alloc_uninit(int64_t bytes);
+/* Free what tir_rt_alloc or tir_rt_alloc_uninit returned (and only that); NULL is ignored. */
 void tir_rt_free(void *p);
 
 /* Seconds on a monotonic clock, for timing kernels. */
