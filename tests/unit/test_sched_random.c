@@ -119,6 +119,12 @@ static void random_step(sched_state *s, ir_func *f, int step, diag_engine *d) {
   switch (p) {
   case 0: snprintf(text, sizeof text, "o%d, i%d = split(L%d, %d);", step, step, r, factors[pick(5)]); break;
   case 1:
+    if (pick(2)) { /* a split's two parts: the inner extent is constant, so fuse applies */
+      snprintf(text, sizeof text, "fo%d, fi%d = split(L%d, %d);", step, step, r, factors[1 + pick(4)]);
+      if (apply_text(s, text, d)) return;
+      snprintf(text, sizeof text, "f%d = fuse(fo%d, fi%d);", step, step, step);
+      break;
+    }
     if (r + 1 >= nl) return;
     snprintf(text, sizeof text, "f%d = fuse(L%d, L%d);", step, r, r + 1);
     break;
