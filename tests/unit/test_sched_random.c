@@ -35,7 +35,7 @@ static const char *const prim_names[] = {
     "decompose_red", "annotate", "compute_at"};
 enum { NPRIM = sizeof prim_names / sizeof *prim_names };
 static int accepted[NPRIM], refused[NPRIM], sequences, checked_runs, replays, jit_runs, failures;
-enum { JIT_EVERY = 4 };
+enum { JIT_EVERY = 8 };
 
 static char *read_all(const char *path, size_t *len) {
   char *t = tir_read_file(path, len);
@@ -354,7 +354,7 @@ static void test_func(const char *path, const char *src, size_t len, ir_func *f,
       replays++;
       ok = replay_matches(src, len, f, s);
     }
-    if (ok && t % JIT_EVERY == 1) ok = jit_matches(f, sizes, &got);
+    if (ok && t % JIT_EVERY == 4) ok = jit_matches(f, sizes, &got);
     if (!ok) {
       tir_str trace = {0}, ir = {0};
       sched_trace_print(s, NULL, &trace);
