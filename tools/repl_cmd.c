@@ -321,7 +321,7 @@ static void saved_text(repl *r, tir_str *out) {
     e.text = t.s ? t.s : tir_xstrdup("");
     tir_vec_push(&edits, e);
   }
-  qsort(edits.v, (size_t)edits.n, sizeof *edits.v, edit_cmp);
+  if (edits.n) qsort(edits.v, (size_t)edits.n, sizeof *edits.v, edit_cmp);
   size_t at = 0;
   for (int i = 0; i < edits.n; i++) {
     for (; at < edits.v[i].start; at++) tir_str_putc(out, r->src[at]);
