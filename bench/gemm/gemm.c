@@ -1,5 +1,6 @@
 /* gemm.c - SGEMM: tirc's examples/matmul.tir, compiled per target into shared libraries, against
- * OpenBLAS cblas_sgemm in this same process, on the same inputs, in interleaved rounds.
+ * OpenBLAS cblas_sgemm (and oneDNN dnnl_sgemm, built with -DTIR_HAVE_DNNL) in this same
+ * process, on the same inputs, in interleaved rounds.
  *
  *   gemm [--sizes 1024,2048] [--threads 1,0] [--seconds S] TARGET=LIB.so ...
  *
@@ -20,6 +21,10 @@
 #include <unistd.h>
 
 #include <cblas.h>
+#ifdef TIR_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#endif
 
 /* OpenBLAS's own declarations vary between versions; these two are stable. */
 char *openblas_get_corename(void);
@@ -27,9 +32,12 @@ void openblas_set_num_threads(int n);
 
 typedef void (*matmul_fn)(const float *, const float *, float *, int64_t, int64_t, int64_t);
 
+typedef enum { PEER_OPENBLAS, PEER_ONEDNN, TIRC } contender_kind;
+
 typedef struct contender {
   const char *name;
-  matmul_fn fn; /* NULL: OpenBLAS */
+  contender_kind kind;
+  matmul_fn fn; /* TIRC */
   double *times;
   double err;
 } contender;
@@ -62,12 +70,27 @@ static void set_threads(int n) {
   snprintf(buf, sizeof buf, "%d", n);
   setenv("TIR_NUM_THREADS", buf, 1); /* tirc's runtime reads it at every call */
   openblas_set_num_threads(n);
+#ifdef TIR_HAVE_DNNL
+  omp_set_num_threads(n); /* oneDNN runs on OpenMP */
+#endif
 }
 
 static void run(contender *c, const float *A, const float *B, float *C, long n) {
-  if (c->fn) c->fn(A, B, C, n, n, n);
-  else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, A,
-                   (int)n, B, (int)n, 0.0f, C, (int)n);
+  switch (c->kind) {
+  case TIRC: c->fn(A, B, C, n, n, n); return;
+  case PEER_OPENBLAS:
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, A,
+                (int)n, B, (int)n, 0.0f, C, (int)n);
+    return;
+  case PEER_ONEDNN:
+#ifdef TIR_HAVE_DNNL
+    if (dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.0f, C, n) != dnnl_success) {
+      fprintf(stderr, "gemm: dnnl_sgemm failed\n");
+      exit(1);
+    }
+#endif
+    return;
+  }
 }
 
 int main(int argc, char **argv) {
@@ -83,8 +106,11 @@ int main(int argc, char **argv) {
   long sizes[MAX_LIST] = {1024, 2048}, threads[MAX_LIST] = {1, 0};
   int n_sizes = 2, n_threads = 2;
   double seconds = 6;
-  contender cs[MAX_CONTENDERS] = {{"openblas", NULL, NULL, 0}};
+  contender cs[MAX_CONTENDERS] = {{"openblas", PEER_OPENBLAS, NULL, NULL, 0}};
   int n_cs = 1;
+#ifdef TIR_HAVE_DNNL
+  cs[n_cs++] = (contender){"onednn", PEER_ONEDNN, NULL, NULL, 0};
+#endif
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--sizes") && i + 1 < argc) {
@@ -100,15 +126,21 @@ int main(int argc, char **argv) {
       void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
       matmul_fn fn = h ? (matmul_fn)dlsym(h, "matmul") : NULL;
       if (!fn) return fprintf(stderr, "gemm: %s: %s\n", path, dlerror()), 1;
-      cs[n_cs++] = (contender){name, fn, NULL, 0};
+      cs[n_cs++] = (contender){name, TIRC, fn, NULL, 0};
     } else {
       fprintf(stderr, "usage: gemm [--sizes 1024,2048] [--threads 1,0] [--seconds S] TARGET=LIB.so ...\n");
       return 2;
     }
   }
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  printf("gemm: SGEMM row-major f32, C = A @ B; OpenBLAS core %s; %ld cores\n",
-         openblas_get_corename(), cores);
+  printf("gemm: SGEMM row-major f32, C = A @ B; OpenBLAS core %s%s; %ld cores\n",
+         openblas_get_corename(),
+#ifdef TIR_HAVE_DNNL
+         ", oneDNN dnnl_sgemm",
+#else
+         ", no oneDNN (libdnnl-dev)",
+#endif
+         cores);
   printf("%6s %7s %-10s %10s %10s %9s %9s\n", "size", "threads", "kernel", "median ms", "GFLOP/s",
          "ratio", "max err");
   int bad = 0;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - bench/gemm: compile examples/matmul.tir for avx2 and avx512 (its `schedule matmul
 # for avx2|avx512` blocks, printed below) into shared libraries and time them against
-# OpenBLAS in one process (gemm.c).
+# OpenBLAS (and oneDNN where installed) in one process (gemm.c).
 #
 #   run.sh TIRC OUTDIR [gemm options: --sizes 1024,2048 --threads 1,0 --seconds 6]
 #
@@ -12,7 +12,11 @@ tirc=$1 out=$2
 shift 2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
-cc -O2 -Wall -Wextra -Werror -o "$out/gemm" "$root/bench/gemm/gemm.c" -lopenblas -lm -ldl
+# oneDNN where installed (libdnnl-dev): a second peer
+dnnl=
+if [ -f /usr/include/oneapi/dnnl/dnnl.h ]; then dnnl="-DTIR_HAVE_DNNL -fopenmp -ldnnl"; fi
+# shellcheck disable=SC2086
+cc -O2 -Wall -Wextra -Werror -o "$out/gemm" "$root/bench/gemm/gemm.c" -lopenblas -lm -ldl $dnnl
 libs=
 for target in ${TARGETS:-avx2 avx512}; do
   case $target in
