@@ -351,12 +351,6 @@ static ir_expr *value_at(ir_func *f, const ir_buffer *t, ir_expr *value, const i
   return is_half(t->dtype) && !exact ? ir_cast(f, t->dtype, ir_cast(f, IR_F32, r, loc), loc) : r;
 }
 
-static ir_expr **var_map(ir_func *f) {
-  ir_expr **map = tir_arena_alloc(f->arena, (size_t)(f->n_vars + 1) * sizeof *map);
-  memset(map, 0, (size_t)(f->n_vars + 1) * sizeof *map);
-  return map;
-}
-
 typedef struct inline_ctx {
   const ir_buffer *t;
   const ir_block *prod;
@@ -489,7 +483,7 @@ ir_stmt *sched_prim_compute_inline(prim_call *c) {
       }
   }
   /* the transform: B's nest goes, every read of T becomes e at its indices */
-  inline_ctx ic = {t, b, pos, value, var_map(f), {NULL}};
+  inline_ctx ic = {t, b, pos, value, sched_var_map(f), {NULL}};
   ir_mutator m = {inline_load, NULL, f, &ic};
   ir_stmt *body = ir_stmt_mutate(remove_stmt(f, root, bs), &m);
   if (!report_bad_index(c->e, what, &ic.fx)) goto done;
@@ -703,7 +697,7 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
     goto done;
   /* the transform: P stores O[w] = f with C's iterators := P's (so f reads T at P's store
    * indices), then T[...] := e */
-  ir_expr **map = var_map(f);
+  ir_expr **map = sched_var_map(f);
   for (int d = 0; d < t->ndim; d++)
     map[cb->iters[cpos[d]].var->id] = ir_var_ref(f, pb->iters[ppos[d]].var, tload->loc);
   ir_expr **widx = tir_arena_alloc(f->arena, (size_t)(cst->u.store.n + 1) * sizeof *widx);
@@ -712,7 +706,7 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
     widx[d] = ir_simplify(f, ir_expr_substitute(f, cst->u.store.idx[d], map));
     if (!ir_expr_is_quasi_affine(widx[d]) && !bad) bad = widx[d];
   }
-  inline_ctx ic = {t, pb, ppos, pst->u.store.value, var_map(f), {bad}};
+  inline_ctx ic = {t, pb, ppos, pst->u.store.value, sched_var_map(f), {bad}};
   ir_mutator m = {inline_load, NULL, f, &ic};
   ir_expr *val = ir_expr_mutate(ir_expr_substitute(f, cst->u.store.value, map), &m);
   if (!report_bad_index(c->e, what, &ic.fx)) goto done;

@@ -59,10 +59,6 @@ static ir_stmt *guard_blocks(ir_func *f, ir_stmt *s, ir_expr *cond) {
   }
 }
 
-static ir_expr **var_map(ir_func *f) {
-  return tir_arena_alloc(f->arena, (size_t)(f->n_vars + 1) * sizeof(ir_expr *));
-}
-
 /* Split "loop" (a serial loop in "root") by inner factor "factor" into vo (outer) and vi
  * (inner); returns the new root. */
 static ir_stmt *split_loop(sched_state *s, ir_stmt *root, ir_stmt *loop, int64_t factor,
@@ -92,7 +88,7 @@ static ir_stmt *split_loop(sched_state *s, ir_stmt *root, ir_stmt *loop, int64_t
                                                      fk, tir_loc_none));
   ir_expr *offset = ir_bin(f, IR_ADD, ir_bin(f, IR_MUL, ir_var_ref(f, *vo, tir_loc_none), fk, tir_loc_none),
                            ir_var_ref(f, *vi, tir_loc_none), tir_loc_none);
-  ir_expr **map = var_map(f);
+  ir_expr **map = sched_var_map(f);
   map[l->var->id] = ir_simplify(f, ir_bin(f, IR_ADD, l->min, offset, tir_loc_none));
   ir_stmt *body = ir_stmt_substitute(f, l->body, map);
   if (!exact) body = guard_blocks(f, body, ir_bin(f, IR_LT, ir_simplify(f, offset), l->extent, tir_loc_none));
@@ -189,7 +185,7 @@ ir_stmt *sched_prim_fuse(prim_call *c) {
   snprintf(buf, sizeof buf, "%s_%s_fused", la->var->name, lb->var->name);
   ir_var *fv = ir_var_make(f, c->st->n_lhs ? c->st->lhs[0] : buf, IR_VAR_LOOP, a->loc);
   ir_expr *ext = ir_simplify(f, ir_bin(f, IR_MUL, la->extent, lb->extent, tir_loc_none));
-  ir_expr **map = var_map(f);
+  ir_expr **map = sched_var_map(f);
   ir_expr *fr = ir_var_ref(f, fv, tir_loc_none);
   map[la->var->id] = ir_bin(f, IR_DIV, fr, lb->extent, tir_loc_none);
   map[lb->var->id] = ir_bin(f, IR_MOD, fr, lb->extent, tir_loc_none);

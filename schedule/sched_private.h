@@ -52,6 +52,8 @@ ir_stmt *sched_find_block(ir_stmt *root, const char *name);
 /* The chain of statements from "root" down to "target" (both included); returns its length,
  * 0 if target is not under root. */
 int sched_path(ir_stmt *root, ir_stmt *target, ir_stmt **path, int max);
+/* A substitution map for f's variables (ir_expr_substitute), all NULL, in f's arena. */
+ir_expr **sched_var_map(ir_func *f);
 /* root with the statement "old" replaced by "repl". */
 ir_stmt *sched_replace(ir_func *f, ir_stmt *root, ir_stmt *old, ir_stmt *repl);
 /* The statement a loop's body consists of, looking through a SEQ of one. */

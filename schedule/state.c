@@ -251,6 +251,10 @@ ir_stmt *sched_find_block(ir_stmt *root, const char *name) {
   return fc.found;
 }
 
+ir_expr **sched_var_map(ir_func *f) {
+  return tir_arena_alloc(f->arena, (size_t)(f->n_vars + 1) * sizeof(ir_expr *)); /* zeroed */
+}
+
 int sched_path(ir_stmt *root, ir_stmt *target, ir_stmt **path, int max) {
   if (!root || max <= 0) return 0;
   path[0] = root;
