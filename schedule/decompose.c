@@ -132,6 +132,21 @@ static ir_stmt *init_nest(ir_func *f, const dr_plan *p, const char *name, ir_ite
  * `where`: C's at the first values of the reduction loops, and those loops non-empty unless ISL
  * shows that this changes nothing).  C keeps its body only.  ISL checks the new function
  * against the old one with the init split off in place.  Returns the handle of C_init. */
+/* init_nest as a sched_guarded_nest. */
+typedef struct init_ctx {
+  ir_func *f;
+  const dr_plan *p;
+  const char *name;
+  ir_iter *iters;
+  int ni;
+} init_ctx;
+
+static ir_stmt *init_build(void *ctx, const bool *nonempty, ir_stmt **check, int *ncheck) {
+  const init_ctx *c = ctx;
+  ir_stmt *unused;
+  return init_nest(c->f, c->p, c->name, c->iters, c->ni, nonempty, &unused, check, ncheck);
+}
+
 ir_stmt *sched_prim_decompose_reduction(prim_call *c) {
   sched_state *s = c->s;
   ir_func *f = s->f;
@@ -168,8 +183,8 @@ ir_stmt *sched_prim_decompose_reduction(prim_call *c) {
   nb->annots = b->annots;
   nb->n_annots = b->n_annots;
   ir_stmt *nbs = ir_block_stmt(f, nb, p->bs->loc), *ref_init;
-  ir_stmt *check[MAXP], *check2[MAXP];
-  int ncheck, ncheck2;
+  ir_stmt *check[MAXP];
+  int ncheck;
   bool nonempty[MAXP] = {false};
   for (int i = p->at; i < p->nc; i++)
     nonempty[i] = !p->copied[i] && !sched_is_positive_const(p->chain[i]->u.loop.extent);
@@ -179,26 +194,16 @@ ir_stmt *sched_prim_decompose_reduction(prim_call *c) {
   /* Step 3. ISL: the reference is the old function with the init split off in place, a block
    * that runs right before C where C's init ran; then drop each condition that a reduction loop
    * is non-empty when the init block still runs the same instances */
-  ir_stmt *pair[2] = {ref_init, nbs}, *unused;
+  ir_stmt *pair[2] = {ref_init, nbs};
   poly_deps *rd = sched_deps_of(s, sched_replace(f, f->body, p->bs, ir_seq(f, pair, 2, p->bs->loc)), e);
   if (!rd) return NULL;
   poly_deps *saved = s->deps;
   s->deps = rd;
   bool ok = sched_check_order(s, body, what, e);
-  for (int i = p->at; ok && i < p->nc; i++) {
-    if (!nonempty[i]) continue;
-    nonempty[i] = false;
-    parts[0] = init_nest(f, p, name, iters, ni, nonempty, &unused, check2, &ncheck2);
-    ir_stmt *body2 = sched_replace_by_seq(f, f->body, p->lp, parts, 2);
-    sched_error scratch = *e;
-    if (!sched_check_order(s, body2, what, &scratch)) {
-      nonempty[i] = true;
-      continue;
-    }
-    body = body2;
-    ncheck = ncheck2;
-    memcpy(check, check2, (size_t)ncheck2 * sizeof *check);
-  }
+  init_ctx ic = {f, p, name, iters, ni};
+  if (ok)
+    body = sched_drop_guards(s, body, p->lp, parts, 2, 0, nonempty, p->at, p->nc, init_build, &ic,
+                             check, &ncheck, what, e);
   for (int i = 0; i < p->at; i++) /* the loops around l now run the init block too */
     if (p->chain[i]->u.loop.kind != IR_LOOP_SERIAL && p->chain[i]->u.loop.kind != IR_LOOP_UNROLLED)
       check[ncheck++] = sched_find_loop(body, p->chain[i]->u.loop.var);

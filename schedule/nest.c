@@ -208,3 +208,28 @@ ir_stmt *sched_copy_nest(ir_func *f, ir_stmt *const *chain, int from, int nc, co
   return s;
 }
 
+ir_stmt *sched_drop_guards(sched_state *s, ir_stmt *body, ir_stmt *anchor, ir_stmt **parts,
+                           int n, int at, bool *nonempty, int from, int to,
+                           sched_guarded_nest build, void *ctx, ir_stmt **check, int *ncheck,
+                           const char *what, const sched_error *e) {
+  ir_func *f = s->f;
+  ir_stmt *check2[MAXP], *kept = parts[at];
+  int ncheck2;
+  for (int i = from; i < to; i++) {
+    if (!nonempty[i]) continue;
+    nonempty[i] = false;
+    parts[at] = build(ctx, nonempty, check2, &ncheck2);
+    ir_stmt *body2 = sched_replace_by_seq(f, f->body, anchor, parts, n);
+    sched_error scratch = *e;
+    if (!sched_check_order(s, body2, what, &scratch)) {
+      nonempty[i] = true;
+      parts[at] = kept;
+      continue;
+    }
+    kept = parts[at];
+    body = body2;
+    *ncheck = ncheck2;
+    memcpy(check, check2, (size_t)ncheck2 * sizeof *check);
+  }
+  return body;
+}

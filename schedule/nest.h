@@ -68,4 +68,17 @@ ir_stmt *sched_copy_nest(ir_func *f, ir_stmt *const *chain, int from, int nc, co
                          ir_var *const *vars, ir_expr *const *lm, const ir_stmt *serial,
                          ir_stmt *s, ir_stmt **check, int *ncheck);
 
+/* Builds the nest that tests, for each loop i with nonempty[i], that its extent is positive;
+ * the loops ISL must check go to check[0..*ncheck). */
+typedef ir_stmt *(*sched_guarded_nest)(void *ctx, const bool *nonempty, ir_stmt **check,
+                                       int *ncheck);
+/* Drop those tests one at a time (i from "from" to "to"), keeping each drop after which the
+ * order of the function is still legal under s->deps: the function is f's body with "anchor"
+ * replaced by parts[0..n), of which parts[at] is rebuilt by "build".  Returns the body of the
+ * last legal drop, or "body"; check[] and *ncheck follow it. */
+ir_stmt *sched_drop_guards(sched_state *s, ir_stmt *body, ir_stmt *anchor, ir_stmt **parts,
+                           int n, int at, bool *nonempty, int from, int to,
+                           sched_guarded_nest build, void *ctx, ir_stmt **check, int *ncheck,
+                           const char *what, const sched_error *e);
+
 #endif

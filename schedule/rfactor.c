@@ -385,6 +385,19 @@ static ir_stmt *wb_nest(ir_func *f, const rf_plan *p, ir_buffer *rfb, const char
  * dependence any more); a new nest right after C's, over copies of the loops that drive C's
  * spatial iterators and of k, reduces B_rf over its first axis into B, in a block named C.
  * Returns the handle of C_rf. */
+/* wb_nest as a sched_guarded_nest. */
+typedef struct wb_ctx {
+  ir_func *f;
+  const rf_plan *p;
+  ir_buffer *rfb;
+  const char *vr_name;
+} wb_ctx;
+
+static ir_stmt *wb_build(void *ctx, const bool *nonempty, ir_stmt **check, int *ncheck) {
+  const wb_ctx *c = ctx;
+  return wb_nest(c->f, c->p, c->rfb, c->vr_name, nonempty, check, ncheck);
+}
+
 ir_stmt *sched_prim_rfactor(prim_call *c) {
   sched_state *s = c->s;
   ir_func *f = s->f;
@@ -416,8 +429,8 @@ ir_stmt *sched_prim_rfactor(prim_call *c) {
                                   IR_SCOPE_LOCAL, rl->loc);
   ir_stmt *rfs = rf_block(f, p, &ns, rfb, vrf);
   sched_names_free(&ns);
-  ir_stmt *check[MAXP], *check2[MAXP];
-  int ncheck = 0, ncheck2;
+  ir_stmt *check[MAXP];
+  int ncheck = 0;
   bool nonempty[MAXP] = {false}, extents = false;
   for (int i = 0; i < p->nc; i++)
     extents |= nonempty[i] = !p->kept[i] && !sched_is_positive_const(p->chain[i]->u.loop.extent);
@@ -431,20 +444,9 @@ ir_stmt *sched_prim_rfactor(prim_call *c) {
     if (!nd) return NULL;
     poly_deps *saved = s->deps;
     s->deps = nd;
-    for (int i = 0; i < p->nc; i++) {
-      if (!nonempty[i]) continue;
-      nonempty[i] = false;
-      parts[2] = wb_nest(f, p, rfb, vrf->name, nonempty, check2, &ncheck2);
-      ir_stmt *body2 = sched_replace_by_seq(f, f->body, p->top, parts, 3);
-      sched_error scratch = *e;
-      if (!sched_check_order(s, body2, what, &scratch)) {
-        nonempty[i] = true;
-        continue;
-      }
-      body = body2;
-      ncheck = ncheck2;
-      memcpy(check, check2, (size_t)ncheck2 * sizeof *check);
-    }
+    wb_ctx wc = {f, p, rfb, vrf->name};
+    body = sched_drop_guards(s, body, p->top, parts, 3, 2, nonempty, 0, p->nc, wb_build, &wc,
+                             check, &ncheck, what, e);
     bool ok = true;
     for (int i = 0; i < ncheck && ok; i++) ok = sched_check_independent(s, body, check[i], what, e);
     s->deps = saved;
