@@ -53,6 +53,12 @@ typedef struct cg_var {
   LLVMValueRef min, extent; /* i64 scalars */
 } cg_var;
 
+/* Which locals a read may see unwritten (so they must start zeroed): asked of ISL once, when
+ * the first local goes to the heap. */
+typedef struct cg_zeroing {
+  bool *zero; /* by buffer id; NULL until asked */
+} cg_zeroing;
+
 /* Locals of constant size up to this many bytes live on the stack, the others on the heap. */
 enum { STACK_BYTES = 1 << 16 };
 
@@ -66,7 +72,7 @@ typedef struct cg {
   LLVMBasicBlockRef entry; /* its entry block: allocas go there */
   cg_var *vars;         /* by var id */
   cg_buf *bufs;         /* by buffer id */
-  bool *zero_init;      /* by buffer id: a local that may be read where nothing was written */
+  struct cg_zeroing *zeroing; /* see cg_heap_local_zeroed */
   int n_outlined;
   tir_arena *arena;     /* stride arrays and other per-function scratch */
   bool failed;          /* cg_fail was called: the module is abandoned */
@@ -136,6 +142,9 @@ void cg_stmt(cg *g, const ir_stmt *s);
 /* ---- the module (cg_func.c) ---- */
 
 /* Generate kernel "f" into "m" (and `NAME_packed` when "packed"); -1 with "err". */
+/* Must heap local "b" start zeroed (calloc), or does every read follow a write (malloc)?
+ * Locals on the stack are always zeroed: a memset there costs next to nothing. */
+bool cg_heap_local_zeroed(cg *g, const ir_buffer *b);
 int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx, LLVMModuleRef m,
                  bool packed, char *err, size_t errlen);
 

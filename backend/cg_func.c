@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../ir/affine.h"
 #include "../ir/compact.h"
 #include "../polyhedral/poly.h"
 #include "be_private.h"
@@ -78,34 +77,18 @@ static void cg_init(cg *g, const ir_func *f, const be_target_info *ti, LLVMConte
   g->void_t = LLVMVoidTypeInContext(ctx);
   g->vars = tir_xcalloc((size_t)f->n_vars + 1, sizeof *g->vars);
   g->bufs = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *g->bufs);
-  g->zero_init = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *g->zero_init);
-  for (int i = 0; i < f->n_buffers; i++) g->zero_init[i] = true;
+  g->zeroing = tir_xcalloc(1, sizeof *g->zeroing);
 }
 
-static bool heap_alloc(ir_visitor *v, ir_stmt *s) {
-  bool *found = v->user;
-  if (s->kind != IR_S_ALLOC) return !*found;
-  int64_t bytes = ir_dtype_bytes(s->u.alloc->dtype), e;
-  for (int d = 0; d < s->u.alloc->ndim && bytes <= STACK_BYTES; d++) {
-    ir_lin l;
-    if (!ir_lin_of(s->u.alloc->dims[d], &l) || l.n || (e = l.c) < 0 ||
-        __builtin_mul_overflow(bytes, e, &bytes))
-      bytes = STACK_BYTES + 1;
+bool cg_heap_local_zeroed(cg *g, const ir_buffer *b) {
+  cg_zeroing *z = g->zeroing; /* shared by the outlined parallel bodies */
+  if (!z->zero) {
+    z->zero = tir_xcalloc((size_t)g->f->n_buffers + 1, sizeof *z->zero);
+    char why[512];
+    if (poly_unwritten_reads(g->f, z->zero, why, sizeof why) < 0) /* not analysable */
+      for (int i = 0; i < g->f->n_buffers; i++) z->zero[i] = true;
   }
-  *found |= bytes > STACK_BYTES;
-  return !*found;
-}
-
-/* Which locals must start zeroed?  Every one a read may see unwritten (ISL's dataflow on f).
- * The analysis costs some milliseconds, a memset on the stack next to nothing: ask only when
- * "body" has a local on the heap, where zeroing means calloc and touching every page. */
-static void decide_zeroing(cg *g, ir_stmt *body) {
-  bool heap = false;
-  ir_visitor v = {NULL, heap_alloc, &heap};
-  ir_stmt_visit(body, &v);
-  char why[512];
-  if (heap && poly_unwritten_reads(g->f, g->zero_init, why, sizeof why) < 0)
-    for (int i = 0; i < g->f->n_buffers; i++) g->zero_init[i] = true; /* not analysable */
+  return z->zero[b->id];
 }
 
 static void cg_fini(cg *g) {
@@ -113,7 +96,8 @@ static void cg_fini(cg *g) {
   tir_vec_free(&g->known);
   free(g->vars);
   free(g->bufs);
-  free(g->zero_init);
+  if (g->zeroing) free(g->zeroing->zero);
+  free(g->zeroing);
   tir_arena_free(g->arena);
 }
 
@@ -157,7 +141,6 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
   ir_stmt *body = ir_compact_locals((ir_func *)f, f->body);
   cg g;
   cg_init(&g, f, ti, ctx, m, err, errlen);
-  decide_zeroing(&g, body);
   int nb = f->n_ins + f->n_outs, n = nb + f->n_sizes;
   LLVMTypeRef *ps = tir_xcalloc((size_t)n + 1, sizeof *ps);
   for (int k = 0; k < n; k++) ps[k] = k < nb ? g.ptr : g.i64;

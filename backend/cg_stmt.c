@@ -610,27 +610,24 @@ static void unmasked_body(cg *g, void *user) { block_body(g, user); }
 /* The conjuncts of `where` "p": those the same in every lane become a branch, the others a
  * mask; when that mask is all on, the block runs unmasked (the common case of a split tail
  * predicate away from the tail). */
+static void split_conjuncts(cg *g, const ir_expr *e, cg_val *uni, cg_val *var, bool *has_var) {
+  if (e->kind == IR_E_BIN && e->u.bin.op == IR_AND) {
+    split_conjuncts(g, e->u.bin.a, uni, var, has_var);
+    split_conjuncts(g, e->u.bin.b, uni, var, has_var);
+  } else if (is_known(g, e)) {
+    return;
+  } else if (cg_expr_uniform(g, e)) {
+    *uni = cg_arith(g, IR_AND, IR_BOOL, *uni, cg_expr(g, e));
+  } else {
+    *var = cg_arith(g, IR_AND, IR_BOOL, *var, cg_expr(g, e));
+    *has_var = true;
+  }
+}
+
 static void block_guarded(cg *g, const ir_block *b, const ir_expr *p) {
-  TIR_VEC(const ir_expr *) todo = {0};
   cg_val uni = cg_uniform(LLVMConstInt(g->i1, 1, 0)), var = uni;
   bool has_var = false;
-  tir_vec_push(&todo, p);
-  while (todo.n) {
-    const ir_expr *e = todo.v[--todo.n];
-    if (e->kind == IR_E_BIN && e->u.bin.op == IR_AND) {
-      tir_vec_push(&todo, e->u.bin.b);
-      tir_vec_push(&todo, e->u.bin.a);
-      continue;
-    }
-    if (is_known(g, e)) continue;
-    if (cg_expr_uniform(g, e)) {
-      uni = cg_arith(g, IR_AND, IR_BOOL, uni, cg_expr(g, e));
-    } else {
-      var = cg_arith(g, IR_AND, IR_BOOL, var, cg_expr(g, e));
-      has_var = true;
-    }
-  }
-  tir_vec_free(&todo);
+  split_conjuncts(g, p, &uni, &var, &has_var);
   /* conjuncts are evaluated one after another: a later one may read what an earlier one
    * guards only through select, which stays safe; loads in conjuncts are rare */
   LLVMBasicBlockRef run = new_block(g, "where"), end = new_block(g, "where.end");
@@ -713,12 +710,12 @@ static live_alloc alloc_local(cg *g, const ir_buffer *b) {
   LLVMValueRef p;
   if (LLVMIsAConstantInt(bytes) && (n = LLVMConstIntGetSExtValue(bytes)) <= STACK_BYTES) {
     p = entry_alloca(g, LLVMArrayType2(g->i8, (uint64_t)(n ? n : 1)), 64);
-    /* locals start zeroed, as in the interpreter, where a read may see that */
-    if (g->zero_init[b->id]) LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
+    /* locals start zeroed, as in the interpreter */
+    LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
   } else {
     LLVMTypeRef pt = g->i64;
-    LLVMValueRef fn = cg_runtime_fn(g, g->zero_init[b->id] ? "tir_rt_alloc" : "tir_rt_alloc_uninit",
-                                    g->ptr, &pt, 1);
+    const char *alloc = cg_heap_local_zeroed(g, b) ? "tir_rt_alloc" : "tir_rt_alloc_uninit";
+    LLVMValueRef fn = cg_runtime_fn(g, alloc, g->ptr, &pt, 1);
     p = LLVMBuildCall2(g->b, LLVMFunctionType(g->ptr, &pt, 1, 0), fn, &bytes, 1, b->name);
     a.heap = p;
   }

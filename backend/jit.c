@@ -2,7 +2,6 @@
  * tirc's own (runtime/ is linked into tirc), so every JIT-compiled kernel shares one pool. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
@@ -15,12 +14,6 @@ struct be_jit {
   void (*packed)(void *const *bufs, const int64_t *sizes);
   double t_gen, t_opt, t_codegen;
 };
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int llvm_error(LLVMErrorRef e, const char *what, char *err, size_t errlen) {
   char *msg = LLVMGetErrorMessage(e);
@@ -77,7 +70,7 @@ be_jit *be_jit_compile_for(const ir_func *f, be_target t, char *err, size_t errl
     free(j);
     return NULL;
   }
-  double t0 = now();
+  double t0 = tir_rt_now();
   LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
   /* the JIT takes the target machine: same CPU and features as the code was optimised for */
   LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
@@ -120,7 +113,7 @@ be_jit *be_jit_compile_for(const ir_func *f, be_target t, char *err, size_t errl
     return NULL;
   }
   j->packed = (void (*)(void *const *, const int64_t *))(uintptr_t)addr;
-  j->t_codegen = now() - t0;
+  j->t_codegen = tir_rt_now() - t0;
   return j;
 }
 

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <llvm-c/Analysis.h>
@@ -40,12 +39,6 @@ bool be_target_from_name(const char *name, be_target *out) {
       return true;
     }
   return false;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void llvm_init(void) {
@@ -176,7 +169,7 @@ static void diagnostic(LLVMDiagnosticInfoRef info, void *user) {
 
 be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContextRef ctx,
                            bool packed, double *t_gen, double *t_opt, char *err, size_t errlen) {
-  double t0 = now();
+  double t0 = tir_rt_now();
   be_module *m = tir_xcalloc(1, sizeof *m);
   m->own_ctx = ctx == NULL;
   m->ctx = ctx ? ctx : LLVMContextCreate();
@@ -200,10 +193,10 @@ be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContex
     goto error;
   }
   LLVMDisposeMessage(msg);
-  double t1 = now();
+  double t1 = tir_rt_now();
   if (be_optimize(m->mod, m->tm, err, errlen) < 0) goto error;
   if (t_gen) *t_gen = t1 - t0;
-  if (t_opt) *t_opt = now() - t1;
+  if (t_opt) *t_opt = tir_rt_now() - t1;
   return m;
 error:
   be_module_free(m);

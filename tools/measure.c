@@ -5,50 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../ir/compare.h"
 #include "../ir/interp.h"
+#include "../runtime/runtime.h"
 #include "tools.h"
-
-double tool_element(ir_dtype t, const void *data, size_t i) {
-  switch (t) {
-  case IR_BOOL: return ((const uint8_t *)data)[i] != 0;
-  case IR_I8: return ((const int8_t *)data)[i];
-  case IR_I16: return ((const int16_t *)data)[i];
-  case IR_I32: return ((const int32_t *)data)[i];
-  case IR_I64: return (double)((const int64_t *)data)[i];
-  case IR_U8: return ((const uint8_t *)data)[i];
-  case IR_U16: return ((const uint16_t *)data)[i];
-  case IR_U32: return ((const uint32_t *)data)[i];
-  case IR_U64: return (double)((const uint64_t *)data)[i];
-  case IR_F16: return ir_f16_to_f32(((const uint16_t *)data)[i]);
-  case IR_BF16: return ir_bf16_to_f32(((const uint16_t *)data)[i]);
-  case IR_F32: return ((const float *)data)[i];
-  case IR_F64: return ((const double *)data)[i];
-  case IR_DTYPE_COUNT: break;
-  }
-  tir_unreachable();
-}
 
 /* An element as it would be written in .tir: integers exactly, floats to their precision. */
 static void element_str(ir_dtype t, const void *data, size_t i, char *buf, size_t n) {
   int bytes = ir_dtype_bytes(t);
   if (t == IR_I64) snprintf(buf, n, "%" PRId64, ((const int64_t *)data)[i]);
   else if (t == IR_U64) snprintf(buf, n, "%" PRIu64, ((const uint64_t *)data)[i]);
-  else if (!ir_dtype_is_float(t)) snprintf(buf, n, "%.0f", tool_element(t, data, i));
-  else snprintf(buf, n, "%.*g", t == IR_F64 ? 17 : bytes == 2 ? 5 : 9, tool_element(t, data, i));
-}
-
-/* The tolerance of --check (docs/language.md §7.8). */
-static double rel_tolerance(ir_dtype t) {
-  switch (t) {
-  case IR_F16: return 4e-3;
-  case IR_BF16: return 1.6e-2;
-  case IR_F32: return 1e-4;
-  case IR_F64: return 1e-10;
-  default: return 0;
-  }
+  else if (!ir_dtype_is_float(t)) snprintf(buf, n, "%.0f", ir_element(t, data, i));
+  else snprintf(buf, n, "%.*g", t == IR_F64 ? 17 : bytes == 2 ? 5 : 9, ir_element(t, data, i));
 }
 
 /* "[i, j, k]" of flat index "e" in "shape". */
@@ -64,67 +34,30 @@ static void index_str(const int64_t *shape, int ndim, size_t e, char *buf, size_
   if (len < n) snprintf(buf + len, n - len, "]");
 }
 
-/* Do two floats agree: NaN with NaN, an infinity with the same infinity, finite values within
- * atol + rtol * |want|? */
-static bool close_enough(double got, double want, double rtol, double atol) {
-  if (isnan(want) || isnan(got)) return isnan(want) && isnan(got);
-  if (isinf(want) || isinf(got)) return got == want;
-  return fabs(got - want) <= atol + rtol * fabs(want);
-}
-
 bool tool_check_output(const ir_buffer *b, const int64_t *shape, size_t count, const void *got,
                        const void *want) {
   ir_dtype t = b->dtype;
-  size_t bytes = (size_t)ir_dtype_bytes(t);
-  size_t bad = 0, first = 0;
-  double max_abs = 0, max_rel = 0, rtol = rel_tolerance(t), atol = 0;
-  if (ir_dtype_is_float(t)) {
-    double big = 0;
-    for (size_t e = 0; e < count; e++) {
-      double w = fabs(tool_element(t, want, e));
-      if (isfinite(w) && w > big) big = w;
-    }
-    atol = rtol * big;
-    for (size_t e = 0; e < count; e++) {
-      double g = tool_element(t, got, e), w = tool_element(t, want, e);
-      if (isfinite(g) && isfinite(w)) {
-        double d = fabs(g - w);
-        if (d > max_abs) max_abs = d;
-        if (w != 0 && d / fabs(w) > max_rel) max_rel = d / fabs(w);
-      }
-      if (!close_enough(g, w, rtol, atol) && bad++ == 0) first = e;
-    }
-  } else {
-    for (size_t e = 0; e < count; e++) {
-      bool same = t == IR_BOOL ? (((const uint8_t *)got)[e] != 0) == (((const uint8_t *)want)[e] != 0)
-                               : memcmp((const char *)got + e * bytes, (const char *)want + e * bytes,
-                                        bytes) == 0;
-      if (!same && bad++ == 0) first = e;
-    }
-  }
-  if (bad == 0) {
+  ir_agreement a;
+  ir_compare(t, got, want, count, &a);
+  if (a.bad == 0) {
     if (ir_dtype_is_float(t))
-      printf("check %s: ok (max abs err %.2g, max rel err %.2g)\n", b->name, max_abs, max_rel);
+      printf("check %s: ok (max abs err %.2g, max rel err %.2g)\n", b->name, a.max_abs, a.max_rel);
     else
       printf("check %s: ok (exact)\n", b->name);
     return true;
   }
   char idx[256], g[64], w[64];
-  index_str(shape, b->ndim, first, idx, sizeof idx);
-  element_str(t, got, first, g, sizeof g);
-  element_str(t, want, first, w, sizeof w);
+  index_str(shape, b->ndim, a.first, idx, sizeof idx);
+  element_str(t, got, a.first, g, sizeof g);
+  element_str(t, want, a.first, w, sizeof w);
   printf("check %s: FAILED: %zu of %zu elements differ; first at %s: got %s, expected %s", b->name,
-         bad, count, idx, g, w);
-  if (ir_dtype_is_float(t)) printf(" (rtol %g, atol %.2g)", rtol, atol);
+         a.bad, count, idx, g, w);
+  if (ir_dtype_is_float(t)) printf(" (rtol %g, atol %.2g)", a.rtol, a.atol);
   printf("\n");
   return false;
 }
 
-double tool_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+double tool_now(void) { return tir_rt_now(); }
 
 int tool_threads(void) {
   const char *env = getenv("TIR_NUM_THREADS");

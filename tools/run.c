@@ -12,6 +12,7 @@
 
 #include "../backend/be.h"
 #include "../ir/affine.h"
+#include "../ir/compare.h"
 #include "../ir/flops.h"
 #include "../ir/print.h"
 #include "../ir/interp.h"
@@ -354,7 +355,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     size_t count = exec_count(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
     double sum = 0, l1 = 0;
     for (size_t e = 0; e < count; e++) {
-      double v = tool_element(b->dtype, bufs[i], e);
+      double v = ir_element(b->dtype, bufs[i], e);
       sum += v;
       l1 += fabs(v);
     }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../backend/be.h"
@@ -98,12 +97,6 @@ static bool has_suffix(const char *s, const char *suffix) {
   return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void tool_schedule_targets(const char *target, const char **names) {
   _Static_assert(BE_TARGET_COUNT + 2 <= TOOL_MAX_TARGETS, "room for every CPU target");
   be_target bt;
@@ -112,9 +105,9 @@ void tool_schedule_targets(const char *target, const char **names) {
 }
 
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
-  double t0 = now();
+  double t0 = tool_now();
   lang_unit *u = compile_path(d, in->path);
-  double t1 = now(), isl0 = poly_seconds();
+  double t1 = tool_now(), isl0 = poly_seconds();
   lang_unit *su = NULL;
   if (u && in->schedule) {
     su = compile_path(d, in->schedule);
@@ -138,7 +131,7 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   lang_unit_free(su);
   diag_finish(d);
   if (in->time) {
-    double t2 = now();
+    double t2 = tool_now();
     fprintf(stderr, "tirc: time: parse+check+lower %.2f ms, schedule %.2f ms (ISL %.2f ms)\n",
             (t1 - t0) * 1e3, (t2 - t1) * 1e3, (poly_seconds() - isl0) * 1e3);
   }

@@ -35,13 +35,9 @@ int tool_repl_main(int argc, char **argv); /* `tirc repl FILE.tir` (repl.c) */
 
 /* ---- measure.c: what --check and --bench print ---- */
 
-/* Element "i" of a dense array of dtype "t" as a double (f16/bf16 widened, bool 0/1). */
-double tool_element(ir_dtype t, const void *data, size_t i);
 /* Compare output "b" (shape "shape", "count" elements): "got" from the kernel, "want" from the
- * reference interpreter.  Integers and bool must be equal; floats within
- * atol + rtol * |want|, rtol by dtype and atol = rtol * max |want| (NaN equals NaN, an
- * infinity only itself).  Prints `check B: ok (...)` or the first mismatch to stdout and
- * returns whether they agree. */
+ * reference interpreter, by ir_compare.  Prints `check B: ok (...)` or the first mismatch to
+ * stdout and returns whether they agree. */
 bool tool_check_output(const ir_buffer *b, const int64_t *shape, size_t count, const void *got,
                        const void *want);
 double tool_now(void); /* seconds, monotonic */

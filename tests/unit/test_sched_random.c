@@ -7,17 +7,16 @@
  * within the tolerance of `tirc run --check` (compiled code contracts a * b + c into FMAs).
  *   test_sched_random [EXAMPLES_DIR]   (TIR_SCHED_TRIALS: trials per function, TIR_SEED) */
 #include <dirent.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/be.h"
+#include "ir/compare.h"
 #include "ir/interp.h"
 #include "ir/print.h"
 #include "lang/lang.h"
 #include "parser/parser.h"
-#include "runtime/runtime.h"
 #include "schedule/sched.h"
 
 static uint64_t rng_state;
@@ -234,42 +233,19 @@ static bool interp(ir_func *f, const int64_t *sizes, run *r) {
   return true;
 }
 
-/* Element i of a dense array of dtype t, as a double. */
-static double element(ir_dtype t, const void *p, size_t i) {
-  switch (t) {
-  case IR_F16: return tir_rt_f16_to_f32(((const uint16_t *)p)[i]);
-  case IR_BF16: return tir_rt_bf16_to_f32(((const uint16_t *)p)[i]);
-  case IR_F32: return ((const float *)p)[i];
-  case IR_F64: return ((const double *)p)[i];
-  default: return 0; /* integers and bool are compared bit for bit */
-  }
-}
-
-/* Outputs of compiled code "got" against the interpreter's "want": integers exactly, floats
- * within atol + rtol * |want| (atol = rtol * max |want|), rtol as `tirc run --check` has it. */
+/* Outputs of compiled code "got" against the interpreter's "want", by the rule of
+ * `tirc run --check` (ir_compare). */
 static bool outputs_close(ir_func *f, const run *got, const run *want, char *why, size_t n) {
   for (int i = f->n_ins; i < got->nb; i++) {
     ir_buffer *b = f->outs[i - f->n_ins];
-    if (!ir_dtype_is_float(b->dtype)) {
-      if (memcmp(got->bufs[i], want->bufs[i], want->bytes[i]) == 0) continue;
-      snprintf(why, n, "output %s differs", b->name);
-      return false;
-    }
-    double rtol = b->dtype == IR_F64 ? 1e-10 : b->dtype == IR_F32 ? 1e-4
-                  : b->dtype == IR_F16 ? 4e-3 : 1.6e-2;
     size_t count = want->bytes[i] / (size_t)ir_dtype_bytes(b->dtype);
-    double maxw = 0;
-    for (size_t e = 0; e < count; e++) {
-      double w = fabs(element(b->dtype, want->bufs[i], e));
-      if (w > maxw && !isinf(w)) maxw = w;
-    }
-    for (size_t e = 0; e < count; e++) {
-      double g = element(b->dtype, got->bufs[i], e), w = element(b->dtype, want->bufs[i], e);
-      bool ok = (isnan(g) && isnan(w)) || g == w || fabs(g - w) <= rtol * (maxw + fabs(w));
-      if (ok) continue;
-      snprintf(why, n, "output %s[%zu]: compiled %.9g, interpreter %.9g", b->name, e, g, w);
-      return false;
-    }
+    ir_agreement a;
+    ir_compare(b->dtype, got->bufs[i], want->bufs[i], count, &a);
+    if (a.bad == 0) continue;
+    snprintf(why, n, "output %s[%zu]: compiled %.9g, interpreter %.9g", b->name, a.first,
+             ir_element(b->dtype, got->bufs[i], a.first),
+             ir_element(b->dtype, want->bufs[i], a.first));
+    return false;
   }
   return true;
 }
