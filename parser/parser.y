@@ -501,11 +501,12 @@ sargs:
 | sargs ',' sarg        { $$ = $1; parse_list_push(ps, &$$, $3); }
 ;
 
-/* An argument: any expression (names, `threadIdx.x`, `-1`), a string, or a scope word,
- * which becomes a NAME. */
+/* An argument: any expression (names, `threadIdx.x`, `-1`), a string, a scope word, which
+ * becomes a NAME, or a nested `block("C")`, a CALL. */
 sarg:
   expr
 | STRING                { $$ = parse_expr_string(ps, @1, $1); }
+| BLOCK '(' sargs_opt ')' { $$ = parse_expr_call(ps, @1, "block", &$3); }
 | IDENT '=' sarg        { $$ = parse_expr_kwarg(ps, @1, $1, $3); }
 | GLOBAL                { $$ = parse_expr_name(ps, @1, "global"); }
 | SHARED                { $$ = parse_expr_name(ps, @1, "shared"); }
@@ -554,7 +555,7 @@ static bool parse_is_expr_start(int k) {
 /* A schedule primitive's argument: an expression, a string or a scope word. */
 static bool parse_is_arg_start(int k) {
   return parse_is_expr_start(k) || k == YYSYMBOL_STRING || k == YYSYMBOL_GLOBAL ||
-         k == YYSYMBOL_SHARED || k == YYSYMBOL_LOCAL;
+         k == YYSYMBOL_SHARED || k == YYSYMBOL_LOCAL || k == YYSYMBOL_BLOCK;
 }
 
 static bool parse_is_stmt_start(int k) {
@@ -569,7 +570,7 @@ static bool parse_is_sstmt_start(int k) {
 }
 enum {
   PARSE_EXPR_STARTS = 11,
-  PARSE_ARG_STARTS = 15,
+  PARSE_ARG_STARTS = 16,
   PARSE_STMT_STARTS = 8,
   PARSE_SSTMT_STARTS = 5,
 };

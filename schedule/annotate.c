@@ -5,52 +5,29 @@
 
 #include "sched_private.h"
 
-/* The loop or block "arg" names: a handle of either kind, a string (a block's name), the name
- * of exactly one loop variable, else a block's name. */
-static ir_stmt *target_arg(sched_state *s, const ast_expr *arg, sched_error *e) {
-  if (arg->kind == AST_E_STRING) return sched_block_arg(s, arg, e);
-  sched_error le;
-  ir_stmt *l = sched_loop_arg(s, arg, &le);
-  if (l) return l;
-  ir_stmt *b = sched_block_arg(s, arg, e);
-  if (b) return b;
-  if (le.unknown[0]) {
-    sched_fail(e, arg->loc, "annotate: no loop, block or handle named '%s'", arg->u.name);
-    snprintf(e->unknown, sizeof e->unknown, "%s", arg->u.name);
-  } else
-    *e = le;
-  return NULL;
-}
-
 /* `annotate(l_or_block, "key", 4)` / `annotate(C, "key", "text")`: adds the annotation to
  * the loop or block, replacing one with the same key.  Always legal. */
-ir_stmt *sched_prim_annotate(prim_call *c) {
-  ir_func *f = c->s->f;
-  const ast_expr *const *args = (const ast_expr *const *)c->st->args;
-  ir_stmt *t = target_arg(c->s, args[0], c->e);
-  if (!t) return NULL;
-  if (args[1]->kind != AST_E_STRING) {
-    sched_fail(c->e, args[1]->loc, "annotate: the key must be a string, like \"pragma_unroll\"");
-    return NULL;
-  }
+static int annotate(sched_state *s, const sched_loop *lh, const sched_block *bh, const char *key,
+                    sched_annot_value val, sched_error *e) {
+  ir_func *f = s->f;
+  prim_call c;
+  sched_call_begin(&c, s, "annotate", e);
+  if (lh) sched_arg_loop(&c, *lh);
+  else sched_arg_block(&c, *bh);
+  sched_arg_str(&c, key);
+  if (val.str) sched_arg_str(&c, val.str);
+  else sched_arg_int(&c, NULL, val.i);
+  ir_stmt *t = lh ? sched_call_loop(&c, *lh, 0) : sched_call_block(&c, *bh, 0);
+  if (!t) return -1;
   /* tirc's own key: the checker reads it as "this block may run an instance more than once" */
-  if (strcmp(args[1]->u.str, POLY_RECOMPUTE_ANNOT) == 0) {
-    sched_fail(c->e, args[1]->loc, "annotate: the key \"%s\" is reserved: compute_at sets it",
-               POLY_RECOMPUTE_ANNOT);
-    sched_hint(c->e, "choose another key");
-    return NULL;
+  if (strcmp(key, POLY_RECOMPUTE_ANNOT) == 0) {
+    sched_fail_arg(e, 1, "annotate: the key \"%s\" is reserved: compute_at sets it",
+                   POLY_RECOMPUTE_ANNOT);
+    sched_hint(e, "choose another key");
+    return -1;
   }
-  ir_annot a = {tir_arena_strdup(f->arena, args[1]->u.str), false, 0, NULL};
-  if (args[2]->kind == AST_E_STRING) {
-    a.is_str = true;
-    a.s = tir_arena_strdup(f->arena, args[2]->u.str);
-  } else if (args[2]->kind == AST_E_INT ||
-             (args[2]->kind == AST_E_UN && args[2]->u.un.a->kind == AST_E_INT)) {
-    if (!sched_int_arg(args[2], &a.i, c->e, "annotate: the value")) return NULL;
-  } else {
-    sched_fail(c->e, args[2]->loc, "annotate: the value must be an integer or a string");
-    return NULL;
-  }
+  ir_annot a = {tir_arena_strdup(f->arena, key), val.str != NULL, val.i, NULL};
+  if (val.str) a.s = tir_arena_strdup(f->arena, val.str);
   bool loop = t->kind == IR_S_FOR;
   const ir_annot *old = loop ? t->u.loop.annots : t->u.block->annots;
   int n = loop ? t->u.loop.n_annots : t->u.block->n_annots;
@@ -75,5 +52,15 @@ ir_stmt *sched_prim_annotate(prim_call *c) {
     nb->n_annots = n;
     r = ir_block_stmt(f, nb, t->loc);
   }
-  return sched_replace(f, f->body, t, r);
+  return sched_call_end(&c, sched_replace(f, f->body, t, r));
+}
+
+int sched_annotate_loop(sched_state *s, sched_loop l, const char *key, sched_annot_value v,
+                        sched_error *e) {
+  return annotate(s, &l, NULL, key, v, e);
+}
+
+int sched_annotate_block(sched_state *s, sched_block b, const char *key, sched_annot_value v,
+                         sched_error *e) {
+  return annotate(s, NULL, &b, key, v, e);
 }

@@ -123,19 +123,6 @@ static const char *fresh_name(ir_func *f, ir_stmt *body, const char *buf, const 
 
 /* ---- arguments ---- */
 
-/* A scope word (global, shared, local), as a name or a string. */
-static bool scope_arg(const ast_expr *a, ir_scope *out, const char *prim, sched_error *e) {
-  const char *w = a->kind == AST_E_NAME ? a->u.name : a->kind == AST_E_STRING ? a->u.str : NULL;
-  for (int s = IR_SCOPE_GLOBAL; w && s <= IR_SCOPE_LOCAL; s++)
-    if (strcmp(w, ir_scope_name((ir_scope)s)) == 0) {
-      *out = (ir_scope)s;
-      return true;
-    }
-  sched_fail(e, a->loc, "%s: unknown memory scope%s%s%s; expected global, shared or local", prim,
-             w ? " '" : "", w ? w : "", w ? "'" : "");
-  return false;
-}
-
 /* Some buffer of f named "name" (a parameter or an allocation in "body"), or NULL. */
 static bool find_alloc(ir_visitor *v, ir_stmt *s) {
   name_scan *n = v->user;
@@ -154,34 +141,41 @@ static bool buffer_exists(ir_func *f, const char *name) {
   return n.taken;
 }
 
-/* One of "cands", the buffers block "blk" reads (verb "read") or writes ("write"): by name
- * (a name or a string) or by its place among them (an integer). */
-static ir_buffer *buffer_arg(ir_func *f, const ast_expr *a, const buf_vec *cands,
+/* One of "cands", the buffers block "blk" reads (verb "read") or writes ("write"), by name;
+ * "arg" is the argument that names it. */
+static ir_buffer *buffer_arg(ir_func *f, const char *name, int arg, const buf_vec *cands,
                              const char *blk, const char *verb, const char *prim, sched_error *e) {
-  if (a->kind == AST_E_INT) {
-    if (a->u.i.value < (uint64_t)cands->n) return cands->v[a->u.i.value];
-    sched_fail(e, a->loc, "%s: block \"%s\" %ss %d buffer%s; there is no buffer %llu", prim, blk,
-               verb, cands->n, cands->n == 1 ? "" : "s", (unsigned long long)a->u.i.value);
-    return NULL;
-  }
-  const char *name = a->kind == AST_E_NAME ? a->u.name : a->kind == AST_E_STRING ? a->u.str : NULL;
-  if (!name) {
-    sched_fail(e, a->loc, "%s: expected a buffer (its name, or its index among the block's)", prim);
-    return NULL;
-  }
   for (int i = 0; i < cands->n; i++)
     if (strcmp(cands->v[i]->name, name) == 0) return cands->v[i];
   if (buffer_exists(f, name)) {
-    sched_fail(e, a->loc, "%s: block \"%s\" does not %s %s", prim, blk, verb, name);
+    sched_fail_arg(e, arg, "%s: block \"%s\" does not %s %s", prim, blk, verb, name);
     tir_str names = {0};
     for (int i = 0; i < cands->n; i++)
       tir_str_printf(&names, "%s%s", i ? ", " : "", cands->v[i]->name);
     sched_detail(e, "block \"%s\" %ss %s", blk, verb, cands->n ? tir_str_cstr(&names) : "nothing");
     tir_str_free(&names);
   } else {
-    sched_fail(e, a->loc, "%s: no buffer named '%s' in %s", prim, name, f->name);
+    sched_fail_arg(e, arg, "%s: no buffer named '%s' in %s", prim, name, f->name);
   }
   return NULL;
+}
+
+const char *sched_buffer_at(sched_state *s, sched_block b, bool write, uint64_t index, int arg,
+                            const char *prim, sched_error *e) {
+  ir_stmt *blk = sched_find_block(s->f->body, b.name);
+  if (!blk) {
+    sched_fail_arg(e, 0, "no block named \"%s\" in %s", b.name, s->f->name);
+    return NULL;
+  }
+  access_scan acc = scan_accesses(blk);
+  const buf_vec *cands = write ? &acc.writes : &acc.reads;
+  const char *name = index < (uint64_t)cands->n ? cands->v[index]->name : NULL;
+  if (!name)
+    sched_fail_arg(e, arg, "%s: block \"%s\" %ss %d buffer%s; there is no buffer %llu", prim,
+                   b.name, write ? "write" : "read", cands->n, cands->n == 1 ? "" : "s",
+                   (unsigned long long)index);
+  scan_free(&acc);
+  return name;
 }
 
 /* ---- rewriting ---- */
@@ -257,7 +251,7 @@ static bool nest_of(ir_stmt *body, ir_stmt *blk, nest_pos *p, const char *prim, 
   p->level = -1;
   for (int i = 0; i + 1 < p->n_path && p->path[i]->kind == IR_S_SEQ; i++) p->level = i;
   if (p->level < 0) {
-    sched_fail(e, e->loc, "%s: block \"%s\" is not inside a statement list at function level",
+    sched_fail(e, "%s: block \"%s\" is not inside a statement list at function level",
                prim, blk->u.block->name);
     return false;
   }
@@ -297,7 +291,7 @@ static ir_stmt *splice(ir_func *f, ir_stmt *body, const nest_pos *p, ir_stmt *co
 static bool not_visible(const nest_pos *p, const ir_buffer *b, const char *what,
                         sched_error *e) {
   if (visible_at(p, b)) return false;
-  sched_fail(e, e->loc, "%s: %s is allocated inside a loop nest; a cache stage lives at function "
+  sched_fail(e, "%s: %s is allocated inside a loop nest; a cache stage lives at function "
              "level", what, b->name);
   sched_hint(e, "allocate %s at function level", b->name);
   return true;
@@ -308,33 +302,36 @@ static bool not_visible(const nest_pos *p, const ir_buffer *b, const char *what,
  * block of that nest writes A, so a copy of the whole of A made just before the nest holds
  * every value C reads.  Adds `alloc A_shared` and the copy block "A_shared" there, and makes
  * C (only C) read A_shared.  Returns the copy block. */
-ir_stmt *sched_prim_cache_read(prim_call *c) {
-  sched_state *s = c->s;
+int sched_cache_read(sched_state *s, sched_block bh, const char *buffer, ir_scope scope,
+                     sched_block *copy_out, sched_error *e) {
   ir_func *f = s->f;
-  ir_stmt *blk = sched_block_arg(s, c->st->args[0], c->e);
-  ir_scope scope;
-  if (!blk || !scope_arg(c->st->args[2], &scope, "cache_read", c->e)) return NULL;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "cache_read", e);
+  sched_arg_block(c, bh);
+  sched_arg_word(c, buffer);
+  sched_arg_word(c, ir_scope_name(scope));
+  ir_stmt *blk = sched_call_block(c, bh, 0);
+  if (!blk) return -1;
   const char *bname = blk->u.block->name;
   access_scan acc = scan_accesses(blk);
-  ir_buffer *a = buffer_arg(f, c->st->args[1], &acc.reads, bname, "read", "cache_read", c->e);
+  ir_buffer *a = buffer_arg(f, buffer, 1, &acc.reads, bname, "read", "cache_read", e);
   scan_free(&acc);
-  if (!a) return NULL;
-  c->e->loc = c->st->loc;
+  if (!a) return -1;
   char what[400];
   snprintf(what, sizeof what, "cache_read(%s, %s, %s)", bname, a->name, ir_scope_name(scope));
   nest_pos p;
-  if (!nest_of(f->body, blk, &p, what, c->e) || not_visible(&p, a, what, c->e)) return NULL;
+  if (!nest_of(f->body, blk, &p, what, e) || not_visible(&p, a, what, e)) return -1;
   const ir_block *w = first_toucher(p.path[p.level + 1], a, NULL, false, true);
   if (w) {
     if (w == blk->u.block)
-      sched_fail(c->e, c->st->loc, "%s is illegal: block \"%s\" also writes %s", what, bname,
+      sched_fail(e, "%s is illegal: block \"%s\" also writes %s", what, bname,
                  a->name);
     else
-      sched_fail(c->e, c->st->loc, "%s is illegal: block \"%s\" writes %s in the loop nest of "
+      sched_fail(e, "%s is illegal: block \"%s\" writes %s in the loop nest of "
                  "block \"%s\"", what, w->name, a->name, bname);
-    sched_detail(c->e, "the copy of %s is made before the loop nest of \"%s\", so it would miss "
+    sched_detail(e, "the copy of %s is made before the loop nest of \"%s\", so it would miss "
                  "those writes", a->name, bname);
-    return NULL;
+    return -1;
   }
   const char *name = fresh_name(f, f->body, a->name, ir_scope_name(scope));
   ir_buffer *nb = ir_buffer_make(f, name, a->dtype, a->ndim, a->dims, IR_BUF_LOCAL, scope,
@@ -344,9 +341,10 @@ ir_stmt *sched_prim_cache_read(prim_call *c) {
   ir_stmt *child = sched_replace(f, p.path[p.level + 1], blk, nblk);
   ir_stmt *before[2] = {ir_alloc(f, nb, blk->loc), copy};
   c->changes_blocks = true;
-  c->results[0] = (prim_result){HANDLE_BLOCK, NULL, name};
-  c->n_results = 1;
-  return splice(f, f->body, &p, before, 2, child, NULL);
+  sched_result_block(c, name);
+  if (sched_call_end(c, splice(f, f->body, &p, before, 2, child, NULL))) return -1;
+  copy_out->name = name;
+  return 0;
 }
 
 /* ---- cache_write: does block C write every element of its buffer? ---- */
@@ -587,13 +585,15 @@ static bool writes_all(ir_func *f, const nest_pos *p, ir_stmt *blk, const ir_buf
  * every element of B (so copying the whole cache back is exact) and reads B only after
  * writing it (a reduction).  C then writes (and reads) a new `alloc B_local` instead, and the
  * copy block "B_local" after C's loop nest writes it back to B.  Returns the copy block. */
-ir_stmt *sched_prim_cache_write(prim_call *c) {
-  sched_state *s = c->s;
+int sched_cache_write(sched_state *s, sched_block bh, ir_scope scope, sched_block *copy_out,
+                      sched_error *e) {
   ir_func *f = s->f;
-  ir_stmt *blk = sched_block_arg(s, c->st->args[0], c->e);
-  ir_scope scope;
-  if (!blk || !scope_arg(c->st->args[1], &scope, "cache_write", c->e)) return NULL;
-  c->e->loc = c->st->loc;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "cache_write", e);
+  sched_arg_block(c, bh);
+  sched_arg_word(c, ir_scope_name(scope));
+  ir_stmt *blk = sched_call_block(c, bh, 0);
+  if (!blk) return -1;
   const char *bname = blk->u.block->name;
   access_scan acc = scan_accesses(blk);
   ir_buffer *b = acc.writes.n == 1 ? acc.writes.v[0] : NULL;
@@ -601,38 +601,38 @@ ir_stmt *sched_prim_cache_write(prim_call *c) {
     tir_str names = {0};
     for (int i = 0; i < acc.writes.n; i++)
       tir_str_printf(&names, "%s%s", i ? ", " : "", acc.writes.v[i]->name);
-    sched_fail(c->e, c->st->loc, "cache_write: block \"%s\" writes %d buffers%s%s%s; cache_write "
+    sched_fail(e, "cache_write: block \"%s\" writes %d buffers%s%s%s; cache_write "
                "needs exactly one", bname, acc.writes.n, acc.writes.n ? " (" : "",
                tir_str_cstr(&names), acc.writes.n ? ")" : "");
     tir_str_free(&names);
     scan_free(&acc);
-    return NULL;
+    return -1;
   }
   scan_free(&acc);
   char what[400];
   snprintf(what, sizeof what, "cache_write(%s, %s)", bname, ir_scope_name(scope));
   nest_pos p;
-  if (!nest_of(f->body, blk, &p, what, c->e) || not_visible(&p, b, what, c->e)) return NULL;
+  if (!nest_of(f->body, blk, &p, what, e) || not_visible(&p, b, what, e)) return -1;
   const ir_block *o = first_toucher(p.path[p.level + 1], b, blk, true, true);
   if (o) {
-    sched_fail(c->e, c->st->loc, "%s is illegal: block \"%s\" also accesses %s in the loop nest "
+    sched_fail(e, "%s is illegal: block \"%s\" also accesses %s in the loop nest "
                "of block \"%s\"", what, o->name, b->name, bname);
-    sched_detail(c->e, "the cache is written back only after that nest, so \"%s\" would see "
+    sched_detail(e, "the cache is written back only after that nest, so \"%s\" would see "
                  "stale values of %s", o->name, b->name);
-    return NULL;
+    return -1;
   }
   if (!reads_own_writes(blk->u.block, b)) {
-    sched_fail(c->e, c->st->loc, "%s is illegal: block \"%s\" reads values of %s that it has "
+    sched_fail(e, "%s is illegal: block \"%s\" reads values of %s that it has "
                "not written itself, and a new cache does not hold them", what, bname, b->name);
-    return NULL;
+    return -1;
   }
   char why[300];
   if (!writes_all(f, &p, blk, b, why, sizeof why)) {
-    sched_fail(c->e, c->st->loc, "%s: cannot show that block \"%s\" writes all of %s: %s",
+    sched_fail(e, "%s: cannot show that block \"%s\" writes all of %s: %s",
                what, bname, b->name, why);
-    sched_hint(c->e, "cache_write a block that writes the whole of %s, before splitting or "
+    sched_hint(e, "cache_write a block that writes the whole of %s, before splitting or "
                "fusing its loops", b->name);
-    return NULL;
+    return -1;
   }
   const char *name = fresh_name(f, f->body, b->name, ir_scope_name(scope));
   ir_buffer *nb = ir_buffer_make(f, name, b->dtype, b->ndim, b->dims, IR_BUF_LOCAL, scope,
@@ -641,29 +641,31 @@ ir_stmt *sched_prim_cache_write(prim_call *c) {
   ir_stmt *child = sched_replace(f, p.path[p.level + 1], blk, nblk);
   ir_stmt *alloc = ir_alloc(f, nb, blk->loc);
   c->changes_blocks = true;
-  c->results[0] = (prim_result){HANDLE_BLOCK, NULL, name};
-  c->n_results = 1;
-  return splice(f, f->body, &p, &alloc, 1, child, copy_nest(f, name, b, nb, blk->loc));
+  sched_result_block(c, name);
+  if (sched_call_end(c, splice(f, f->body, &p, &alloc, 1, child, copy_nest(f, name, b, nb, blk->loc))))
+    return -1;
+  copy_out->name = name;
+  return 0;
 }
 
 /* ---- set_scope, storage_align: where and how a local buffer lives ---- */
 
 /* The buffer block "blk" writes that "arg" names (the only one when "arg" is NULL); it must
  * be local: parameters belong to the caller ("rule" says so). */
-static ir_buffer *written_local(ir_func *f, ir_stmt *blk, const ast_expr *arg, const char *prim,
+static ir_buffer *written_local(ir_func *f, ir_stmt *blk, const char *arg, const char *prim,
                                 const char *rule, sched_error *e) {
   const char *bname = blk->u.block->name;
   access_scan acc = scan_accesses(blk);
   ir_buffer *b = NULL;
   if (arg) {
-    b = buffer_arg(f, arg, &acc.writes, bname, "write", prim, e);
+    b = buffer_arg(f, arg, 1, &acc.writes, bname, "write", prim, e);
   } else if (acc.writes.n == 1) {
     b = acc.writes.v[0];
   } else {
     tir_str names = {0};
     for (int i = 0; i < acc.writes.n; i++)
       tir_str_printf(&names, "%s%s", i ? ", " : "", acc.writes.v[i]->name);
-    sched_fail(e, e->loc, "%s: block \"%s\" writes %d buffers%s%s%s; name the one to change", prim,
+    sched_fail(e, "%s: block \"%s\" writes %d buffers%s%s%s; name the one to change", prim,
                bname, acc.writes.n, acc.writes.n ? " (" : "", tir_str_cstr(&names),
                acc.writes.n ? ")" : "");
     if (acc.writes.n) sched_hint(e, "%s(%s, %s, ...)", prim, bname, acc.writes.v[0]->name);
@@ -671,7 +673,7 @@ static ir_buffer *written_local(ir_func *f, ir_stmt *blk, const ast_expr *arg, c
   }
   scan_free(&acc);
   if (b && b->kind != IR_BUF_LOCAL) {
-    sched_fail(e, e->loc, "%s: %s is an %s; %s", prim, b->name,
+    sched_fail(e, "%s: %s is an %s; %s", prim, b->name,
                b->kind == IR_BUF_INPUT ? "input" : "output", rule);
     return NULL;
   }
@@ -692,52 +694,56 @@ static ir_buffer *buffer_version(ir_func *f, const ir_buffer *b) {
 
 /* `set_scope(C, shared)` / `set_scope(C, T, shared)`: the local buffer block C writes (the
  * only one, or the one named) moves to the memory scope given.  Layout only: always legal. */
-ir_stmt *sched_prim_set_scope(prim_call *c) {
-  ir_func *f = c->s->f;
-  int n = c->st->n_args;
-  ir_stmt *blk = sched_block_arg(c->s, c->st->args[0], c->e);
-  ir_scope scope;
-  if (!blk || !scope_arg(c->st->args[n - 1], &scope, "set_scope", c->e)) return NULL;
-  c->e->loc = c->st->loc;
-  ir_buffer *b = written_local(f, blk, n == 3 ? c->st->args[1] : NULL, "set_scope",
-                               "outputs live in global memory", c->e);
-  if (!b) return NULL;
-  if (b->scope == scope) return f->body;
+int sched_set_scope(sched_state *s, sched_block bh, const char *buffer, ir_scope scope,
+                    sched_error *e) {
+  ir_func *f = s->f;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "set_scope", e);
+  sched_arg_block(c, bh);
+  if (buffer) sched_arg_word(c, buffer);
+  sched_arg_word(c, ir_scope_name(scope));
+  ir_stmt *blk = sched_call_block(c, bh, 0);
+  if (!blk) return -1;
+  ir_buffer *b = written_local(f, blk, buffer, "set_scope", "outputs live in global memory", e);
+  if (!b) return -1;
+  if (b->scope == scope) return sched_call_end(c, f->body);
   ir_buffer *nb = buffer_version(f, b);
   nb->scope = scope;
-  return replace_version(f, b, nb);
+  return sched_call_end(c, replace_version(f, b, nb));
 }
 
 /* `storage_align(C, T, axis, factor, offset)`: the local buffer T that block C writes (by name
  * or index among C's writes) gets the stride of dim "axis" padded to factor * k + offset
  * elements (TVM's storage_align, against bank conflicts); an earlier alignment of that dim is
  * replaced.  Needs 0 <= axis < dims, factor > 0, 0 <= offset < factor.  Layout only. */
-ir_stmt *sched_prim_storage_align(prim_call *c) {
-  ir_func *f = c->s->f;
-  ir_stmt *blk = sched_block_arg(c->s, c->st->args[0], c->e);
-  int64_t axis, factor, offset;
-  if (!blk || !sched_int_arg(c->st->args[2], &axis, c->e, "storage_align: the axis") ||
-      !sched_int_arg(c->st->args[3], &factor, c->e, "storage_align: the factor") ||
-      !sched_int_arg(c->st->args[4], &offset, c->e, "storage_align: the offset"))
-    return NULL;
-  c->e->loc = c->st->loc;
-  ir_buffer *b = written_local(f, blk, c->st->args[1], "storage_align",
-                               "only local buffers can be aligned", c->e);
-  if (!b) return NULL;
+int sched_storage_align(sched_state *s, sched_block bh, const char *buffer, int64_t axis,
+                        int64_t factor, int64_t offset, sched_error *e) {
+  ir_func *f = s->f;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "storage_align", e);
+  sched_arg_block(c, bh);
+  sched_arg_word(c, buffer);
+  sched_arg_int(c, NULL, axis);
+  sched_arg_int(c, NULL, factor);
+  sched_arg_int(c, NULL, offset);
+  ir_stmt *blk = sched_call_block(c, bh, 0);
+  if (!blk) return -1;
+  ir_buffer *b = written_local(f, blk, buffer, "storage_align", "only local buffers can be aligned", e);
+  if (!b) return -1;
   if (axis < 0 || axis >= b->ndim) {
-    sched_fail(c->e, c->st->args[2]->loc, "storage_align: axis %lld is out of range for %s (%d "
+    sched_fail_arg(e, 2, "storage_align: axis %lld is out of range for %s (%d "
                "dim%s)", (long long)axis, b->name, b->ndim, b->ndim == 1 ? "" : "s");
-    return NULL;
+    return -1;
   }
   if (factor <= 0) {
-    sched_fail(c->e, c->st->args[3]->loc, "storage_align: the factor must be positive, got %lld",
+    sched_fail_arg(e, 3, "storage_align: the factor must be positive, got %lld",
                (long long)factor);
-    return NULL;
+    return -1;
   }
   if (offset < 0 || offset >= factor) {
-    sched_fail(c->e, c->st->args[4]->loc, "storage_align: the offset %lld must be in [0, %lld)",
+    sched_fail_arg(e, 4, "storage_align: the offset %lld must be in [0, %lld)",
                (long long)offset, (long long)factor);
-    return NULL;
+    return -1;
   }
   ir_buffer *nb = buffer_version(f, b);
   nb->align = tir_arena_alloc(f->arena, (size_t)(b->n_align + 1) * sizeof *nb->align);
@@ -752,5 +758,5 @@ ir_stmt *sched_prim_storage_align(prim_call *c) {
     }
     if (old) nb->align[nb->n_align++] = *old;
   }
-  return replace_version(f, b, nb);
+  return sched_call_end(c, replace_version(f, b, nb));
 }

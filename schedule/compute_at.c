@@ -272,25 +272,25 @@ static bool check_place(move *m) {
   sched_error *e = m->c->e;
   ir_stmt *root = m->c->s->f->body;
   const char *bname = m->bs->u.block->name, *lname = m->loop->u.loop.var->name;
-  const char *prim = m->c->st->prim;
+  const char *prim = m->c->prim;
   if (contains(m->loop, m->bs)) {
-    sched_fail(e, e->loc, "%s: block \"%s\" is already inside loop %s", prim, bname, lname);
+    sched_fail(e, "%s: block \"%s\" is already inside loop %s", prim, bname, lname);
     return false;
   }
   if (contains(m->bs, m->loop)) {
-    sched_fail(e, e->loc, "%s: loop %s is inside block \"%s\"", prim, lname, bname);
+    sched_fail(e, "%s: loop %s is inside block \"%s\"", prim, lname, bname);
     return false;
   }
   stmt_vec inner = all_blocks(m->bs->u.block->body);
   int nested = inner.n;
   tir_vec_free(&inner);
   if (nested) {
-    sched_fail(e, e->loc, "%s: block \"%s\" holds other blocks; only a block without nested "
+    sched_fail(e, "%s: block \"%s\" holds other blocks; only a block without nested "
                "blocks can be moved", prim, bname);
     return false;
   }
   if (scope_of(root, m->bs) != scope_of(root, m->loop)) {
-    sched_fail(e, e->loc, "%s: block \"%s\" and loop %s are not inside the same block", prim,
+    sched_fail(e, "%s: block \"%s\" and loop %s are not inside the same block", prim,
                bname, lname);
     return false;
   }
@@ -307,8 +307,8 @@ static bool find_readers(move *m, const stmt_vec *blocks) {
   ir_stmt *outside = NULL; /* a reader of T outside the loop */
   bool ok = false;
   if (own.writes.n != 1) {
-    sched_fail(e, e->loc, "%s: block \"%s\" writes %d buffers; compute_at moves a block that "
-               "writes one", m->c->st->prim, b->name, own.writes.n);
+    sched_fail(e, "%s: block \"%s\" writes %d buffers; compute_at moves a block that "
+               "writes one", m->c->prim, b->name, own.writes.n);
     goto done;
   }
   m->t = own.writes.v[0];
@@ -319,7 +319,7 @@ static bool find_readers(move *m, const stmt_vec *blocks) {
     bool reads = has_buf(&a.reads, m->t), writes = has_buf(&a.writes, m->t);
     own_free(&a);
     if (writes) {
-      sched_fail(e, e->loc, "%s is illegal: %s is also written by block \"%s\"; the block moved "
+      sched_fail(e, "%s is illegal: %s is also written by block \"%s\"; the block moved "
                  "must be the only producer of what it writes", m->what, m->t->name,
                  x->u.block->name);
       goto done;
@@ -332,13 +332,13 @@ static bool find_readers(move *m, const stmt_vec *blocks) {
     }
   }
   if (!m->partners.n) {
-    sched_fail(e, e->loc, "%s: loop %s holds no block that reads %s", m->c->st->prim, lname,
+    sched_fail(e, "%s: loop %s holds no block that reads %s", m->c->prim, lname,
                m->t->name);
     sched_hint(e, "pick a loop of a block that reads %s", m->t->name);
     goto done;
   }
   if (outside) {
-    sched_fail(e, e->loc, "%s is illegal: block \"%s\" reads %s outside loop %s, and would be "
+    sched_fail(e, "%s is illegal: block \"%s\" reads %s outside loop %s, and would be "
                "left without its input", m->what, outside->u.block->name, m->t->name, lname);
     sched_hint(e, "compute \"%s\" at a loop around \"%s\" too", b->name, outside->u.block->name);
     goto done;
@@ -367,8 +367,8 @@ static bool find_writers(move *m, const stmt_vec *blocks) {
   own_free(&own);
   if (m->partners.n) return true;
   sched_error *e = m->c->e;
-  sched_fail(e, e->loc, "%s: loop %s holds no block that writes what block \"%s\" reads",
-             m->c->st->prim, m->loop->u.loop.var->name, m->bs->u.block->name);
+  sched_fail(e, "%s: loop %s holds no block that writes what block \"%s\" reads",
+             m->c->prim, m->loop->u.loop.var->name, m->bs->u.block->name);
   sched_hint(e, "pick a loop of a block that produces its input");
   return false;
 }
@@ -380,10 +380,10 @@ static bool check_order(move *m) {
   sched_error *e = m->c->e;
   const char *bname = m->bs->u.block->name, *lname = m->loop->u.loop.var->name;
   if (m->reverse)
-    sched_fail(e, e->loc, "%s is illegal: block \"%s\" runs before the blocks under loop %s that "
+    sched_fail(e, "%s is illegal: block \"%s\" runs before the blocks under loop %s that "
                "produce its input", m->what, bname, lname);
   else
-    sched_fail(e, e->loc, "%s is illegal: the blocks under loop %s read %s before block \"%s\" "
+    sched_fail(e, "%s is illegal: the blocks under loop %s read %s before block \"%s\" "
                "produces it, so it would consume before producing", m->what, lname, m->t->name,
                bname);
   for (int i = 0; i < m->partners.n; i++) {
@@ -407,7 +407,7 @@ static bool check_allocs(move *m) {
     const buf_vec *v = pass ? &own.writes : &own.reads;
     for (int k = 0; k < v->n && ok; k++)
       if (!in_scope(root, v->v[k], m->loop)) {
-        sched_fail(m->c->e, m->c->e->loc, "%s is illegal: %s, which block \"%s\" accesses, is not "
+        sched_fail(m->c->e, "%s is illegal: %s, which block \"%s\" accesses, is not "
                    "allocated where loop %s runs", m->what, v->v[k]->name, m->bs->u.block->name,
                    m->loop->u.loop.var->name);
         ok = false;
@@ -453,17 +453,17 @@ static ir_stmt *region_nest(ir_func *f, ir_stmt *loop, ir_stmt *bs, const poly_r
 static void refuse(move *m, int r, const poly_violation *v, const char *err) {
   sched_error *e = m->c->e;
   if (r < 0) {
-    sched_fail(e, e->loc, "%s cannot be checked: %s", m->what, err);
+    sched_fail(e, "%s cannot be checked: %s", m->what, err);
     return;
   }
   if (!v->src_block) {
-    sched_fail(e, e->loc, "%s is illegal: %s", m->what, err);
+    sched_fail(e, "%s is illegal: %s", m->what, err);
     if (!m->reverse && strstr(err, "cannot be recomputed"))
       sched_hint(e, "compute it at an outer loop, whose iterations read disjoint parts of %s",
                  m->t->name);
     return;
   }
-  sched_fail(e, e->loc, "%s is illegal: it reverses a dependence", m->what);
+  sched_fail(e, "%s is illegal: it reverses a dependence", m->what);
   sched_explain(e, v);
 }
 
@@ -496,9 +496,9 @@ static bool check_kinds(move *m, ir_stmt *body) {
     if (r == 0) continue;
     ok = false;
     if (r < 0) {
-      sched_fail(m->c->e, m->c->e->loc, "%s cannot be checked: %s", m->what, err);
+      sched_fail(m->c->e, "%s cannot be checked: %s", m->what, err);
     } else {
-      sched_fail(m->c->e, m->c->e->loc, "%s is illegal: loop %s is %s, and would carry a "
+      sched_fail(m->c->e, "%s is illegal: loop %s is %s, and would carry a "
                  "dependence", m->what, l->var->name,
                  l->kind == IR_LOOP_PARALLEL ? "parallel"
                  : l->kind == IR_LOOP_VECTORIZED ? "vectorized" : "bound to a thread axis");
@@ -525,16 +525,19 @@ static bool check_kinds(move *m, ir_stmt *body) {
  * each goes to the iteration of L writing the last of it, and the result runs every instance
  * once with every dependence in order.  C's nest goes, and under L, after the last statement
  * writing C's input, a loop per iterator runs over the instances of that iteration. */
-static ir_stmt *move_block(prim_call *c, bool reverse) {
-  sched_state *s = c->s;
+static int move_block(sched_state *s, sched_block bh, sched_loop lh, bool reverse,
+                      sched_error *e) {
   ir_func *f = s->f;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, reverse ? "reverse_compute_at" : "compute_at", e);
+  sched_arg_block(c, bh);
+  sched_arg_loop(c, lh);
   move m = {c, reverse, "", NULL, NULL, {0}, NULL, false};
-  m.bs = sched_block_arg(s, c->st->args[0], c->e);
-  m.loop = m.bs ? sched_loop_arg(s, c->st->args[1], c->e) : NULL;
-  if (!m.loop) return NULL;
-  c->e->loc = c->st->loc;
+  m.bs = sched_call_block(c, bh, 0);
+  m.loop = m.bs ? sched_call_loop(c, lh, 1) : NULL;
+  if (!m.loop) return -1;
   const ir_block *b = m.bs->u.block;
-  snprintf(m.what, sizeof m.what, "%s(%s, %s)", c->st->prim, b->name, m.loop->u.loop.var->name);
+  snprintf(m.what, sizeof m.what, "%s(%s, %s)", c->prim, b->name, m.loop->u.loop.var->name);
   stmt_vec blocks = all_blocks(f->body);
   ir_stmt *out = NULL;
   if (!check_place(&m) || !(reverse ? find_writers(&m, &blocks) : find_readers(&m, &blocks)) ||
@@ -546,7 +549,7 @@ static ir_stmt *move_block(prim_call *c, bool reverse) {
   int rc = (reverse ? poly_region_reverse_compute_at : poly_region_compute_at)(
       s->deps, f, m.loop, b->name, &reg, err, sizeof err);
   if (rc < 0) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: %s", m.what, err);
+    sched_fail(c->e, "%s is illegal: %s", m.what, err);
     goto done;
   }
   ir_block *nb;
@@ -579,9 +582,13 @@ static ir_stmt *move_block(prim_call *c, bool reverse) {
 done:
   tir_vec_free(&blocks);
   tir_vec_free(&m.partners);
-  return out;
+  return sched_call_end(c, out);
 }
 
-ir_stmt *sched_prim_compute_at(prim_call *c) { return move_block(c, false); }
+int sched_compute_at(sched_state *s, sched_block b, sched_loop l, sched_error *e) {
+  return move_block(s, b, l, false, e);
+}
 
-ir_stmt *sched_prim_reverse_compute_at(prim_call *c) { return move_block(c, true); }
+int sched_reverse_compute_at(sched_state *s, sched_block b, sched_loop l, sched_error *e) {
+  return move_block(s, b, l, true, e);
+}

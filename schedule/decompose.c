@@ -53,25 +53,25 @@ static bool dr_check(sched_state *s, dr_plan *p, const char *what, sched_error *
   const ir_block *b = p->b;
   const char *ln = p->lp->u.loop.var->name;
   if (!b->init) {
-    sched_fail(e, e->loc, "%s: block \"%s\" has no init", what, b->name);
+    sched_fail(e, "%s: block \"%s\" has no init", what, b->name);
     return false;
   }
   if (sched_block_has_opaque(b, e, what)) return false;
-  p->nc = sched_block_loops(s->f->body, p->bs, p->chain);
+  p->nc = sched_nest_chain(s->f->body, p->bs, p->chain);
   while (p->at < p->nc && p->chain[p->at] != p->lp) p->at++;
   if (p->at == p->nc) {
     ir_stmt *path[MAXP];
     if (sched_path(p->lp, p->bs, path, MAXP))
-      sched_fail(e, e->loc, "%s: a block lies between loop %s and block \"%s\"", what, ln, b->name);
+      sched_fail(e, "%s: a block lies between loop %s and block \"%s\"", what, ln, b->name);
     else
-      sched_fail(e, e->loc, "%s: loop %s does not enclose block \"%s\"", what, ln, b->name);
+      sched_fail(e, "%s: loop %s does not enclose block \"%s\"", what, ln, b->name);
     return false;
   }
   for (int i = 0; i < p->at; i++) {
     sched_loop_use u = sched_use_of(b, p->chain[i]->u.loop.var);
     if (u.reduce) {
       const char *v = p->chain[i]->u.loop.var->name;
-      sched_fail(e, e->loc, "%s: loop %s, which drives reduce iterator %s, encloses %s, so the "
+      sched_fail(e, "%s: loop %s, which drives reduce iterator %s, encloses %s, so the "
                  "init would run again at each of its iterations", what, v, u.iter, ln);
       sched_hint(e, "decompose at %s or at a loop that encloses it", v);
       return false;
@@ -80,7 +80,7 @@ static bool dr_check(sched_state *s, dr_plan *p, const char *what, sched_error *
   if (!sched_classify_loops(b, p->chain, p->at, p->nc, NULL, p->copied, p->sign, what, e)) return false;
   for (int i = 0; i < b->n_iters; i++)
     if (b->iters[i].kind == IR_ITER_REDUCE && sched_stmt_uses(b->init, b->iters[i].var)) {
-      sched_fail(e, e->loc, "%s: the init of block \"%s\" uses reduce iterator %s", what, b->name,
+      sched_fail(e, "%s: the init of block \"%s\" uses reduce iterator %s", what, b->name,
                  b->iters[i].var->name);
       return false;
     }
@@ -147,21 +147,23 @@ static ir_stmt *init_build(void *ctx, const bool *nonempty, ir_stmt **check, int
   return init_nest(c->f, c->p, c->name, c->iters, c->ni, nonempty, &unused, check, ncheck);
 }
 
-ir_stmt *sched_prim_decompose_reduction(prim_call *c) {
-  sched_state *s = c->s;
+int sched_decompose_reduction(sched_state *s, sched_block bh, sched_loop lh,
+                              sched_block *init_out, sched_error *e) {
   ir_func *f = s->f;
-  sched_error *e = c->e;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "decompose_reduction", e);
+  sched_arg_block(c, bh);
+  sched_arg_loop(c, lh);
   dr_plan plan, *p = &plan;
   memset(p, 0, sizeof *p);
-  p->bs = sched_block_arg(s, c->st->args[0], e);
-  p->lp = p->bs ? sched_loop_arg(s, c->st->args[1], e) : NULL;
-  if (!p->lp) return NULL;
-  e->loc = c->st->loc;
+  p->bs = sched_call_block(c, bh, 0);
+  p->lp = p->bs ? sched_call_loop(c, lh, 1) : NULL;
+  if (!p->lp) return -1;
   const ir_block *b = p->b = p->bs->u.block;
   char what[300], buf[300];
   snprintf(what, sizeof what, "decompose_reduction(%s, %s)", b->name, p->lp->u.loop.var->name);
   /* Step 1. structural checks */
-  if (!dr_check(s, p, what, e)) return NULL;
+  if (!dr_check(s, p, what, e)) return -1;
   /* Step 2. the init nest before l; C without its init */
   sched_names ns = {{0}, {0}};
   sched_names_collect(f, &ns);
@@ -196,7 +198,7 @@ ir_stmt *sched_prim_decompose_reduction(prim_call *c) {
    * is non-empty when the init block still runs the same instances */
   ir_stmt *pair[2] = {ref_init, nbs};
   poly_deps *rd = sched_deps_of(s, sched_replace(f, f->body, p->bs, ir_seq(f, pair, 2, p->bs->loc)), e);
-  if (!rd) return NULL;
+  if (!rd) return -1;
   poly_deps *saved = s->deps;
   s->deps = rd;
   bool ok = sched_check_order(s, body, what, e);
@@ -210,10 +212,11 @@ ir_stmt *sched_prim_decompose_reduction(prim_call *c) {
   for (int i = 0; i < ncheck && ok; i++) ok = sched_check_independent(s, body, check[i], what, e);
   s->deps = saved;
   poly_deps_free(rd);
-  if (!ok) return NULL;
+  if (!ok) return -1;
   c->changes_blocks = true;
-  c->results[0] = (prim_result){HANDLE_BLOCK, NULL, name};
-  c->n_results = 1;
-  return body;
+  sched_result_block(c, name);
+  if (sched_call_end(c, body)) return -1;
+  init_out->name = name;
+  return 0;
 }
 

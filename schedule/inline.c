@@ -202,11 +202,9 @@ static ir_stmt *drop_alloc(ir_func *f, ir_stmt *root, const ir_buffer *buf) {
 
 /* ---- shapes of blocks ---- */
 
-/* The argument as the statement wrote it: "compute_inline(T)" or "compute_inline(\"T\")". */
-static void what_of(const prim_call *c, char *buf, size_t n) {
-  const ast_expr *a = c->st->args[0];
-  if (a->kind == AST_E_STRING) snprintf(buf, n, "%s(\"%s\")", c->st->prim, a->u.str);
-  else snprintf(buf, n, "%s(%s)", c->st->prim, a->kind == AST_E_NAME ? a->u.name : "?");
+/* The call in messages: "compute_inline(T)". */
+static void what_of(const prim_call *c, const char *block, char *buf, size_t n) {
+  snprintf(buf, n, "%s(%s)", c->prim, block);
 }
 
 /* The single store block "b" consists of, or NULL. */
@@ -263,11 +261,11 @@ static ir_stmt *check_plain(prim_call *c, const char *what, const ir_block *b, c
   bool reduce = b->init != NULL;
   for (int i = 0; i < b->n_iters; i++) reduce |= b->iters[i].kind == IR_ITER_REDUCE;
   if (reduce) {
-    sched_fail(e, e->loc, "%s is illegal: %s \"%s\" is a reduction: %s", what, role, b->name,
-               pos && strcmp(c->st->prim, "compute_inline") != 0
+    sched_fail(e, "%s is illegal: %s \"%s\" is a reduction: %s", what, role, b->name,
+               pos && strcmp(c->prim, "compute_inline") != 0
                    ? "its value is complete only after its last step"
                    : "it cannot be inlined");
-    if (strcmp(c->st->prim, "compute_inline") == 0)
+    if (strcmp(c->prim, "compute_inline") == 0)
       sched_hint(e, "a reduction is complete only after its last step; compute_at moves it next "
                     "to its consumer instead");
     else if (pos)
@@ -279,21 +277,21 @@ static ir_stmt *check_plain(prim_call *c, const char *what, const ir_block *b, c
   }
   for (int i = 0; i < b->n_iters; i++)
     if (b->iters[i].kind == IR_ITER_OPAQUE) {
-      sched_fail(e, e->loc, "%s: %s \"%s\" has opaque iterator %s; only blocks whose iterators "
-                 "are all spatial can be inlined", c->st->prim, role, b->name,
+      sched_fail(e, "%s: %s \"%s\" has opaque iterator %s; only blocks whose iterators "
+                 "are all spatial can be inlined", c->prim, role, b->name,
                  b->iters[i].var->name);
       return NULL;
     }
   if (b->pred) {
-    sched_fail(e, e->loc, "%s: %s \"%s\" has a `where` predicate (a partial tile)", c->st->prim,
+    sched_fail(e, "%s: %s \"%s\" has a `where` predicate (a partial tile)", c->prim,
                role, b->name);
     sched_hint(e, "inline before splitting its loops by a factor that does not divide them");
     return NULL;
   }
   ir_stmt *st = single_store(b);
   if (!st) {
-    sched_fail(e, e->loc, "%s: %s \"%s\" is not a single store `T[vi, ...] = value;`",
-               c->st->prim, role, b->name);
+    sched_fail(e, "%s: %s \"%s\" is not a single store `T[vi, ...] = value;`",
+               c->prim, role, b->name);
     return NULL;
   }
   if (pos && !iter_indices(b, st->u.store.idx, st->u.store.n, pos)) {
@@ -301,8 +299,8 @@ static ir_stmt *check_plain(prim_call *c, const char *what, const ir_block *b, c
     char iters[200];
     iter_names(b, iters, sizeof iters);
     access_text(st->u.store.buf, st->u.store.idx, st->u.store.n, &t);
-    sched_fail(e, e->loc, "%s: %s \"%s\" stores %s; its indices must be exactly its iterators "
-               "(%s), each once", c->st->prim, role, b->name, tir_str_cstr(&t), iters);
+    sched_fail(e, "%s: %s \"%s\" stores %s; its indices must be exactly its iterators "
+               "(%s), each once", c->prim, role, b->name, tir_str_cstr(&t), iters);
     tir_str_free(&t);
     return NULL;
   }
@@ -371,7 +369,7 @@ static bool report_bad_index(sched_error *e, const char *what, const index_fix *
   if (!fx->bad) return true;
   tir_str t = {0};
   ir_expr_print(fx->bad, &t);
-  sched_fail(e, e->loc, "%s is illegal: the inlined read %s would have an index that is not "
+  sched_fail(e, "%s is illegal: the inlined read %s would have an index that is not "
              "quasi-affine", what, tir_str_cstr(&t));
   tir_str_free(&t);
   return false;
@@ -404,7 +402,7 @@ static bool inputs_stable(prim_call *c, const char *what, ir_stmt *root, ir_stmt
     ir_stmt *l = common_loop(root, w, bs);
     if (!l) l = common_loop(root, w, late);
     if (l) {
-      sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" writes %s, which \"%s\" reads, inside "
+      sched_fail(c->e, "%s is illegal: block \"%s\" writes %s, which \"%s\" reads, inside "
                  "loop %s, which runs \"%s\" too, so the inlined value could differ", what, wname,
                  r->name, bname, l->u.loop.var->name, l == common_loop(root, w, bs) ? bname
                  : late->u.block->name);
@@ -412,7 +410,7 @@ static bool inputs_stable(prim_call *c, const char *what, ir_stmt *root, ir_stmt
                    "its readers", r->name, bname);
       sched_hint(c->e, "inline before compute_at puts these blocks in one loop");
     } else {
-      sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" writes %s, which \"%s\" reads, "
+      sched_fail(c->e, "%s is illegal: block \"%s\" writes %s, which \"%s\" reads, "
                  "after \"%s\" and before its reader \"%s\", so the inlined value would differ",
                  what, wname, r->name, bname, bname, late->u.block->name);
     }
@@ -427,29 +425,30 @@ static bool inputs_stable(prim_call *c, const char *what, ir_stmt *root, ir_stmt
  * before B; every other writer of a buffer e reads runs wholly before B or wholly after T's
  * readers, and e's local buffers are allocated where T is read.  Then every read T[x1, ..., xn] becomes e with vi := xi, B's nest goes, and
  * T's `alloc` with it. */
-ir_stmt *sched_prim_compute_inline(prim_call *c) {
-  sched_state *s = c->s;
+int sched_compute_inline(sched_state *s, sched_block bh, sched_error *e) {
   ir_func *f = s->f;
-  ir_stmt *bs = sched_block_arg(s, c->st->args[0], c->e);
-  if (!bs) return NULL;
-  c->e->loc = c->st->loc;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "compute_inline", e);
+  sched_arg_block(c, bh);
+  ir_stmt *bs = sched_call_block(c, bh, 0);
+  if (!bs) return -1;
   char what[300];
-  what_of(c, what, sizeof what);
+  what_of(c, bh.name, what, sizeof what);
   const ir_block *b = bs->u.block;
   int *pos = tir_arena_alloc(f->arena, (size_t)(b->n_iters + 1) * sizeof *pos);
   ir_stmt *st = check_plain(c, what, b, "block", pos);
-  if (!st) return NULL;
+  if (!st) return -1;
   ir_buffer *t = st->u.store.buf;
   ir_expr *value = st->u.store.value;
   if (t->kind != IR_BUF_LOCAL) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: %s is %s of %s, which must stay in memory; only a "
+    sched_fail(c->e, "%s is illegal: %s is %s of %s, which must stay in memory; only a "
                "local tensor can be inlined", what, t->name, kind_word(t), f->name);
-    return NULL;
+    return -1;
   }
   if (accesses(bs, t).reads) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" reads %s, which it writes", what,
+    sched_fail(c->e, "%s is illegal: block \"%s\" reads %s, which it writes", what,
                b->name, t->name);
-    return NULL;
+    return -1;
   }
   ir_stmt *root = f->body;
   stmt_vec blocks = all_blocks(root), cons = {0};
@@ -460,12 +459,12 @@ ir_stmt *sched_prim_compute_inline(prim_call *c) {
     if (x == bs) continue;
     access_count a = accesses(x, t);
     if (a.writes) {
-      sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" also writes %s; only a tensor with "
+      sched_fail(c->e, "%s is illegal: block \"%s\" also writes %s; only a tensor with "
                  "a single producer can be inlined", what, x->u.block->name, t->name);
       goto done;
     }
     if (a.reads && runs_before(root, x, bs)) {
-      sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" reads %s before \"%s\" writes it",
+      sched_fail(c->e, "%s is illegal: block \"%s\" reads %s before \"%s\" writes it",
                  what, x->u.block->name, t->name, b->name);
       goto done;
     }
@@ -476,7 +475,7 @@ ir_stmt *sched_prim_compute_inline(prim_call *c) {
     if (r->kind != IR_BUF_INPUT && !inputs_stable(c, what, root, bs, r, &blocks, &cons)) goto done;
     for (int i = 0; i < cons.n; i++)
       if (!in_scope(root, r, cons.v[i])) {
-        sched_fail(c->e, c->e->loc, "%s is illegal: %s, which block \"%s\" reads, is not allocated "
+        sched_fail(c->e, "%s is illegal: %s, which block \"%s\" reads, is not allocated "
                    "where block \"%s\" reads %s", what, r->name, b->name,
                    cons.v[i]->u.block->name, t->name);
         goto done;
@@ -494,7 +493,7 @@ done:
   tir_vec_free(&blocks);
   tir_vec_free(&cons);
   tir_vec_free(&reads);
-  return out;
+  return sched_call_end(c, out);
 }
 
 /* ---- reverse_compute_inline ---- */
@@ -527,23 +526,23 @@ static ir_buffer *inlined_tensor(prim_call *c, const char *what, const stmt_vec 
   tir_vec_free(&reads);
   const char *name = cs->u.block->name;
   if (!t) {
-    sched_fail(c->e, c->e->loc, "%s: block \"%s\" reads no tensor that another block writes; "
-               "there is no producer to inline it into", c->st->prim, name);
+    sched_fail(c->e, "%s: block \"%s\" reads no tensor that another block writes; "
+               "there is no producer to inline it into", c->prim, name);
     return NULL;
   }
   if (other) {
-    sched_fail(c->e, c->e->loc, "%s: block \"%s\" reads %s and %s, which other blocks write; it "
-               "needs a single producer", c->st->prim, name, t->name, other->name);
+    sched_fail(c->e, "%s: block \"%s\" reads %s and %s, which other blocks write; it "
+               "needs a single producer", c->prim, name, t->name, other->name);
     sched_hint(c->e, "compute_inline the producer of one of them first");
     return NULL;
   }
   if (t == st->u.store.buf) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" reads %s, which it writes", what,
+    sched_fail(c->e, "%s is illegal: block \"%s\" reads %s, which it writes", what,
                name, t->name);
     return NULL;
   }
   if (t->kind != IR_BUF_LOCAL) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: %s is %s of %s, which must stay in memory; only a "
+    sched_fail(c->e, "%s is illegal: %s is %s of %s, which must stay in memory; only a "
                "local tensor can be inlined", what, t->name, kind_word(t), c->s->f->name);
     return NULL;
   }
@@ -592,16 +591,16 @@ static bool check_moved(prim_call *c, const char *what, ir_stmt *moved, const ch
   s->f->body = saved;
   if (r == 1) return true;
   if (r < 0 && !strstr(err, "the transformed loops")) {
-    sched_fail(c->e, c->e->loc, "%s cannot be checked: %s", what, err);
+    sched_fail(c->e, "%s cannot be checked: %s", what, err);
     return false;
   }
   if (r < 0) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: blocks \"%s\" and \"%s\" do not run over the same "
+    sched_fail(c->e, "%s is illegal: blocks \"%s\" and \"%s\" do not run over the same "
                "elements of %s", what, pname, cname, tname);
     sched_detail(c->e, "%s (with \"%s\" run at each instance of \"%s\")", err, cname, pname);
     return false;
   }
-  sched_fail(c->e, c->e->loc, "%s is illegal: running \"%s\" at the time of \"%s\" reverses a "
+  sched_fail(c->e, "%s is illegal: running \"%s\" at the time of \"%s\" reverses a "
              "dependence", what, cname, pname);
   char line[600];
   poly_violation_print(&v, line, sizeof line);
@@ -620,18 +619,19 @@ static bool check_moved(prim_call *c, const char *what, ir_stmt *moved, const ch
  * ISL confirms that running C right after each P instance (matched through T) runs C's
  * instances exactly and keeps every dependence in order.  Then P's store becomes
  * O[w...] = f with T[...] := e and C's iterators := P's, C's nest goes, and T's `alloc`. */
-ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
-  sched_state *s = c->s;
+int sched_reverse_compute_inline(sched_state *s, sched_block bh, sched_error *e) {
   ir_func *f = s->f;
-  ir_stmt *cs = sched_block_arg(s, c->st->args[0], c->e);
-  if (!cs) return NULL;
-  c->e->loc = c->st->loc;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "reverse_compute_inline", e);
+  sched_arg_block(c, bh);
+  ir_stmt *cs = sched_call_block(c, bh, 0);
+  if (!cs) return -1;
   char what[300];
-  what_of(c, what, sizeof what);
+  what_of(c, bh.name, what, sizeof what);
   const ir_block *cb = cs->u.block;
   int *cpos = tir_arena_alloc(f->arena, (size_t)(cb->n_iters + 1) * sizeof *cpos);
   ir_stmt *cst = check_plain(c, what, cb, "block", NULL);
-  if (!cst) return NULL;
+  if (!cst) return -1;
   ir_stmt *root = f->body, *out = NULL;
   stmt_vec blocks = all_blocks(root);
   buf_vec reads = {0};
@@ -643,8 +643,8 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
   ir_expr *tload = ls.found;
   int nreads = accesses(cs, t).reads;
   if (nreads != 1) {
-    sched_fail(c->e, c->e->loc, "%s: block \"%s\" reads %s %d times; it must read it exactly once",
-               c->st->prim, cb->name, t->name, nreads);
+    sched_fail(c->e, "%s: block \"%s\" reads %s %d times; it must read it exactly once",
+               c->prim, cb->name, t->name, nreads);
     goto done;
   }
   if (!iter_indices(cb, tload->u.load.idx, tload->u.load.n, cpos)) {
@@ -652,15 +652,15 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
     ir_expr_print(tload, &tx);
     char iters[200];
     iter_names(cb, iters, sizeof iters);
-    sched_fail(c->e, c->e->loc, "%s: block \"%s\" reads %s; its indices must be exactly its "
-               "iterators (%s), each once", c->st->prim, cb->name, tir_str_cstr(&tx), iters);
+    sched_fail(c->e, "%s: block \"%s\" reads %s; its indices must be exactly its "
+               "iterators (%s), each once", c->prim, cb->name, tir_str_cstr(&tx), iters);
     tir_str_free(&tx);
     goto done;
   }
   int nw;
   ir_stmt *ps = writer_of(&blocks, cs, t, &nw);
   if (nw > 1) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: %s is written by %d blocks; only a tensor with a "
+    sched_fail(c->e, "%s is illegal: %s is written by %d blocks; only a tensor with a "
                "single producer can be inlined", what, t->name, nw);
     goto done;
   }
@@ -669,13 +669,13 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
   ir_stmt *pst = check_plain(c, what, pb, "its producer", ppos);
   if (!pst) goto done;
   if (accesses(ps, t).reads) {
-    sched_fail(c->e, c->e->loc, "%s is illegal: its producer \"%s\" reads %s, which it writes",
+    sched_fail(c->e, "%s is illegal: its producer \"%s\" reads %s, which it writes",
                what, pb->name, t->name);
     goto done;
   }
   for (int i = 0; i < blocks.n; i++)
     if (blocks.v[i] != cs && accesses(blocks.v[i], t).reads) {
-      sched_fail(c->e, c->e->loc, "%s is illegal: block \"%s\" also reads %s, which would no "
+      sched_fail(c->e, "%s is illegal: block \"%s\" also reads %s, which would no "
                  "longer be written", what, blocks.v[i]->u.block->name, t->name);
       sched_hint(c->e, "compute_inline(\"%s\") instead substitutes %s into every reader",
                  pb->name, t->name);
@@ -685,7 +685,7 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
   tir_vec_push(&reads, cst->u.store.buf);
   for (int k = 0; k < reads.n; k++)
     if (reads.v[k] != t && !in_scope(root, reads.v[k], ps)) {
-      sched_fail(c->e, c->e->loc, "%s is illegal: %s, which block \"%s\" accesses, is not "
+      sched_fail(c->e, "%s is illegal: %s, which block \"%s\" accesses, is not "
                  "allocated where its producer \"%s\" runs", what, reads.v[k]->name, cb->name,
                  pb->name);
       goto done;
@@ -722,5 +722,5 @@ ir_stmt *sched_prim_reverse_compute_inline(prim_call *c) {
 done:
   tir_vec_free(&blocks);
   tir_vec_free(&reads);
-  return out;
+  return sched_call_end(c, out);
 }

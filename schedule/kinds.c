@@ -36,44 +36,38 @@ static bool has_inner_loop(ir_visitor *v, ir_stmt *s) {
   return !*found;
 }
 
-ir_stmt *sched_prim_loop_kind(prim_call *c) {
-  sched_state *s = c->s;
+static int loop_kind(sched_state *s, sched_loop h, ir_loop_kind kind, ir_thread_tag tag,
+                     sched_error *e) {
   ir_func *f = s->f;
-  const char *prim = c->st->prim;
-  ir_stmt *loop = sched_loop_arg(s, c->st->args[0], c->e);
-  if (!loop) return NULL;
-  c->e->loc = c->st->loc;
+  static const char *const prims[] = {
+      [IR_LOOP_PARALLEL] = "parallel", [IR_LOOP_VECTORIZED] = "vectorize",
+      [IR_LOOP_UNROLLED] = "unroll", [IR_LOOP_THREAD] = "bind"};
+  const char *prim = prims[kind];
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, prim, e);
+  sched_arg_loop(c, h);
+  if (kind == IR_LOOP_THREAD) sched_arg_word(c, ir_thread_tag_name(tag));
+  ir_stmt *loop = sched_call_loop(c, h, 0);
+  if (!loop) return -1;
   const ir_loop *l = &loop->u.loop;
   const char *v = l->var->name;
-  ir_loop_kind kind = strcmp(prim, "parallel") == 0    ? IR_LOOP_PARALLEL
-                      : strcmp(prim, "vectorize") == 0 ? IR_LOOP_VECTORIZED
-                      : strcmp(prim, "unroll") == 0    ? IR_LOOP_UNROLLED
-                                                       : IR_LOOP_THREAD;
-  ir_thread_tag tag = IR_THREAD_X;
   char what[300];
   snprintf(what, sizeof what, "%s(%s)", prim, v);
-  if (kind == IR_LOOP_THREAD) {
-    const ast_expr *t = c->st->args[1];
-    if ((t->kind != AST_E_NAME && t->kind != AST_E_STRING) ||
-        !ir_thread_tag_from_name(t->kind == AST_E_NAME ? t->u.name : t->u.str, &tag)) {
-      sched_fail(c->e, t->loc, "bind needs a thread axis: blockIdx.x/y/z or threadIdx.x/y/z");
-      return NULL;
-    }
-    snprintf(what, sizeof what, "bind(%s, %s)", v, ir_thread_tag_name(tag));
-  }
-  if (l->kind == kind && (kind != IR_LOOP_THREAD || l->thread == tag)) return s->f->body;
+  if (kind == IR_LOOP_THREAD) snprintf(what, sizeof what, "bind(%s, %s)", v, ir_thread_tag_name(tag));
+  if (l->kind == kind && (kind != IR_LOOP_THREAD || l->thread == tag))
+    return sched_call_end(c, s->f->body);
   if (l->kind != IR_LOOP_SERIAL) {
-    sched_fail(c->e, c->st->loc, "%s: loop %s is already %s", what, v, kind_word(l->kind));
-    return NULL;
+    sched_fail(e, "%s: loop %s is already %s", what, v, kind_word(l->kind));
+    return -1;
   }
   if (kind == IR_LOOP_VECTORIZED) {
     bool inner = false;
     ir_visitor vis = {NULL, has_inner_loop, &inner};
     ir_stmt_visit(l->body, &vis);
     if (inner) {
-      sched_fail(c->e, c->st->loc, "%s: only an innermost loop can be vectorized", what);
-      sched_hint(c->e, "reorder %s innermost, or split it and vectorize the inner part", v);
-      return NULL;
+      sched_fail(e, "%s: only an innermost loop can be vectorized", what);
+      sched_hint(e, "reorder %s innermost, or split it and vectorize the inner part", v);
+      return -1;
     }
   }
   if (kind == IR_LOOP_THREAD) {
@@ -82,9 +76,9 @@ ir_stmt *sched_prim_loop_kind(prim_call *c) {
     for (int i = 0; i + 1 < n; i++)
       if (path[i]->kind == IR_S_FOR && path[i]->u.loop.kind == IR_LOOP_THREAD &&
           path[i]->u.loop.thread == tag) {
-        sched_fail(c->e, c->st->loc, "%s: the enclosing loop %s is already bound to %s", what,
+        sched_fail(e, "%s: the enclosing loop %s is already bound to %s", what,
                    path[i]->u.loop.var->name, ir_thread_tag_name(tag));
-        return NULL;
+        return -1;
       }
   }
   ir_stmt *nl = ir_for(f, l->var, l->min, l->extent, kind, l->body, loop->loc);
@@ -92,14 +86,30 @@ ir_stmt *sched_prim_loop_kind(prim_call *c) {
   nl->u.loop.annots = l->annots;
   nl->u.loop.n_annots = l->n_annots;
   ir_stmt *body = sched_replace(f, f->body, loop, nl);
-  if (kind != IR_LOOP_UNROLLED && !sched_check_independent(s, body, nl, what, c->e)) {
+  if (kind != IR_LOOP_UNROLLED && !sched_check_independent(s, body, nl, what, e)) {
     reduce_scan rs = {l->var, NULL};
     ir_visitor vis = {NULL, scan_reduce, &rs};
     ir_stmt_visit(l->body, &vis);
     if (rs.iter)
-      sched_hint(c->e, "%s drives reduce iterator %s: rfactor(%s) first, or %s a spatial loop", v,
+      sched_hint(e, "%s drives reduce iterator %s: rfactor(%s) first, or %s a spatial loop", v,
                  rs.iter, v, kind == IR_LOOP_VECTORIZED ? "vectorize" : "parallelize");
-    return NULL;
+    return -1;
   }
-  return body;
+  return sched_call_end(c, body);
+}
+
+int sched_parallel(sched_state *s, sched_loop l, sched_error *e) {
+  return loop_kind(s, l, IR_LOOP_PARALLEL, IR_THREAD_X, e);
+}
+
+int sched_vectorize(sched_state *s, sched_loop l, sched_error *e) {
+  return loop_kind(s, l, IR_LOOP_VECTORIZED, IR_THREAD_X, e);
+}
+
+int sched_unroll(sched_state *s, sched_loop l, sched_error *e) {
+  return loop_kind(s, l, IR_LOOP_UNROLLED, IR_THREAD_X, e);
+}
+
+int sched_bind(sched_state *s, sched_loop l, ir_thread_tag axis, sched_error *e) {
+  return loop_kind(s, l, IR_LOOP_THREAD, axis, e);
 }

@@ -7,11 +7,11 @@
 #include "../ir/print.h"
 #include "sched_private.h"
 
-static const char *lhs_or(const prim_call *c, int i, const char *base, const char *suffix,
-                          char *buf, size_t n) {
-  if (i < c->st->n_lhs) return c->st->lhs[i];
-  snprintf(buf, n, "%s%s", base, suffix);
-  return buf;
+/* The name of the "i"th new loop: the caller's, else "base" + "suffix" made fresh. */
+static const char *new_name(prim_call *c, int i, const char *base, const char *suffix) {
+  char buf[300];
+  snprintf(buf, sizeof buf, "%s%s", base, suffix);
+  return sched_call_name(c, i, buf);
 }
 
 /* Is "e" a multiple of "k" for every value of its variables? */
@@ -67,13 +67,13 @@ static ir_stmt *split_loop(sched_state *s, ir_stmt *root, ir_stmt *loop, int64_t
   ir_func *f = s->f;
   const ir_loop *l = &loop->u.loop;
   if (l->kind != IR_LOOP_SERIAL) {
-    sched_fail(e, e->loc, "split(%s) needs a serial loop; %s is already %s", l->var->name,
+    sched_fail(e, "split(%s) needs a serial loop; %s is already %s", l->var->name,
                l->var->name, l->kind == IR_LOOP_PARALLEL ? "parallel" : l->kind == IR_LOOP_VECTORIZED ? "vectorized" : l->kind == IR_LOOP_UNROLLED ? "unrolled" : "bound to a thread axis");
     sched_hint(e, "split first, then mark the loops");
     return NULL;
   }
   if (factor <= 0) {
-    sched_fail(e, e->loc, "split factor must be positive, got %lld", (long long)factor);
+    sched_fail(e, "split factor must be positive, got %lld", (long long)factor);
     return NULL;
   }
   *vo = ir_var_make(f, name_o, IR_VAR_LOOP, loop->loc);
@@ -97,105 +97,112 @@ static ir_stmt *split_loop(sched_state *s, ir_stmt *root, ir_stmt *loop, int64_t
   return sched_replace(f, root, loop, outer);
 }
 
-/* `split(l, 32)` / `split(l, factor=32)`: inner factor; `split(l, nparts=4)`: outer factor,
- * for a loop of constant extent (a symbolic one would make the indices non-affine). */
-ir_stmt *sched_prim_split(prim_call *c) {
-  ir_stmt *loop = sched_loop_arg(c->s, c->st->args[0], c->e);
-  if (!loop) return NULL;
-  const ast_expr *fa = c->st->args[1];
-  bool nparts = false;
-  if (fa->kind == AST_E_KWARG) {
-    nparts = strcmp(fa->u.kwarg.name, "nparts") == 0;
-    if (!nparts && strcmp(fa->u.kwarg.name, "factor") != 0) {
-      sched_fail(c->e, fa->loc, "split takes factor= or nparts=, not %s=", fa->u.kwarg.name);
-      return NULL;
-    }
-    fa = fa->u.kwarg.value;
-  }
-  int64_t factor;
-  if (!sched_int_arg(fa, &factor, c->e, "split factor")) return NULL;
-  c->e->loc = c->st->loc;
+/* `split(l, 32)`: inner factor; `split(l, nparts=4)`: outer factor, for a loop of constant
+ * extent (a symbolic one would make the indices non-affine). */
+static int split(sched_state *s, sched_loop l, int64_t factor, bool nparts, sched_loop *outer,
+                 sched_loop *inner, sched_error *e) {
+  prim_call c;
+  sched_call_begin(&c, s, "split", e);
+  sched_arg_loop(&c, l);
+  sched_arg_int(&c, nparts ? "nparts" : NULL, factor);
+  ir_stmt *loop = sched_call_loop(&c, l, 0);
+  if (!loop) return -1;
   if (nparts) {
     ir_lin ext;
     if (!ir_lin_of(loop->u.loop.extent, &ext) || ext.n) {
-      sched_fail(c->e, c->st->loc,
+      sched_fail(e,
                  "split(%s, nparts=%lld) needs a loop of constant extent; give the inner factor "
                  "instead",
                  loop->u.loop.var->name, (long long)factor);
-      return NULL;
+      return -1;
     }
     if (factor <= 0) {
-      sched_fail(c->e, c->st->loc, "split: nparts must be positive, got %lld", (long long)factor);
-      return NULL;
+      sched_fail(e, "split: nparts must be positive, got %lld", (long long)factor);
+      return -1;
     }
     factor = ext.c > 0 ? (ext.c + factor - 1) / factor : 1;
   }
-  char bo[200], bi[200];
   const char *v = loop->u.loop.var->name;
   ir_var *vo, *vi;
-  ir_stmt *body = split_loop(c->s, c->s->f->body, loop, factor, lhs_or(c, 0, v, "_o", bo, sizeof bo),
-                             lhs_or(c, 1, v, "_i", bi, sizeof bi), &vo, &vi, c->e);
-  if (!body || !sched_check_order(c->s, body, "split", c->e)) return NULL;
-  c->new_loops[0] = vo;
-  c->new_loops[1] = vi;
-  c->n_new_loops = 2;
-  return body;
+  const char *no = new_name(&c, 0, v, "_o"), *ni = new_name(&c, 1, v, "_i");
+  ir_stmt *body = split_loop(s, s->f->body, loop, factor, no, ni, &vo, &vi, e);
+  if (!body || !sched_check_order(s, body, "split", e)) return -1;
+  sched_result_loop(&c, vo);
+  sched_result_loop(&c, vi);
+  if (sched_call_end(&c, body)) return -1;
+  outer->var = vo;
+  inner->var = vi;
+  return 0;
 }
 
-ir_stmt *sched_prim_fuse(prim_call *c) {
-  sched_state *s = c->s;
+int sched_split(sched_state *s, sched_loop l, int64_t factor, sched_loop *outer,
+                sched_loop *inner, sched_error *e) {
+  return split(s, l, factor, false, outer, inner, e);
+}
+
+int sched_split_nparts(sched_state *s, sched_loop l, int64_t nparts, sched_loop *outer,
+                       sched_loop *inner, sched_error *e) {
+  return split(s, l, nparts, true, outer, inner, e);
+}
+
+int sched_fuse(sched_state *s, sched_loop la_, sched_loop lb_, sched_loop *fused,
+               sched_error *e) {
   ir_func *f = s->f;
-  ir_stmt *a = sched_loop_arg(s, c->st->args[0], c->e);
-  ir_stmt *b = a ? sched_loop_arg(s, c->st->args[1], c->e) : NULL;
-  if (!b) return NULL;
-  c->e->loc = c->st->loc;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "fuse", e);
+  sched_arg_loop(c, la_);
+  sched_arg_loop(c, lb_);
+  ir_stmt *a = sched_call_loop(c, la_, 0);
+  ir_stmt *b = a ? sched_call_loop(c, lb_, 1) : NULL;
+  if (!b) return -1;
   const ir_loop *la = &a->u.loop, *lb = &b->u.loop;
   if (sched_only_child(la->body) != b) {
-    sched_fail(c->e, c->st->loc, "fuse(%s, %s) needs %s to be the only statement in %s's body",
+    sched_fail(e, "fuse(%s, %s) needs %s to be the only statement in %s's body",
                la->var->name, lb->var->name, lb->var->name, la->var->name);
-    return NULL;
+    return -1;
   }
   if (la->kind != IR_LOOP_SERIAL || lb->kind != IR_LOOP_SERIAL) {
-    sched_fail(c->e, c->st->loc, "fuse needs serial loops");
-    return NULL;
+    sched_fail(e, "fuse needs serial loops");
+    return -1;
   }
   ir_lin m;
   if (!ir_lin_of(la->min, &m) || m.n || m.c || !ir_lin_of(lb->min, &m) || m.n || m.c) {
-    sched_fail(c->e, c->st->loc, "fuse needs loops that start at 0");
-    return NULL;
+    sched_fail(e, "fuse needs loops that start at 0");
+    return -1;
   }
   if (sched_expr_uses(lb->extent, la->var)) {
-    sched_fail(c->e, c->st->loc, "fuse(%s, %s): the extent of %s depends on %s", la->var->name,
+    sched_fail(e, "fuse(%s, %s): the extent of %s depends on %s", la->var->name,
                lb->var->name, lb->var->name, la->var->name);
-    return NULL;
+    return -1;
   }
   ir_lin eb;
   if (!ir_lin_of(lb->extent, &eb) || eb.n || eb.c <= 0) {
     tir_str t = {0};
     ir_expr_print(lb->extent, &t);
-    sched_fail(c->e, c->st->loc,
+    sched_fail(e,
                "fuse(%s, %s): the inner extent %s is not a positive constant, so the fused "
                "indices would not be affine",
                la->var->name, lb->var->name, tir_str_cstr(&t));
-    sched_hint(c->e, "split %s by a constant first and fuse with its outer part", lb->var->name);
+    sched_hint(e, "split %s by a constant first and fuse with its outer part", lb->var->name);
     tir_str_free(&t);
-    return NULL;
+    return -1;
   }
   char buf[300];
   snprintf(buf, sizeof buf, "%s_%s_fused", la->var->name, lb->var->name);
-  ir_var *fv = ir_var_make(f, c->st->n_lhs ? c->st->lhs[0] : buf, IR_VAR_LOOP, a->loc);
+  ir_var *fv = ir_var_make(f, sched_call_name(c, 0, buf), IR_VAR_LOOP, a->loc);
   ir_expr *ext = ir_simplify(f, ir_bin(f, IR_MUL, la->extent, lb->extent, tir_loc_none));
   ir_expr **map = sched_var_map(f);
   ir_expr *fr = ir_var_ref(f, fv, tir_loc_none);
   map[la->var->id] = ir_bin(f, IR_DIV, fr, lb->extent, tir_loc_none);
   map[lb->var->id] = ir_bin(f, IR_MOD, fr, lb->extent, tir_loc_none);
   ir_stmt *body = ir_stmt_substitute(f, lb->body, map);
-  ir_stmt *fused = ir_for(f, fv, ir_i64(f, 0), ext, IR_LOOP_SERIAL, body, a->loc);
-  ir_stmt *root = sched_replace(f, f->body, a, fused);
-  if (!sched_check_order(s, root, "fuse", c->e)) return NULL;
-  c->new_loops[0] = fv;
-  c->n_new_loops = 1;
-  return root;
+  ir_stmt *nl = ir_for(f, fv, ir_i64(f, 0), ext, IR_LOOP_SERIAL, body, a->loc);
+  ir_stmt *root = sched_replace(f, f->body, a, nl);
+  if (!sched_check_order(s, root, "fuse", e)) return -1;
+  sched_result_loop(c, fv);
+  if (sched_call_end(c, root)) return -1;
+  fused->var = fv;
+  return 0;
 }
 
 /* Reorder the loops "want" (n of them, in the new order) inside "root": they must lie on one
@@ -206,14 +213,14 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
   ir_stmt *paths[16][MAXP];
   int lens[16];
   if (n > 16) {
-    sched_fail(e, e->loc, "reorder takes at most 16 loops");
+    sched_fail(e, "reorder takes at most 16 loops");
     return NULL;
   }
   int outer = 0, inner = 0;
   for (int i = 0; i < n; i++) {
     for (int j = 0; j < i; j++)
       if (want[j] == want[i]) {
-        sched_fail(e, e->loc, "reorder names loop %s twice", want[i]->u.loop.var->name);
+        sched_fail(e, "reorder names loop %s twice", want[i]->u.loop.var->name);
         return NULL;
       }
     lens[i] = sched_path(root, want[i], paths[i], MAXP);
@@ -224,7 +231,7 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
   ir_stmt **path = paths[inner];
   int top = lens[outer] - 1, bottom = lens[inner] - 1;
   if (path[top] != want[outer]) {
-    sched_fail(e, e->loc, "reorder: loops %s and %s are not nested in one another",
+    sched_fail(e, "reorder: loops %s and %s are not nested in one another",
                want[outer]->u.loop.var->name, want[inner]->u.loop.var->name);
     return NULL;
   }
@@ -233,7 +240,7 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
   for (int d = top; d <= bottom; d++) {
     if (path[d]->kind == IR_S_SEQ) {
       if (path[d]->u.seq.n != 1) {
-        sched_fail(e, e->loc, "reorder: the loops between %s and %s are not perfectly nested",
+        sched_fail(e, "reorder: the loops between %s and %s are not perfectly nested",
                    want[outer]->u.loop.var->name, want[inner]->u.loop.var->name);
         sched_hint(e, "move the other statements out of the nest first (compute_at, fission)");
         return NULL;
@@ -241,7 +248,7 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
       continue;
     }
     if (path[d]->kind != IR_S_FOR) {
-      sched_fail(e, e->loc, "reorder: a block lies between the loops");
+      sched_fail(e, "reorder: a block lies between the loops");
       return NULL;
     }
     chain[nc++] = path[d];
@@ -250,7 +257,7 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
     bool on = false;
     for (int k = 0; k < nc; k++) on |= chain[k] == want[i];
     if (!on) {
-      sched_fail(e, e->loc, "reorder: loop %s is not in the nest of %s and %s",
+      sched_fail(e, "reorder: loop %s is not in the nest of %s and %s",
                  want[i]->u.loop.var->name, want[outer]->u.loop.var->name,
                  want[inner]->u.loop.var->name);
       return NULL;
@@ -268,7 +275,7 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
     for (int j = k + 1; j < nc; j++)
       if (sched_expr_uses(order[k]->u.loop.min, order[j]->u.loop.var) ||
           sched_expr_uses(order[k]->u.loop.extent, order[j]->u.loop.var)) {
-        sched_fail(e, e->loc, "reorder: the range of %s depends on %s, which would be inside it",
+        sched_fail(e, "reorder: the range of %s depends on %s, which would be inside it",
                    order[k]->u.loop.var->name, order[j]->u.loop.var->name);
         return NULL;
       }
@@ -284,51 +291,56 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
   return sched_replace(f, root, chain[0], body);
 }
 
-ir_stmt *sched_prim_reorder(prim_call *c) {
-  ir_stmt *want[64];
-  int n = c->st->n_args;
+int sched_reorder(sched_state *s, const sched_loop *loops, int n, sched_error *e) {
+  prim_call c;
+  sched_call_begin(&c, s, "reorder", e);
+  if (n < 2 || n > SCHED_MAX_ARGS) {
+    sched_fail(e, "reorder takes 2 to %d loops, got %d", SCHED_MAX_ARGS, n);
+    return -1;
+  }
+  ir_stmt *want[SCHED_MAX_ARGS];
+  for (int i = 0; i < n; i++) sched_arg_loop(&c, loops[i]);
   for (int i = 0; i < n; i++)
-    if (!(want[i] = sched_loop_arg(c->s, c->st->args[i], c->e))) return NULL;
-  c->e->loc = c->st->loc;
-  ir_stmt *body = reorder_loops(c->s, c->s->f->body, want, n, c->e);
-  if (!body || !sched_check_order(c->s, body, "reorder", c->e)) return NULL;
-  return body;
+    if (!(want[i] = sched_call_loop(&c, loops[i], i))) return -1;
+  ir_stmt *body = reorder_loops(s, s->f->body, want, n, e);
+  if (!body || !sched_check_order(s, body, "reorder", e)) return -1;
+  return sched_call_end(&c, body);
 }
 
 /* `xo, yo, xi, yi = tile(x, y, fx, fy)`: split both, then reorder to xo, yo, xi, yi. */
-ir_stmt *sched_prim_tile(prim_call *c) {
-  sched_state *s = c->s;
-  ir_stmt *x = sched_loop_arg(s, c->st->args[0], c->e);
-  ir_stmt *y = x ? sched_loop_arg(s, c->st->args[1], c->e) : NULL;
-  int64_t fx, fy;
-  if (!y || !sched_int_arg(c->st->args[2], &fx, c->e, "tile factor") ||
-      !sched_int_arg(c->st->args[3], &fy, c->e, "tile factor"))
-    return NULL;
-  c->e->loc = c->st->loc;
+int sched_tile(sched_state *s, sched_loop lx, sched_loop ly, int64_t fx, int64_t fy,
+               sched_loop out[4], sched_error *e) {
+  prim_call c;
+  sched_call_begin(&c, s, "tile", e);
+  sched_arg_loop(&c, lx);
+  sched_arg_loop(&c, ly);
+  sched_arg_int(&c, NULL, fx);
+  sched_arg_int(&c, NULL, fy);
+  ir_stmt *x = sched_call_loop(&c, lx, 0);
+  ir_stmt *y = x ? sched_call_loop(&c, ly, 1) : NULL;
+  if (!y) return -1;
   if (sched_only_child(x->u.loop.body) != y) {
-    sched_fail(c->e, c->st->loc, "tile(%s, %s) needs %s directly inside %s",
-               x->u.loop.var->name, y->u.loop.var->name, y->u.loop.var->name, x->u.loop.var->name);
-    return NULL;
+    sched_fail(e, "tile(%s, %s) needs %s directly inside %s", x->u.loop.var->name,
+               y->u.loop.var->name, y->u.loop.var->name, x->u.loop.var->name);
+    return -1;
   }
-  char b[4][200];
   const char *vx = x->u.loop.var->name, *vy = y->u.loop.var->name;
   ir_var *xo, *xi, *yo, *yi;
   ir_var *yvar = y->u.loop.var;
-  ir_stmt *root = split_loop(s, s->f->body, x, fx, lhs_or(c, 0, vx, "_o", b[0], 200),
-                             lhs_or(c, 2, vx, "_i", b[1], 200), &xo, &xi, c->e);
-  if (!root) return NULL;
+  const char *n0 = new_name(&c, 0, vx, "_o"), *n2 = new_name(&c, 2, vx, "_i");
+  ir_stmt *root = split_loop(s, s->f->body, x, fx, n0, n2, &xo, &xi, e);
+  if (!root) return -1;
   ir_stmt *ny = sched_find_loop(root, yvar);
-  root = split_loop(s, root, ny, fy, lhs_or(c, 1, vy, "_o", b[2], 200),
-                    lhs_or(c, 3, vy, "_i", b[3], 200), &yo, &yi, c->e);
-  if (!root) return NULL;
+  const char *n1 = new_name(&c, 1, vy, "_o"), *n3 = new_name(&c, 3, vy, "_i");
+  root = split_loop(s, root, ny, fy, n1, n3, &yo, &yi, e);
+  if (!root) return -1;
   ir_stmt *want[4] = {sched_find_loop(root, xo), sched_find_loop(root, yo),
                       sched_find_loop(root, xi), sched_find_loop(root, yi)};
-  root = reorder_loops(s, root, want, 4, c->e);
-  if (!root || !sched_check_order(s, root, "tile", c->e)) return NULL;
-  c->new_loops[0] = xo;
-  c->new_loops[1] = yo;
-  c->new_loops[2] = xi;
-  c->new_loops[3] = yi;
-  c->n_new_loops = 4;
-  return root;
+  root = reorder_loops(s, root, want, 4, e);
+  if (!root || !sched_check_order(s, root, "tile", e)) return -1;
+  ir_var *res[4] = {xo, yo, xi, yi};
+  for (int i = 0; i < 4; i++) sched_result_loop(&c, res[i]);
+  if (sched_call_end(&c, root)) return -1;
+  for (int i = 0; i < 4; i++) out[i].var = res[i];
+  return 0;
 }

@@ -94,7 +94,7 @@ ir_stmt *sched_replace_by_seq(ir_func *f, ir_stmt *root, ir_stmt *old, ir_stmt *
 
 /* The loops around block statement "bs" inside the innermost block (or function) enclosing
  * it, outermost first, into chain[]; returns how many. */
-int sched_block_loops(ir_stmt *root, ir_stmt *bs, ir_stmt **chain) {
+int sched_nest_chain(ir_stmt *root, ir_stmt *bs, ir_stmt **chain) {
   ir_stmt *path[MAXP];
   int np = sched_path(root, bs, path, MAXP), first = 0, n = 0;
   for (int i = 0; i + 1 < np; i++)
@@ -130,7 +130,7 @@ sched_loop_use sched_use_of(const ir_block *b, const ir_var *v) {
 bool sched_block_has_opaque(const ir_block *b, sched_error *e, const char *what) {
   for (int i = 0; i < b->n_iters; i++)
     if (b->iters[i].kind == IR_ITER_OPAQUE) {
-      sched_fail(e, e->loc, "%s: block \"%s\" has an opaque iterator %s", what, b->name,
+      sched_fail(e, "%s: block \"%s\" has an opaque iterator %s", what, b->name,
                  b->iters[i].var->name);
       return true;
     }
@@ -151,12 +151,12 @@ bool sched_classify_loops(const ir_block *b, ir_stmt *const *chain, int from, in
     copy[i] = u.spatial || chain[i] == keep;
     sign[i] = u.sign;
     if (u.spatial && u.reduce) {
-      sched_fail(e, e->loc, "%s: loop %s drives both spatial and reduce iterators of block \"%s\"",
+      sched_fail(e, "%s: loop %s drives both spatial and reduce iterators of block \"%s\"",
                  what, v->name, b->name);
       return false;
     }
     if (!copy[i] && (u.sign == 2 || (keep && u.sign < 0))) {
-      sched_fail(e, e->loc, "%s: loop %s drives the reduce iterators of block \"%s\" %s", what,
+      sched_fail(e, "%s: loop %s drives the reduce iterators of block \"%s\" %s", what,
                  v->name, b->name, u.sign == 2 ? "in opposite directions" : "backwards");
       return false;
     }
@@ -167,7 +167,7 @@ bool sched_classify_loops(const ir_block *b, ir_stmt *const *chain, int from, in
       const ir_var *v = chain[k]->u.loop.var;
       if ((copy[i] || keep) && !copy[k] && k != i &&
           (sched_expr_uses(l->min, v) || sched_expr_uses(l->extent, v))) {
-        sched_fail(e, e->loc, "%s: the range of loop %s depends on reduction loop %s", what,
+        sched_fail(e, "%s: the range of loop %s depends on reduction loop %s", what,
                    l->var->name, v->name);
         return false;
       }

@@ -37,7 +37,7 @@ ir_stmt *sched_replace_by_seq(ir_func *f, ir_stmt *root, ir_stmt *old, ir_stmt *
 
 /* The loops around block statement "bs" inside the innermost block (or function) enclosing
  * it, outermost first, into chain[]; returns how many. */
-int sched_block_loops(ir_stmt *root, ir_stmt *bs, ir_stmt **chain);
+int sched_nest_chain(ir_stmt *root, ir_stmt *bs, ir_stmt **chain);
 
 /* How block "b" uses loop variable "v": in spatial and/or reduce bindings, and the sign of its
  * coefficient in the reduce bindings (+1, -1, 0 when unused, 2 when mixed or not linear). */

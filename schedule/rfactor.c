@@ -97,7 +97,7 @@ static bool same_element(const ir_buffer *buf, ir_expr *const *idx, int n, const
 static bool match_reduction(const ir_block *b, reduction *r, const char *what, sched_error *e) {
   ir_stmt *body = sched_only_child(b->body), *init = sched_only_child(b->init);
   if (!body || body->kind != IR_S_STORE) {
-    sched_fail(e, e->loc, "%s: the body of block \"%s\" is not a single store", what, b->name);
+    sched_fail(e, "%s: the body of block \"%s\" is not a single store", what, b->name);
     return false;
   }
   const ir_expr *v = body->u.store.value;
@@ -116,20 +116,20 @@ static bool match_reduction(const ir_block *b, reduction *r, const char *what, s
     ok = (a_self || c_self) && !accesses(NULL, r->rhs, r->buf, false);
   }
   if (!ok) {
-    sched_fail(e, e->loc, "%s: block \"%s\" is not a reduction %s[...] = %s[...] op e with op one "
+    sched_fail(e, "%s: block \"%s\" is not a reduction %s[...] = %s[...] op e with op one "
                "of + * max min", what, b->name, r->buf->name, r->buf->name);
     return false;
   }
   for (int i = 0; i < b->n_iters; i++)
     for (int k = 0; k < r->n_idx; k++)
       if (b->iters[i].kind == IR_ITER_REDUCE && sched_expr_uses(r->idx[k], b->iters[i].var)) {
-        sched_fail(e, e->loc, "%s: block \"%s\" writes %s at an index that uses reduce "
+        sched_fail(e, "%s: block \"%s\" writes %s at an index that uses reduce "
                    "iterator %s", what, b->name, r->buf->name, b->iters[i].var->name);
         return false;
       }
   if (!init || init->kind != IR_S_STORE || !same_element(init->u.store.buf, init->u.store.idx, init->u.store.n, r) ||
       !is_identity(r->op, r->buf->dtype, init->u.store.value)) {
-    sched_fail(e, e->loc, "%s: block \"%s\" needs an init that stores the identity of %s to the "
+    sched_fail(e, "%s: block \"%s\" needs an init that stores the identity of %s to the "
                "element it reduces into", what, b->name, ir_binop_name(r->op));
     if (init && init->kind == IR_S_STORE) {
       tir_str t = {0};
@@ -191,9 +191,9 @@ static ir_stmt *only_block(ir_stmt *rl, const char *what, sched_error *e) {
   ir_stmt_visit(rl->u.loop.body, &v);
   ir_stmt *bs = bl.n == 1 ? bl.v[0] : NULL;
   const char *lv = rl->u.loop.var->name;
-  if (bl.n == 0) sched_fail(e, e->loc, "%s: loop %s contains no block", what, lv);
+  if (bl.n == 0) sched_fail(e, "%s: loop %s contains no block", what, lv);
   if (bl.n > 1) {
-    sched_fail(e, e->loc, "%s: loop %s contains %d blocks (\"%s\", \"%s\"%s); rfactor needs "
+    sched_fail(e, "%s: loop %s contains %d blocks (\"%s\", \"%s\"%s); rfactor needs "
                "exactly one", what, lv, bl.n, bl.v[0]->u.block->name, bl.v[1]->u.block->name,
                bl.n > 2 ? ", ..." : "");
     sched_hint(e, "rfactor a loop that encloses only the reduction block");
@@ -223,7 +223,7 @@ static bool rf_check(sched_state *s, ir_stmt *rl, const char *what, rf_plan *p, 
   if (sched_block_has_opaque(b, e, what)) return false;
   sched_loop_use ru = sched_use_of(b, rv);
   if (ru.spatial || !ru.reduce) {
-    sched_fail(e, e->loc, "%s: loop %s drives %s of block \"%s\"", what, rv->name,
+    sched_fail(e, "%s: loop %s drives %s of block \"%s\"", what, rv->name,
                ru.spatial ? "a spatial iterator" : "no reduce iterator", b->name);
     sched_hint(e, "rfactor a loop of the reduction only, such as the inner loop of a split one");
     return false;
@@ -233,13 +233,13 @@ static bool rf_check(sched_state *s, ir_stmt *rl, const char *what, rf_plan *p, 
   if (!affine_in_sizes(l->min) || !affine_in_sizes(l->extent)) {
     tir_str t = {0};
     ir_expr_print(l->extent, &t);
-    sched_fail(e, e->loc, "%s: the range of loop %s (extent %s) is not affine in sizes, so it "
+    sched_fail(e, "%s: the range of loop %s (extent %s) is not affine in sizes, so it "
                "cannot be a dim of the new buffer", what, rv->name, tir_str_cstr(&t));
     sched_hint(e, "rfactor a loop of constant extent, such as the inner loop of a split");
     tir_str_free(&t);
     return false;
   }
-  p->nc = sched_block_loops(f->body, p->bs, p->chain);
+  p->nc = sched_nest_chain(f->body, p->bs, p->chain);
   p->top = p->chain[0];
   if (!sched_classify_loops(b, p->chain, 0, p->nc, rl, p->kept, p->sign, what, e)) return false;
   for (int i = 0; i < p->nc; i++)
@@ -251,7 +251,7 @@ static bool rf_check(sched_state *s, ir_stmt *rl, const char *what, rf_plan *p, 
   for (int i = 0; i < nest.n && !clash; i++)
     if (nest.v[i] != p->bs && accesses(nest.v[i], NULL, p->r.buf, false)) {
       clash = true;
-      sched_fail(e, e->loc, "%s is illegal: block \"%s\" in the nest of loop %s also accesses %s, "
+      sched_fail(e, "%s is illegal: block \"%s\" in the nest of loop %s also accesses %s, "
                  "and the final reduction into %s would run after that nest", what,
                  nest.v[i]->u.block->name, p->top->u.loop.var->name, p->r.buf->name,
                  p->r.buf->name);
@@ -259,7 +259,7 @@ static bool rf_check(sched_state *s, ir_stmt *rl, const char *what, rf_plan *p, 
   tir_vec_free(&nest);
   if (clash) return false;
   if (accesses(p->top, NULL, p->r.buf, true)) {
-    sched_fail(e, e->loc, "%s: %s is allocated inside the nest of loop %s, where the final "
+    sched_fail(e, "%s: %s is allocated inside the nest of loop %s, where the final "
                "reduction cannot reach it", what, p->r.buf->name, p->top->u.loop.var->name);
     return false;
   }
@@ -271,7 +271,7 @@ static bool rf_check(sched_state *s, ir_stmt *rl, const char *what, rf_plan *p, 
   if (q) {
     tir_str t = {0};
     ir_expr_print(q, &t);
-    sched_fail(e, e->loc, "%s: cannot tell from `where %s` of block \"%s\" which partial results "
+    sched_fail(e, "%s: cannot tell from `where %s` of block \"%s\" which partial results "
                "it computes", what, tir_str_cstr(&t), b->name);
     sched_detail(e, "a condition on the other reduction loops must get weaker as they decrease, "
                  "like the `o * f + i < N` of split");
@@ -398,19 +398,19 @@ static ir_stmt *wb_build(void *ctx, const bool *nonempty, ir_stmt **check, int *
   return wb_nest(c->f, c->p, c->rfb, c->vr_name, nonempty, check, ncheck);
 }
 
-ir_stmt *sched_prim_rfactor(prim_call *c) {
-  sched_state *s = c->s;
+int sched_rfactor(sched_state *s, sched_loop kh, sched_block *rf_out, sched_error *e) {
   ir_func *f = s->f;
-  sched_error *e = c->e;
-  ir_stmt *rl = sched_loop_arg(s, c->st->args[0], e);
-  if (!rl) return NULL;
-  e->loc = c->st->loc;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "rfactor", e);
+  sched_arg_loop(c, kh);
+  ir_stmt *rl = sched_call_loop(c, kh, 0);
+  if (!rl) return -1;
   char what[300], buf[300];
   snprintf(what, sizeof what, "rfactor(%s)", rl->u.loop.var->name);
   /* Step 1. checks */
   rf_plan plan, *p = &plan;
   memset(p, 0, sizeof *p);
-  if (!rf_check(s, rl, what, p, e)) return NULL;
+  if (!rf_check(s, rl, what, p, e)) return -1;
   /* Step 2. the rf block in C's place, the final reduction after C's nest */
   sched_names ns = {{0}, {0}};
   sched_names_collect(f, &ns);
@@ -441,7 +441,7 @@ ir_stmt *sched_prim_rfactor(prim_call *c) {
    * runs the same instances; check the kinds of the copied loops */
   if (extents || ncheck) {
     poly_deps *nd = sched_deps_of(s, body, e);
-    if (!nd) return NULL;
+    if (!nd) return -1;
     poly_deps *saved = s->deps;
     s->deps = nd;
     wb_ctx wc = {f, p, rfb, vrf->name};
@@ -451,11 +451,12 @@ ir_stmt *sched_prim_rfactor(prim_call *c) {
     for (int i = 0; i < ncheck && ok; i++) ok = sched_check_independent(s, body, check[i], what, e);
     s->deps = saved;
     poly_deps_free(nd);
-    if (!ok) return NULL;
+    if (!ok) return -1;
   }
   c->changes_blocks = true;
-  c->results[0] = (prim_result){HANDLE_BLOCK, NULL, rfs->u.block->name};
-  c->n_results = 1;
-  return body;
+  sched_result_block(c, rfs->u.block->name);
+  if (sched_call_end(c, body)) return -1;
+  rf_out->name = rfs->u.block->name;
+  return 0;
 }
 

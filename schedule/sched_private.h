@@ -10,6 +10,7 @@
 
 typedef enum { HANDLE_BLOCK, HANDLE_LOOP } handle_kind;
 
+/* A name a client gave to a loop or block (sched_name_next, named queries). */
 typedef struct handle {
   const char *name; /* malloc'd */
   handle_kind kind;
@@ -19,12 +20,39 @@ typedef struct handle {
 
 typedef TIR_VEC(handle) handle_vec;
 
-/* What an applied primitive changed, so undo can put it back. */
+/* One argument or result of a trace step, as the trace prints it. */
+typedef enum {
+  SV_LOOP,  /* loop */
+  SV_BLOCK, /* block: a block's name */
+  SV_INT,   /* i */
+  SV_STR,   /* s: a string, printed quoted */
+  SV_WORD   /* s: a word printed bare (scopes, thread axes, buffer names) */
+} sched_value_kind;
+
+typedef struct sched_value {
+  sched_value_kind kind;
+  const char *key; /* printed as `key=value` when not NULL */
+  ir_var *loop;
+  const char *block;
+  int64_t i;
+  const char *s;
+} sched_value;
+
+enum { SCHED_MAX_ARGS = 64, SCHED_MAX_RESULTS = 256 };
+
+/* One applied primitive or named query; undo puts back what it changed. */
 typedef struct step {
   ir_stmt *body; /* f->body before the primitive */
   handle_vec handles;
   poly_deps *deps; /* the dependences before, when the primitive changed blocks; else NULL */
-  char *text;      /* the statement as the trace prints it */
+  const char *prim;
+  sched_value *args; /* in f's arena */
+  int n_args;
+  sched_value *results; /* SV_LOOP / SV_BLOCK, in f's arena */
+  int n_results;
+  const char **names; /* the names the caller gave the results (n_names <= n_results) */
+  int n_names;
+  double ms, isl_ms; /* what it cost */
 } step;
 
 struct sched_state {
@@ -33,17 +61,51 @@ struct sched_state {
   poly_deps *deps;
   handle_vec handles;
   TIR_VEC(step) steps;
+  const char *pending[SCHED_MAX_RESULTS]; /* sched_name_next's names, malloc'd */
+  int n_pending;
 };
 
-/* ---- handles and lookup (state.c) ---- */
+/* ---- a primitive call: checks, then the transform, then sched_call_end ---- */
 
-/* The loop a handle or loop-variable name refers to: a handle first, else the unique loop of
- * the current IR whose variable has that name.  NULL with an error in "e". */
-ir_stmt *sched_loop_arg(sched_state *s, const ast_expr *arg, sched_error *e);
-ir_stmt *sched_block_arg(sched_state *s, const ast_expr *arg, sched_error *e);
-bool sched_int_arg(const ast_expr *arg, int64_t *out, sched_error *e, const char *what);
-void sched_bind_loop(sched_state *s, const char *name, ir_var *v);
-void sched_bind_block(sched_state *s, const char *name, const char *block);
+typedef struct prim_result {
+  handle_kind kind;
+  ir_var *loop;      /* HANDLE_LOOP */
+  const char *block; /* HANDLE_BLOCK: a block name in f's arena */
+} prim_result;
+
+typedef struct prim_call {
+  sched_state *s;
+  sched_error *e;
+  const char *prim; /* the primitive's name, for messages and the trace */
+  sched_value args[SCHED_MAX_ARGS];
+  int n_args;
+  const char *names[SCHED_MAX_RESULTS]; /* names the caller gave what it returns */
+  int n_names;
+  prim_result results[SCHED_MAX_RESULTS];
+  int n_results;
+  /* Set by a primitive that adds, removes or rewrites blocks or their accesses: the state then
+   * recomputes the dependences of the new body (and undo restores the old ones). */
+  bool changes_blocks;
+  double t0, isl0;
+} prim_call;
+
+/* Start call "prim": clears "e", takes the pending names. */
+void sched_call_begin(prim_call *c, sched_state *s, const char *prim, sched_error *e);
+void sched_arg_loop(prim_call *c, sched_loop l);
+void sched_arg_block(prim_call *c, sched_block b);
+void sched_arg_int(prim_call *c, const char *key, int64_t v);
+void sched_arg_str(prim_call *c, const char *v);
+void sched_arg_word(prim_call *c, const char *v);
+void sched_result_loop(prim_call *c, ir_var *v);
+void sched_result_block(prim_call *c, const char *name);
+/* The loop (block) argument "arg" names now, or NULL with "e" filled. */
+ir_stmt *sched_call_loop(prim_call *c, sched_loop l, int arg);
+ir_stmt *sched_call_block(prim_call *c, sched_block b, int arg);
+/* The name for the "i"th loop the call makes: the caller's, else a fresh one after "base". */
+const char *sched_call_name(prim_call *c, int i, const char *base);
+/* Finish: with "body" NULL the call was refused (-1, nothing changed); else body becomes
+ * f->body, the step is recorded, the results are named, and 0 is returned. */
+int sched_call_end(prim_call *c, ir_stmt *body);
 
 /* ---- tree surgery (state.c) ---- */
 
@@ -64,59 +126,27 @@ bool sched_stmt_uses(ir_stmt *s, const ir_var *v);
 
 /* ---- checks ---- */
 
-/* Ask polyhedral/ whether "body" (the candidate new f->body) keeps every dependence in order;
- * fills "e" (message "NAME is illegal: ...") and returns false if not. */
 /* The detail lines of a legality refusal: the dependence and, when ISL found one, an example. */
 void sched_explain(sched_error *e, const poly_violation *v);
+/* Ask polyhedral/ whether "body" (the candidate new f->body) keeps every dependence in order;
+ * fills "e" (message "NAME is illegal: ...") and returns false if not. */
 bool sched_check_order(sched_state *s, ir_stmt *body, const char *what, sched_error *e);
 /* Does loop "loop" inside "body" carry a dependence?  Fills "e" when it does. */
 bool sched_check_independent(sched_state *s, ir_stmt *body, ir_stmt *loop, const char *what,
                              sched_error *e);
-void sched_fail(sched_error *e, tir_loc loc, const char *fmt, ...) TIR_PRINTF(3, 4);
+/* Refuse: the message, about the call as a whole (sched_fail) or argument "arg" (0-based). */
+void sched_fail(sched_error *e, const char *fmt, ...) TIR_PRINTF(2, 3);
+void sched_fail_arg(sched_error *e, int arg, const char *fmt, ...) TIR_PRINTF(3, 4);
 void sched_detail(sched_error *e, const char *fmt, ...) TIR_PRINTF(2, 3);
 void sched_hint(sched_error *e, const char *fmt, ...) TIR_PRINTF(2, 3);
 
-/* ---- primitives: each checks everything, then returns the new body (NULL + e on refusal).
- * New loop variables are named after "names" (the statement's handles) when given. ---- */
-
-typedef struct prim_result {
-  handle_kind kind;
-  ir_var *loop;      /* HANDLE_LOOP */
-  const char *block; /* HANDLE_BLOCK: a block name in f's arena */
-} prim_result;
-
-typedef struct prim_call {
-  sched_state *s;
-  const ast_sstmt *st;
-  sched_error *e;
-  ir_var *new_loops[8]; /* loops the primitive returns as handles, in order */
-  int n_new_loops;
-  prim_result results[8]; /* or: handles of either kind (used when n_results > 0) */
-  int n_results;
-  /* Set by a primitive that adds, removes or rewrites blocks or their accesses: the state then
-   * recomputes the dependences of the new body (and undo restores the old ones). */
-  bool changes_blocks;
-} prim_call;
+/* The name of buffer number "index" among those block "b" reads (writes), in order of first
+ * access; NULL with "e" (about argument "arg" of "prim") when there is none. */
+const char *sched_buffer_at(sched_state *s, sched_block b, bool write, uint64_t index, int arg,
+                            const char *prim, sched_error *e);
 
 /* The dependences of "body" as the candidate new f->body (for primitives that change blocks
  * and want to check something against the new dependences before returning); NULL + e. */
 poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e);
-
-ir_stmt *sched_prim_split(prim_call *c);   /* loops.c */
-ir_stmt *sched_prim_fuse(prim_call *c);
-ir_stmt *sched_prim_reorder(prim_call *c);
-ir_stmt *sched_prim_tile(prim_call *c);
-ir_stmt *sched_prim_loop_kind(prim_call *c); /* kinds.c: parallel vectorize unroll bind */
-ir_stmt *sched_prim_cache_read(prim_call *c); /* cache.c */
-ir_stmt *sched_prim_cache_write(prim_call *c);
-ir_stmt *sched_prim_set_scope(prim_call *c);
-ir_stmt *sched_prim_storage_align(prim_call *c);
-ir_stmt *sched_prim_annotate(prim_call *c); /* annotate.c */
-ir_stmt *sched_prim_compute_inline(prim_call *c); /* inline.c */
-ir_stmt *sched_prim_reverse_compute_inline(prim_call *c);
-ir_stmt *sched_prim_rfactor(prim_call *c); /* reduction.c */
-ir_stmt *sched_prim_decompose_reduction(prim_call *c);
-ir_stmt *sched_prim_compute_at(prim_call *c); /* compute_at.c */
-ir_stmt *sched_prim_reverse_compute_at(prim_call *c);
 
 #endif

@@ -1,19 +1,33 @@
-/* state.c - the schedule state: handles, tree surgery on the immutable IR, the legality
- * questions put to polyhedral/, dispatch of a statement to its primitive, the trace, undo. */
+/* state.c - the schedule state: names of handles, the call protocol every primitive follows
+ * (arguments, checks, one replace of the body, the trace step), undo, tree surgery on the
+ * immutable IR, and the legality questions put to polyhedral/. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "nest.h"
 #include "sched_private.h"
 
 /* ---- errors ---- */
 
-void sched_fail(sched_error *e, tir_loc loc, const char *fmt, ...) {
+static void fail_v(sched_error *e, int arg, const char *fmt, va_list ap) {
   memset(e, 0, sizeof *e);
-  e->loc = loc;
+  e->arg = arg;
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+}
+
+void sched_fail(sched_error *e, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  fail_v(e, -1, fmt, ap);
+  va_end(ap);
+}
+
+void sched_fail_arg(sched_error *e, int arg, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fail_v(e, arg, fmt, ap);
   va_end(ap);
 }
 
@@ -50,6 +64,8 @@ sched_state *sched_state_make(ir_func *f, char *err, size_t errlen) {
   return s;
 }
 
+ir_func *sched_state_func(const sched_state *s) { return s->f; }
+
 static void handles_free(handle_vec *h) {
   for (int i = 0; i < h->n; i++) free((void *)h->v[i].name);
   tir_vec_free(h);
@@ -65,12 +81,18 @@ static handle_vec handles_copy(const handle_vec *h) {
   return c;
 }
 
+static void pending_clear(sched_state *s) {
+  for (int i = 0; i < s->n_pending; i++) free((void *)s->pending[i]);
+  s->n_pending = 0;
+}
+
 void sched_state_free(sched_state *s) {
   if (!s) return;
   while (sched_undo(s)) {
   }
   tir_vec_free(&s->steps);
   handles_free(&s->handles);
+  pending_clear(s);
   poly_deps_free(s->deps);
   free(s);
 }
@@ -85,18 +107,7 @@ bool sched_undo(sched_state *s) {
     poly_deps_free(s->deps);
     s->deps = st->deps;
   }
-  free(st->text);
   return true;
-}
-
-poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e) {
-  ir_stmt *saved = s->f->body;
-  s->f->body = body;
-  char err[512];
-  poly_deps *d = poly_deps_compute(s->f, err, sizeof err);
-  s->f->body = saved;
-  if (!d) sched_fail(e, e->loc, "%s: the result cannot be analysed: %s", "schedule", err);
-  return d;
 }
 
 void sched_reset(sched_state *s) {
@@ -106,9 +117,24 @@ void sched_reset(sched_state *s) {
 
 int sched_trace_length(const sched_state *s) { return s->steps.n; }
 
-/* ---- handles ---- */
+void sched_step_cost(const sched_state *s, int i, double *ms, double *isl_ms) {
+  *ms = s->steps.v[i].ms;
+  *isl_ms = s->steps.v[i].isl_ms;
+}
 
-static handle *handle_find(sched_state *s, const char *name) {
+poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e) {
+  ir_stmt *saved = s->f->body;
+  s->f->body = body;
+  char err[512];
+  poly_deps *d = poly_deps_compute(s->f, err, sizeof err);
+  s->f->body = saved;
+  if (!d) sched_fail(e, "%s: the result cannot be analysed: %s", "schedule", err);
+  return d;
+}
+
+/* ---- names of handles ---- */
+
+static handle *handle_find(const sched_state *s, const char *name) {
   for (int i = s->handles.n - 1; i >= 0; i--)
     if (strcmp(s->handles.v[i].name, name) == 0) return &s->handles.v[i];
   return NULL;
@@ -123,101 +149,165 @@ static handle *handle_set(sched_state *s, const char *name) {
   return &s->handles.v[s->handles.n - 1];
 }
 
-void sched_bind_loop(sched_state *s, const char *name, ir_var *v) {
-  handle *h = handle_set(s, name);
-  h->kind = HANDLE_LOOP;
-  h->loop = v;
-  h->block = NULL;
+int sched_lookup(const sched_state *s, const char *name, sched_loop *loop, sched_block *block) {
+  handle *h = handle_find(s, name);
+  if (!h) return 0;
+  if (h->kind == HANDLE_LOOP) {
+    if (loop) loop->var = h->loop;
+    return 'l';
+  }
+  if (block) block->name = h->block;
+  return 'b';
 }
 
-void sched_bind_block(sched_state *s, const char *name, const char *block) {
-  handle *h = handle_set(s, name);
-  h->kind = HANDLE_BLOCK;
-  h->block = block;
-  h->loop = NULL;
+void sched_name_next(sched_state *s, const char *const *names, int n) {
+  pending_clear(s);
+  for (int i = 0; i < n && i < SCHED_MAX_RESULTS; i++) s->pending[s->n_pending++] = tir_xstrdup(names[i]);
 }
 
-typedef struct loop_search {
-  const char *name;
-  ir_stmt *found;
-  int count;
-} loop_search;
+/* ---- the call protocol ---- */
 
-static bool find_loop_named(ir_visitor *v, ir_stmt *s) {
-  loop_search *ls = v->user;
-  if (s->kind == IR_S_FOR && strcmp(s->u.loop.var->name, ls->name) == 0) {
-    ls->found = s;
-    ls->count++;
-  }
-  return true;
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
 }
 
-ir_stmt *sched_loop_arg(sched_state *s, const ast_expr *arg, sched_error *e) {
-  if (arg->kind != AST_E_NAME) {
-    sched_fail(e, arg->loc, "expected a loop here");
-    return NULL;
-  }
-  handle *h = handle_find(s, arg->u.name);
-  if (h && h->kind == HANDLE_BLOCK) {
-    sched_fail(e, arg->loc, "'%s' is a block, expected a loop", arg->u.name);
-    sched_hint(e, "get its loops with: i, j = loops(%s);", arg->u.name);
-    return NULL;
-  }
-  if (h) {
-    ir_stmt *l = sched_find_loop(s->f->body, h->loop);
-    if (!l) sched_fail(e, arg->loc, "loop '%s' no longer exists (a primitive replaced it)", arg->u.name);
-    return l;
-  }
-  loop_search ls = {arg->u.name, NULL, 0};
-  ir_visitor v = {NULL, find_loop_named, &ls};
-  ir_stmt_visit(s->f->body, &v);
-  if (ls.count == 1) return ls.found;
-  if (ls.count == 0) {
-    sched_fail(e, arg->loc, "no loop or handle named '%s'", arg->u.name);
-    snprintf(e->unknown, sizeof e->unknown, "%s", arg->u.name);
-    sched_hint(e, "name the loops of a block first: C = block(\"NAME\"); i, j = loops(C);");
-  } else {
-    sched_fail(e, arg->loc, "'%s' names %d loops; pick one with loops(BLOCK)", arg->u.name,
-               ls.count);
-  }
-  return NULL;
+void sched_call_begin(prim_call *c, sched_state *s, const char *prim, sched_error *e) {
+  memset(c, 0, sizeof *c);
+  memset(e, 0, sizeof *e);
+  e->arg = -1;
+  c->s = s;
+  c->e = e;
+  c->prim = prim;
+  for (int i = 0; i < s->n_pending; i++)
+    c->names[i] = tir_arena_strdup(s->f->arena, s->pending[i]);
+  c->n_names = s->n_pending;
+  pending_clear(s);
+  c->t0 = now_ms();
+  c->isl0 = poly_seconds();
 }
 
-ir_stmt *sched_block_arg(sched_state *s, const ast_expr *arg, sched_error *e) {
-  const char *name = NULL;
-  if (arg->kind == AST_E_STRING) {
-    name = arg->u.str;
-  } else if (arg->kind == AST_E_NAME) {
-    handle *h = handle_find(s, arg->u.name);
-    if (h && h->kind == HANDLE_LOOP) {
-      sched_fail(e, arg->loc, "'%s' is a loop, expected a block", arg->u.name);
-      return NULL;
-    }
-    name = h ? h->block : arg->u.name;
-  } else {
-    sched_fail(e, arg->loc, "expected a block here");
-    return NULL;
-  }
-  ir_stmt *b = sched_find_block(s->f->body, name);
-  if (!b) {
-    sched_fail(e, arg->loc, "no block named \"%s\" in %s", name, s->f->name);
-    snprintf(e->unknown, sizeof e->unknown, "%s", name);
-  }
-  return b;
+static sched_value *arg_push(prim_call *c) {
+  TIR_ASSERT(c->n_args < SCHED_MAX_ARGS);
+  sched_value *v = &c->args[c->n_args++];
+  memset(v, 0, sizeof *v);
+  return v;
 }
 
-bool sched_int_arg(const ast_expr *arg, int64_t *out, sched_error *e, const char *what) {
-  bool neg = false;
-  if (arg->kind == AST_E_UN && arg->u.un.op == AST_NEG) {
-    neg = true;
-    arg = arg->u.un.a;
+void sched_arg_loop(prim_call *c, sched_loop l) {
+  sched_value *v = arg_push(c);
+  v->kind = SV_LOOP;
+  v->loop = l.var;
+}
+
+void sched_arg_block(prim_call *c, sched_block b) {
+  sched_value *v = arg_push(c);
+  v->kind = SV_BLOCK;
+  v->block = b.name ? tir_arena_strdup(c->s->f->arena, b.name) : "";
+}
+
+void sched_arg_int(prim_call *c, const char *key, int64_t i) {
+  sched_value *v = arg_push(c);
+  v->kind = SV_INT;
+  v->key = key;
+  v->i = i;
+}
+
+void sched_arg_str(prim_call *c, const char *s) {
+  sched_value *v = arg_push(c);
+  v->kind = SV_STR;
+  v->s = tir_arena_strdup(c->s->f->arena, s ? s : "");
+}
+
+void sched_arg_word(prim_call *c, const char *s) {
+  sched_value *v = arg_push(c);
+  v->kind = SV_WORD;
+  v->s = tir_arena_strdup(c->s->f->arena, s ? s : "");
+}
+
+void sched_result_loop(prim_call *c, ir_var *v) {
+  TIR_ASSERT(c->n_results < SCHED_MAX_RESULTS);
+  c->results[c->n_results++] = (prim_result){HANDLE_LOOP, v, NULL};
+}
+
+void sched_result_block(prim_call *c, const char *name) {
+  TIR_ASSERT(c->n_results < SCHED_MAX_RESULTS);
+  c->results[c->n_results++] = (prim_result){HANDLE_BLOCK, NULL, name};
+}
+
+ir_stmt *sched_call_loop(prim_call *c, sched_loop l, int arg) {
+  ir_stmt *s = l.var ? sched_find_loop(c->s->f->body, l.var) : NULL;
+  if (!s)
+    sched_fail_arg(c->e, arg, "%s: loop '%s' no longer exists (a primitive replaced it)",
+                   c->prim, l.var ? l.var->name : "?");
+  return s;
+}
+
+ir_stmt *sched_call_block(prim_call *c, sched_block b, int arg) {
+  ir_stmt *s = b.name ? sched_find_block(c->s->f->body, b.name) : NULL;
+  if (!s) {
+    sched_fail_arg(c->e, arg, "no block named \"%s\" in %s", b.name ? b.name : "?",
+                   c->s->f->name);
+    snprintf(c->e->unknown, sizeof c->e->unknown, "%s", b.name ? b.name : "");
   }
-  if (arg->kind != AST_E_INT || arg->u.i.value > (uint64_t)INT64_MAX) {
-    sched_fail(e, arg->loc, "%s must be an integer constant", what);
-    return false;
+  return s;
+}
+
+/* Is "name" free: no variable, buffer or block of f has it, and no handle? */
+const char *sched_call_name(prim_call *c, int i, const char *base) {
+  if (i < c->n_names) return c->names[i];
+  sched_names ns = {{0}, {0}};
+  sched_names_collect(c->s->f, &ns);
+  for (int k = 0; k < c->s->handles.n; k++) tir_vec_push(&ns.vars, c->s->handles.v[k].name);
+  for (int k = 0; k < ns.blocks.n; k++) tir_vec_push(&ns.vars, ns.blocks.v[k]);
+  const char *name = sched_fresh_name(c->s->f, &ns.vars, base);
+  sched_names_free(&ns);
+  return name;
+}
+
+int sched_call_end(prim_call *c, ir_stmt *body) {
+  sched_state *s = c->s;
+  poly_deps *new_deps = NULL;
+  if (body && c->changes_blocks) {
+    new_deps = sched_deps_of(s, body, c->e);
+    if (!new_deps) body = NULL;
   }
-  *out = neg ? -(int64_t)arg->u.i.value : (int64_t)arg->u.i.value;
-  return true;
+  if (!body) return -1;
+  ir_func *f = s->f;
+  step sp = {0};
+  sp.body = f->body;
+  sp.handles = handles_copy(&s->handles);
+  if (new_deps) {
+    sp.deps = s->deps;
+    s->deps = new_deps;
+  }
+  sp.prim = c->prim;
+  sp.n_args = c->n_args;
+  sp.args = tir_arena_alloc(f->arena, (size_t)(c->n_args + 1) * sizeof *sp.args);
+  memcpy(sp.args, c->args, (size_t)c->n_args * sizeof *sp.args);
+  sp.n_results = c->n_results;
+  sp.results = tir_arena_alloc(f->arena, (size_t)(c->n_results + 1) * sizeof *sp.results);
+  for (int i = 0; i < c->n_results; i++) {
+    sched_value *v = &sp.results[i];
+    v->kind = c->results[i].kind == HANDLE_LOOP ? SV_LOOP : SV_BLOCK;
+    v->loop = c->results[i].loop;
+    v->block = c->results[i].block;
+  }
+  sp.n_names = c->n_names < c->n_results ? c->n_names : c->n_results;
+  sp.names = tir_arena_alloc(f->arena, (size_t)(sp.n_names + 1) * sizeof *sp.names);
+  for (int i = 0; i < sp.n_names; i++) {
+    sp.names[i] = c->names[i];
+    handle *h = handle_set(s, c->names[i]);
+    h->kind = c->results[i].kind;
+    h->loop = c->results[i].loop;
+    h->block = c->results[i].block;
+  }
+  f->body = body;
+  sp.ms = now_ms() - c->t0;
+  sp.isl_ms = (poly_seconds() - c->isl0) * 1e3;
+  tir_vec_push(&s->steps, sp);
+  return 0;
 }
 
 /* ---- tree surgery ---- */
@@ -324,6 +414,7 @@ bool sched_stmt_uses(ir_stmt *s, const ir_var *var) {
   return u.found;
 }
 
+
 /* ---- legality ---- */
 
 static const char *dep_kind_name(poly_dep_kind k) {
@@ -346,10 +437,10 @@ bool sched_check_order(sched_state *s, ir_stmt *body, const char *what, sched_er
   s->f->body = saved;
   if (r == 1) return true;
   if (r < 0) {
-    sched_fail(e, e->loc, "%s cannot be checked: %s", what, err);
+    sched_fail(e, "%s cannot be checked: %s", what, err);
     return false;
   }
-  sched_fail(e, e->loc, "%s is illegal: it reverses a dependence", what);
+  sched_fail(e, "%s is illegal: it reverses a dependence", what);
   sched_explain(e, &v);
   return false;
 }
@@ -364,247 +455,10 @@ bool sched_check_independent(sched_state *s, ir_stmt *body, ir_stmt *loop, const
   s->f->body = saved;
   if (r == 0) return true;
   if (r < 0) {
-    sched_fail(e, e->loc, "%s cannot be checked: %s", what, err);
+    sched_fail(e, "%s cannot be checked: %s", what, err);
     return false;
   }
-  sched_fail(e, e->loc, "%s is illegal: loop %s carries a dependence", what,
-             loop->u.loop.var->name);
+  sched_fail(e, "%s is illegal: loop %s carries a dependence", what, loop->u.loop.var->name);
   sched_explain(e, &v);
   return false;
-}
-
-/* ---- applying statements ---- */
-
-static void print_arg(const ast_expr *a, tir_str *out) {
-  switch (a->kind) {
-  case AST_E_INT: tir_str_printf(out, "%llu", (unsigned long long)a->u.i.value); break;
-  case AST_E_NAME: tir_str_puts(out, a->u.name); break;
-  case AST_E_STRING: tir_str_printf(out, "\"%s\"", a->u.str); break;
-  case AST_E_KWARG:
-    tir_str_printf(out, "%s=", a->u.kwarg.name);
-    print_arg(a->u.kwarg.value, out);
-    break;
-  case AST_E_UN:
-    tir_str_puts(out, a->u.un.op == AST_NEG ? "-" : "!");
-    print_arg(a->u.un.a, out);
-    break;
-  case AST_E_CALL:
-    tir_str_printf(out, "%s(", a->u.call.name);
-    for (int i = 0; i < a->u.call.n; i++) {
-      if (i) tir_str_puts(out, ", ");
-      print_arg(a->u.call.args[i], out);
-    }
-    tir_str_puts(out, ")");
-    break;
-  default: tir_str_puts(out, "?"); break;
-  }
-}
-
-void sched_stmt_print(const ast_sstmt *st, tir_str *out) {
-  for (int i = 0; i < st->n_lhs; i++) tir_str_printf(out, "%s%s", i ? ", " : "", st->lhs[i]);
-  if (st->n_lhs) tir_str_puts(out, " = ");
-  tir_str_printf(out, "%s(", st->prim);
-  for (int i = 0; i < st->n_args; i++) {
-    if (i) tir_str_puts(out, ", ");
-    print_arg(st->args[i], out);
-  }
-  tir_str_puts(out, ");");
-}
-
-static bool want_args(const ast_sstmt *st, int lo, int hi, sched_error *e) {
-  if (st->n_args >= lo && st->n_args <= hi) return true;
-  if (lo == hi)
-    sched_fail(e, st->prim_loc, "%s takes %d argument%s, got %d", st->prim, lo, lo == 1 ? "" : "s",
-               st->n_args);
-  else
-    sched_fail(e, st->prim_loc, "%s takes %d to %d arguments, got %d", st->prim, lo, hi,
-               st->n_args);
-  return false;
-}
-
-static bool want_lhs(const ast_sstmt *st, int n, sched_error *e) {
-  if (st->n_lhs == 0 || st->n_lhs == n) return true;
-  sched_fail(e, st->loc, "%s returns %d handle%s, but %d name%s given", st->prim, n,
-             n == 1 ? "" : "s", st->n_lhs, st->n_lhs == 1 ? " is" : "s are");
-  return false;
-}
-
-/* `C = block("C")` */
-static int prim_block(sched_state *s, const ast_sstmt *st, sched_error *e) {
-  if (!want_args(st, 1, 1, e) || !want_lhs(st, 1, e)) return -1;
-  ir_stmt *b = sched_block_arg(s, st->args[0], e);
-  if (!b) return -1;
-  if (st->n_lhs) sched_bind_block(s, st->lhs[0], b->u.block->name);
-  return 0;
-}
-
-/* `i, j, k = loops(C)`: the loops around block C, outermost first. */
-static int prim_loops(sched_state *s, const ast_sstmt *st, sched_error *e) {
-  if (!want_args(st, 1, 1, e)) return -1;
-  ir_stmt *b = sched_block_arg(s, st->args[0], e);
-  if (!b) return -1;
-  ir_stmt *path[256];
-  int n = sched_path(s->f->body, b, path, 256), nl = 0;
-  ir_var *loops[256];
-  for (int i = 0; i < n; i++)
-    if (path[i]->kind == IR_S_FOR) loops[nl++] = path[i]->u.loop.var;
-  if (!want_lhs(st, nl, e)) {
-    tir_str names = {0};
-    for (int i = 0; i < nl; i++) tir_str_printf(&names, "%s%s", i ? ", " : "", loops[i]->name);
-    sched_detail(e, "block \"%s\" is inside loops %s", b->u.block->name,
-                 nl ? tir_str_cstr(&names) : "(none)");
-    tir_str_free(&names);
-    return -1;
-  }
-  for (int i = 0; i < st->n_lhs; i++) sched_bind_loop(s, st->lhs[i], loops[i]);
-  return 0;
-}
-
-typedef ir_stmt *(*prim_fn)(prim_call *c);
-
-static const struct {
-  const char *name;
-  prim_fn fn;
-  int min_args, max_args;
-} prims[] = {
-    {"split", sched_prim_split, 2, 2},     {"fuse", sched_prim_fuse, 2, 2},
-    {"reorder", sched_prim_reorder, 2, 64}, {"tile", sched_prim_tile, 4, 4},
-    {"parallel", sched_prim_loop_kind, 1, 1}, {"vectorize", sched_prim_loop_kind, 1, 1},
-    {"unroll", sched_prim_loop_kind, 1, 1}, {"bind", sched_prim_loop_kind, 2, 2},
-    {"cache_read", sched_prim_cache_read, 3, 3}, {"cache_write", sched_prim_cache_write, 2, 2},
-    {"set_scope", sched_prim_set_scope, 2, 3}, {"storage_align", sched_prim_storage_align, 5, 5},
-    {"annotate", sched_prim_annotate, 3, 3},
-    {"compute_inline", sched_prim_compute_inline, 1, 1},
-    {"reverse_compute_inline", sched_prim_reverse_compute_inline, 1, 1},
-    {"rfactor", sched_prim_rfactor, 1, 1}, {"decompose_reduction", sched_prim_decompose_reduction, 2, 2},
-    {"compute_at", sched_prim_compute_at, 2, 2}, {"reverse_compute_at", sched_prim_reverse_compute_at, 2, 2},
-};
-
-int sched_apply(sched_state *s, const ast_sstmt *st, sched_error *e) {
-  memset(e, 0, sizeof *e);
-  handle_vec saved = handles_copy(&s->handles);
-  ir_stmt *body = NULL;
-  poly_deps *new_deps = NULL;
-  int rc = -1;
-  if (strcmp(st->prim, "block") == 0 || strcmp(st->prim, "get_block") == 0) {
-    rc = prim_block(s, st, e);
-  } else if (strcmp(st->prim, "loops") == 0 || strcmp(st->prim, "get_loops") == 0) {
-    rc = prim_loops(s, st, e);
-  } else {
-    size_t k = 0;
-    while (k < sizeof prims / sizeof *prims && strcmp(prims[k].name, st->prim) != 0) k++;
-    if (k == sizeof prims / sizeof *prims) {
-      sched_fail(e, st->prim_loc, "unknown primitive '%s'", st->prim);
-    } else if (want_args(st, prims[k].min_args, prims[k].max_args, e)) {
-      prim_call c = {0};
-      c.s = s;
-      c.st = st;
-      c.e = e;
-      e->loc = st->loc;
-      body = prims[k].fn(&c);
-      if (body && c.changes_blocks) {
-        new_deps = sched_deps_of(s, body, e);
-        if (!new_deps) body = NULL;
-      }
-      int n_res = c.n_results ? c.n_results : c.n_new_loops;
-      if (body && want_lhs(st, n_res, e)) {
-        for (int i = 0; i < st->n_lhs; i++) {
-          if (!c.n_results) sched_bind_loop(s, st->lhs[i], c.new_loops[i]);
-          else if (c.results[i].kind == HANDLE_LOOP) sched_bind_loop(s, st->lhs[i], c.results[i].loop);
-          else sched_bind_block(s, st->lhs[i], c.results[i].block);
-        }
-        rc = 0;
-      }
-    }
-  }
-  if (rc) {
-    handles_free(&s->handles);
-    s->handles = saved;
-    poly_deps_free(new_deps);
-    return -1;
-  }
-  step sp = {s->f->body, saved, NULL, NULL};
-  if (new_deps) {
-    sp.deps = s->deps;
-    s->deps = new_deps;
-  }
-  tir_str text = {0};
-  sched_stmt_print(st, &text);
-  sp.text = text.s ? text.s : tir_xstrdup("");
-  tir_vec_push(&s->steps, sp);
-  if (body) s->f->body = body;
-  return 0;
-}
-
-void sched_trace_print(const sched_state *s, const char *target, tir_str *out) {
-  tir_str_printf(out, "schedule %s%s%s {\n", s->f->name, target ? " for " : "",
-                 target ? target : "");
-  for (int i = 0; i < s->steps.n; i++) tir_str_printf(out, "  %s\n", s->steps.v[i].text);
-  tir_str_puts(out, "}\n");
-}
-
-/* ---- whole files ---- */
-
-/* How well a block `for sched_target` suits: its place in "targets", or -1. */
-static int target_rank(const char *sched_target, const char *const *targets) {
-  for (int i = 0; targets && targets[i]; i++)
-    if (strcmp(sched_target, targets[i]) == 0) return i;
-  return -1;
-}
-
-const ast_schedule *sched_pick_block(const ast_file *ast, const char *func,
-                                     const char *const *targets) {
-  const ast_schedule *pick = NULL;
-  int best = -1; /* the rank of pick's target; -1 while pick is untargeted or NULL */
-  for (int i = 0; i < ast->n_scheds; i++) {
-    const ast_schedule *a = ast->scheds[i];
-    if (strcmp(a->func, func) != 0) continue;
-    int r = a->target ? target_rank(a->target, targets) : -1;
-    if (a->target ? r >= 0 && (best < 0 || r < best) : !pick) pick = a;
-    if (pick == a) best = r;
-  }
-  return pick;
-}
-
-int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targets,
-                     diag_engine *d, tir_str *traces) {
-  int errs = diag_error_count(d);
-  for (int i = 0; i < ast->n_scheds; i++) {
-    const ast_schedule *a = ast->scheds[i];
-    if (!ir_module_find(m, a->func))
-      diag_error(d, a->func_loc, "schedule for unknown function '%s'", a->func);
-    for (int j = 0; j < i; j++) {
-      const ast_schedule *b = ast->scheds[j];
-      bool same_target = (!a->target && !b->target) ||
-                         (a->target && b->target && strcmp(a->target, b->target) == 0);
-      if (strcmp(a->func, b->func) == 0 && same_target) {
-        diag_error(d, a->loc, "a second schedule for '%s'%s%s", a->func,
-                   a->target ? " for " : "", a->target ? a->target : "");
-        diag_note(d, b->loc, "the first one is here");
-        break;
-      }
-    }
-  }
-  if (diag_error_count(d) != errs) return diag_error_count(d) - errs;
-  for (int fi = 0; fi < m->n_funcs; fi++) {
-    ir_func *f = m->funcs[fi];
-    const ast_schedule *pick = sched_pick_block(ast, f->name, targets);
-    if (!pick) continue;
-    char err[512];
-    sched_state *s = sched_state_make(f, err, sizeof err);
-    if (!s) {
-      diag_error(d, pick->loc, "cannot schedule '%s': %s", f->name, err);
-      continue;
-    }
-    for (int k = 0; k < pick->n && !diag_too_many(d); k++) {
-      sched_error e;
-      if (sched_apply(s, &pick->stmts[k], &e)) sched_error_report(d, &e);
-    }
-    if (traces) sched_trace_print(s, pick->target, traces);
-    /* the scheduled body stays in f; the state's history goes */
-    ir_stmt *body = f->body;
-    sched_state_free(s);
-    f->body = body;
-  }
-  return diag_error_count(d) - errs;
 }

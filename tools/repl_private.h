@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "../backend/be.h"
-#include "../schedule/sched.h"
+#include "../schedule/script.h"
 #include "exec.h"
 #include "tools.h"
 

@@ -11,7 +11,7 @@
 #include "../ir/print.h"
 #include "../lang/lang.h"
 #include "../polyhedral/poly.h"
-#include "../schedule/sched.h"
+#include "../schedule/script.h"
 #include "tools.h"
 
 static const char usage[] =
@@ -123,8 +123,10 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   }
   const char *targets[TOOL_MAX_TARGETS];
   tool_schedule_targets(in->target, targets);
+  tir_str costs = {0};
   if (u && !in->no_schedule &&
-      sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces)) {
+      sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces,
+                       in->time ? &costs : NULL)) {
     lang_unit_free(u);
     u = NULL;
   }
@@ -134,7 +136,9 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
     double t2 = tool_now();
     fprintf(stderr, "tirc: time: parse+check+lower %.2f ms, schedule %.2f ms (ISL %.2f ms)\n",
             (t1 - t0) * 1e3, (t2 - t1) * 1e3, (poly_seconds() - isl0) * 1e3);
+    if (costs.s) fprintf(stderr, "tirc: time per step:\n%s", tir_str_cstr(&costs));
   }
+  tir_str_free(&costs);
   return u;
 }
 
