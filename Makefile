@@ -41,6 +41,7 @@ demo: build bench-deps
 # Performance against peers in the same process (bench/README.md); never part of `make test`.
 bench: build bench-deps
 	bench/gemm/run.sh $(BUILD)/tirc $(BUILD)/bench
+	bench/autosched/run.sh $(BUILD)/tirc $(BUILD)/bench
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps

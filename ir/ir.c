@@ -475,3 +475,30 @@ bool ir_expr_equal(const ir_expr *a, const ir_expr *b) {
   }
   return false;
 }
+
+/* ---- variable uses ---- */
+
+typedef struct uses_ctx {
+  const ir_var *var;
+  bool found;
+} uses_ctx;
+
+static bool uses_expr(ir_visitor *v, ir_expr *e) {
+  uses_ctx *u = v->user;
+  if (e->kind == IR_E_VAR && e->u.var == u->var) u->found = true;
+  return !u->found;
+}
+
+bool ir_expr_uses(const ir_expr *e, const ir_var *var) {
+  uses_ctx u = {var, false};
+  ir_visitor v = {uses_expr, NULL, &u};
+  ir_expr_visit((ir_expr *)e, &v);
+  return u.found;
+}
+
+bool ir_stmt_uses(ir_stmt *s, const ir_var *var) {
+  uses_ctx u = {var, false};
+  ir_visitor v = {uses_expr, NULL, &u};
+  ir_stmt_visit(s, &v);
+  return u.found;
+}

@@ -79,7 +79,7 @@ static bool dr_check(sched_state *s, dr_plan *p, const char *what, sched_error *
   }
   if (!sched_classify_loops(b, p->chain, p->at, p->nc, NULL, p->copied, p->sign, what, e)) return false;
   for (int i = 0; i < b->n_iters; i++)
-    if (b->iters[i].kind == IR_ITER_REDUCE && sched_stmt_uses(b->init, b->iters[i].var)) {
+    if (b->iters[i].kind == IR_ITER_REDUCE && ir_stmt_uses(b->init, b->iters[i].var)) {
       sched_fail(e, "%s: the init of block \"%s\" uses reduce iterator %s", what, b->name,
                  b->iters[i].var->name);
       return false;

@@ -25,7 +25,7 @@ static bool scan_reduce(ir_visitor *v, ir_stmt *s) {
   if (s->kind != IR_S_BLOCK || rs->iter) return !rs->iter;
   const ir_block *b = s->u.block;
   for (int i = 0; i < b->n_iters; i++)
-    if (b->iters[i].kind == IR_ITER_REDUCE && sched_expr_uses(b->iters[i].binding, rs->var))
+    if (b->iters[i].kind == IR_ITER_REDUCE && ir_expr_uses(b->iters[i].binding, rs->var))
       rs->iter = b->iters[i].var->name;
   return true;
 }

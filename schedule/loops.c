@@ -170,7 +170,7 @@ int sched_fuse(sched_state *s, sched_loop la_, sched_loop lb_, sched_loop *fused
     sched_fail(e, "fuse needs loops that start at 0");
     return -1;
   }
-  if (sched_expr_uses(lb->extent, la->var)) {
+  if (ir_expr_uses(lb->extent, la->var)) {
     sched_fail(e, "fuse(%s, %s): the extent of %s depends on %s", la->var->name,
                lb->var->name, lb->var->name, la->var->name);
     return -1;
@@ -273,8 +273,8 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
   }
   for (int k = 0; k < nc; k++)
     for (int j = k + 1; j < nc; j++)
-      if (sched_expr_uses(order[k]->u.loop.min, order[j]->u.loop.var) ||
-          sched_expr_uses(order[k]->u.loop.extent, order[j]->u.loop.var)) {
+      if (ir_expr_uses(order[k]->u.loop.min, order[j]->u.loop.var) ||
+          ir_expr_uses(order[k]->u.loop.extent, order[j]->u.loop.var)) {
         sched_fail(e, "reorder: the range of %s depends on %s, which would be inside it",
                    order[k]->u.loop.var->name, order[j]->u.loop.var->name);
         return NULL;

@@ -109,7 +109,7 @@ sched_loop_use sched_use_of(const ir_block *b, const ir_var *v) {
   sched_loop_use u = {false, false, 0, NULL};
   for (int i = 0; i < b->n_iters; i++) {
     const ir_iter *it = &b->iters[i];
-    if (!sched_expr_uses(it->binding, v)) continue;
+    if (!ir_expr_uses(it->binding, v)) continue;
     if (it->kind != IR_ITER_REDUCE) {
       u.spatial = true;
       continue;
@@ -166,7 +166,7 @@ bool sched_classify_loops(const ir_block *b, ir_stmt *const *chain, int from, in
       const ir_loop *l = &chain[i]->u.loop;
       const ir_var *v = chain[k]->u.loop.var;
       if ((copy[i] || keep) && !copy[k] && k != i &&
-          (sched_expr_uses(l->min, v) || sched_expr_uses(l->extent, v))) {
+          (ir_expr_uses(l->min, v) || ir_expr_uses(l->extent, v))) {
         sched_fail(e, "%s: the range of loop %s depends on reduction loop %s", what,
                    l->var->name, v->name);
         return false;

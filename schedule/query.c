@@ -271,3 +271,23 @@ int sched_loop_is_parallel(sched_state *s, sched_loop l) {
   int r = poly_loop_carries(s->deps, s->f, ls, &v, err, sizeof err);
   return r < 0 ? -1 : r == 0;
 }
+
+bool sched_block_scheduled(const sched_state *s, sched_block b) {
+  sched_loop loops[256];
+  int nl = sched_loops(s, b, loops, 256);
+  if (nl > 256) nl = 256;
+  for (int k = 0; k < s->steps.n; k++) {
+    const step *st = &s->steps.v[k];
+    if (strcmp(st->prim, "block") == 0 || strcmp(st->prim, "loops") == 0) continue;
+    for (int pass = 0; pass < 2; pass++) {
+      const sched_value *v = pass ? st->results : st->args;
+      int n = pass ? st->n_results : st->n_args;
+      for (int i = 0; i < n; i++) {
+        if (v[i].kind == SV_BLOCK && strcmp(v[i].block, b.name) == 0) return true;
+        for (int l = 0; v[i].kind == SV_LOOP && l < nl; l++)
+          if (v[i].loop == loops[l].var) return true;
+      }
+    }
+  }
+  return false;
+}

@@ -122,7 +122,7 @@ static bool match_reduction(const ir_block *b, reduction *r, const char *what, s
   }
   for (int i = 0; i < b->n_iters; i++)
     for (int k = 0; k < r->n_idx; k++)
-      if (b->iters[i].kind == IR_ITER_REDUCE && sched_expr_uses(r->idx[k], b->iters[i].var)) {
+      if (b->iters[i].kind == IR_ITER_REDUCE && ir_expr_uses(r->idx[k], b->iters[i].var)) {
         sched_fail(e, "%s: block \"%s\" writes %s at an index that uses reduce "
                    "iterator %s", what, b->name, r->buf->name, b->iters[i].var->name);
         return false;
@@ -147,7 +147,7 @@ static bool match_reduction(const ir_block *b, reduction *r, const char *what, s
 
 static bool uses_any(const ir_expr *e, ir_stmt *const *loops, int n) {
   for (int i = 0; i < n; i++)
-    if (sched_expr_uses(e, loops[i]->u.loop.var)) return true;
+    if (ir_expr_uses(e, loops[i]->u.loop.var)) return true;
   return false;
 }
 
@@ -295,13 +295,13 @@ static ir_stmt *rf_block(ir_func *f, const rf_plan *p, sched_names *ns, ir_buffe
   iters[n++] = (ir_iter){vrf, IR_ITER_SPATIAL, ir_var_ref(f, rl->var, tir_loc_none)};
   for (int i = 0; i < b->n_iters; i++) {
     const ir_iter *it = &b->iters[i];
-    if (it->kind != IR_ITER_REDUCE || !sched_expr_uses(it->binding, rl->var)) {
+    if (it->kind != IR_ITER_REDUCE || !ir_expr_uses(it->binding, rl->var)) {
       iters[n++] = *it;
       continue;
     }
     for (int k = 0; k < p->nc; k++) {
       ir_var *lv = p->chain[k]->u.loop.var;
-      if (p->chain[k] == p->rl || loop_iter[k] || !sched_expr_uses(it->binding, lv)) continue;
+      if (p->chain[k] == p->rl || loop_iter[k] || !ir_expr_uses(it->binding, lv)) continue;
       snprintf(buf, sizeof buf, "v%s", lv->name);
       loop_iter[k] = ir_var_make(f, sched_fresh_name(f, &ns->vars, buf), IR_VAR_ITER, p->chain[k]->loc);
       iters[n++] = (ir_iter){loop_iter[k], IR_ITER_REDUCE, ir_var_ref(f, lv, tir_loc_none)};
@@ -313,7 +313,7 @@ static ir_stmt *rf_block(ir_func *f, const rf_plan *p, sched_names *ns, ir_buffe
   to_iter[rl->var->id] = ir_var_ref(f, vrf, tir_loc_none);
   ir_expr **m = sched_var_map(f); /* C's iterators that k drives -> their value in the rf block */
   for (int i = 0; i < b->n_iters; i++)
-    if (b->iters[i].kind == IR_ITER_REDUCE && sched_expr_uses(b->iters[i].binding, rl->var))
+    if (b->iters[i].kind == IR_ITER_REDUCE && ir_expr_uses(b->iters[i].binding, rl->var))
       m[b->iters[i].var->id] = ir_simplify(f, ir_expr_substitute(f, b->iters[i].binding, to_iter));
   ir_expr **idx = tir_arena_alloc(f->arena, (size_t)(r->n_idx + 1) * sizeof *idx);
   idx[0] = ir_simplify(f, ir_bin(f, IR_SUB, ir_var_ref(f, vrf, tir_loc_none), rl->min, tir_loc_none));
@@ -415,7 +415,7 @@ int sched_rfactor(sched_state *s, sched_loop kh, sched_block *rf_out, sched_erro
   sched_names ns = {{0}, {0}};
   sched_names_collect(f, &ns);
   for (int i = 0; i < p->b->n_iters; i++) /* C's iterators that k drives go away */
-    if (p->b->iters[i].kind == IR_ITER_REDUCE && sched_expr_uses(p->b->iters[i].binding, rl->u.loop.var))
+    if (p->b->iters[i].kind == IR_ITER_REDUCE && ir_expr_uses(p->b->iters[i].binding, rl->u.loop.var))
       sched_names_drop(&ns.vars, p->b->iters[i].var->name);
   snprintf(buf, sizeof buf, "%s_rf", p->r.buf->name);
   const char *rfb_name = sched_fresh_name(f, &ns.vars, buf);

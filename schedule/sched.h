@@ -168,6 +168,9 @@ int sched_block_accesses(const sched_state *s, sched_block b, sched_access *out,
  * (consumers), in program order, each once. */
 int sched_producers(const sched_state *s, sched_block b, sched_block *out, int max);
 int sched_consumers(const sched_state *s, sched_block b, sched_block *out, int max);
+/* Has a primitive of the trace (not a query) named "b" or one of the loops around it now, or
+ * made it?  The rules leave such blocks to the schedule that touched them. */
+bool sched_block_scheduled(const sched_state *s, sched_block b);
 /* May "l" run its iterations in parallel: 1 yes (it carries no dependence; ISL), 0 no,
  * -1 when it cannot be analysed. */
 int sched_loop_is_parallel(sched_state *s, sched_loop l);

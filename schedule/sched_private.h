@@ -120,9 +120,6 @@ ir_expr **sched_var_map(ir_func *f);
 ir_stmt *sched_replace(ir_func *f, ir_stmt *root, ir_stmt *old, ir_stmt *repl);
 /* The statement a loop's body consists of, looking through a SEQ of one. */
 ir_stmt *sched_only_child(ir_stmt *body);
-/* Does "e" (or any expression under "s") use variable "v"? */
-bool sched_expr_uses(const ir_expr *e, const ir_var *v);
-bool sched_stmt_uses(ir_stmt *s, const ir_var *v);
 
 /* ---- checks ---- */
 

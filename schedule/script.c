@@ -420,7 +420,8 @@ const ast_schedule *sched_pick_block(const ast_file *ast, const char *func,
 }
 
 int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targets,
-                     diag_engine *d, tir_str *traces, tir_str *costs) {
+                     diag_engine *d, tir_str *traces, tir_str *costs, sched_file_hook hook,
+                     void *user) {
   int errs = diag_error_count(d);
   for (int i = 0; i < ast->n_scheds; i++) {
     const ast_schedule *a = ast->scheds[i];
@@ -442,17 +443,20 @@ int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targe
   for (int fi = 0; fi < m->n_funcs; fi++) {
     ir_func *f = m->funcs[fi];
     const ast_schedule *pick = sched_pick_block(ast, f->name, targets);
-    if (!pick) continue;
+    if (!pick && !hook) continue;
     char err[512];
     sched_state *s = sched_state_make(f, err, sizeof err);
     if (!s) {
-      diag_error(d, pick->loc, "cannot schedule '%s': %s", f->name, err);
+      if (pick) diag_error(d, pick->loc, "cannot schedule '%s': %s", f->name, err);
       continue;
     }
-    for (int k = 0; k < pick->n && !diag_too_many(d); k++) {
+    int before = diag_error_count(d);
+    for (int k = 0; pick && k < pick->n && !diag_too_many(d); k++) {
       sched_error e;
       if (sched_apply(s, &pick->stmts[k], &e)) sched_error_report(d, &e);
     }
+    int mine = sched_trace_length(s);
+    if (hook && diag_error_count(d) == before) hook(s, user);
     for (int k = 0; costs && k < sched_trace_length(s); k++) {
       double ms, isl;
       sched_step_cost(s, k, &ms, &isl);
@@ -460,7 +464,10 @@ int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targe
       sched_step_print(s, k, costs);
       tir_str_printf(costs, "  %.2f ms (ISL %.2f ms)\n", ms, isl);
     }
-    if (traces) sched_trace_print(s, pick->target, traces);
+    /* steps the hook added are for the target compiled for, whatever the block said */
+    bool added = sched_trace_length(s) > mine;
+    if (traces && (pick || added))
+      sched_trace_print(s, added ? targets[0] : pick->target, traces);
     /* the scheduled body stays in f; the state's history goes */
     ir_stmt *body = f->body;
     sched_state_free(s);

@@ -8,12 +8,12 @@ set -u
 tirc=$1 input=$2
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-if ! LC_ALL=C "$tirc" "$input" --emit ir >"$tmp/print1.tir" 2>"$tmp/err1"; then
+if ! LC_ALL=C "$tirc" "$input" --no-auto-schedule --emit ir >"$tmp/print1.tir" 2>"$tmp/err1"; then
   echo "FAIL: tirc $input --emit ir failed:"
   cat "$tmp/err1"
   exit 1
 fi
-if ! LC_ALL=C "$tirc" "$tmp/print1.tir" --emit ir >"$tmp/print2.tir" 2>"$tmp/err2"; then
+if ! LC_ALL=C "$tirc" "$tmp/print1.tir" --no-auto-schedule --emit ir >"$tmp/print2.tir" 2>"$tmp/err2"; then
   echo "FAIL: the printed IR of $input does not parse back; the printed IR was:"
   cat -n "$tmp/print1.tir"
   echo "and tirc said:"

@@ -11,12 +11,14 @@
 #include "../ir/print.h"
 #include "../lang/lang.h"
 #include "../polyhedral/poly.h"
+#include "../autosched/rules.h"
 #include "../schedule/script.h"
 #include "tools.h"
 
 static const char usage[] =
     "usage: tirc FILE.tir [--emit ir|trace|llvm|asm] [-o FILE.o|FILE.so] [--target T]\n"
-    "                     [--schedule FILE] [--no-schedule] [--time]\n"
+    "                     [--schedule FILE] [--no-schedule] [--no-auto-schedule]\n"
+    "                     [--verbose] [--time]\n"
     "       tirc run FILE.tir [--func F] [--size M=64,N=32] [--seed S] [--interp]\n"
     "                         [--check] [--bench [--repeats R]]\n"
     "                         [--input A=a.npy]... [--output C=c.npy]...\n"
@@ -31,7 +33,10 @@ static const char usage[] =
     "  -o FILE.o      write an object (it links with -lm -lpthread) and FILE.h, the C\n"
     "                 prototypes; -o FILE.so writes a shared library and FILE.h\n"
     "  --schedule F   apply the schedule blocks of file F instead of the file's own\n"
-    "  --no-schedule  apply no schedule at all\n"
+    "  --no-schedule  apply no schedule at all, not even the default rules\n"
+    "  --no-auto-schedule  apply only the file's schedule: no default rules for the\n"
+    "                 blocks it leaves untouched\n"
+    "  --verbose      say what the default rules did to each block, and why not\n"
     "  --time         print how long parsing, checking and scheduling (ISL) took\n"
     "  --target T     host (default: this CPU), x86-64, avx2, avx512, cuda: picks\n"
     "                 `schedule F for T` blocks and the code's instruction set\n"
@@ -59,6 +64,14 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
   }
   if (strcmp(a, "--time") == 0) {
     in->time = true;
+    return 1;
+  }
+  if (strcmp(a, "--no-auto-schedule") == 0) {
+    in->no_auto = true;
+    return 1;
+  }
+  if (strcmp(a, "--verbose") == 0) {
+    in->verbose = true;
     return 1;
   }
   if (!sched && !target) return 0;
@@ -104,6 +117,23 @@ void tool_schedule_targets(const char *target, const char **names) {
   if (be_target_from_name(target ? target : "host", &bt)) be_target_schedule_names(bt, names);
 }
 
+/* The default rules on what the file's schedule left (sched_apply_file's hook). */
+static void rules_hook(sched_state *s, void *user) {
+  const tool_input *in = user;
+  const char *name = in->target ? in->target : "host";
+  be_target bt;
+  if (strcmp(name, "host") == 0) name = be_target_name(be_target_host_isa());
+  else if (be_target_from_name(name, &bt) && bt == BE_TARGET_HOST) name = be_target_name(be_target_host_isa());
+  as_target t;
+  if (!as_target_from_name(name, &t)) return;
+  as_params p;
+  as_params_default(&t, &p);
+  tir_str why = {0};
+  as_rules_apply(s, &t, &p, in->verbose ? &why : NULL);
+  if (why.s) fputs(tir_str_cstr(&why), stderr);
+  tir_str_free(&why);
+}
+
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   double t0 = tool_now();
   lang_unit *u = compile_path(d, in->path);
@@ -126,7 +156,7 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   tir_str costs = {0};
   if (u && !in->no_schedule &&
       sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces,
-                       in->time ? &costs : NULL)) {
+                       in->time ? &costs : NULL, in->no_auto ? NULL : rules_hook, (void *)in)) {
     lang_unit_free(u);
     u = NULL;
   }

@@ -13,6 +13,8 @@ typedef struct tool_input {
   const char *schedule; /* --schedule FILE: replaces the file's own schedule blocks */
   const char *target;   /* --target: picks `schedule F for TARGET` blocks */
   bool no_schedule;     /* --no-schedule: the unscheduled IR */
+  bool no_auto;         /* --no-auto-schedule: no default rules for what schedules leave */
+  bool verbose;         /* --verbose: say what the rules did and why not */
   bool time;            /* --time: print how long each stage took to stderr */
 } tool_input;
 

@@ -13,7 +13,7 @@ case $expected in /*) ;; *) expected=$(pwd)/$expected ;; esac
 dir=$(dirname "$input") base=$(basename "$input")
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-(cd "$dir" && LC_ALL=C "$tirc" "$base" --target x86-64 --emit ir >"$tmp/out" 2>"$tmp/err")
+(cd "$dir" && LC_ALL=C "$tirc" "$base" --target x86-64 --no-auto-schedule --emit ir >"$tmp/out" 2>"$tmp/err")
 status=$?
 if [ $status -ne 0 ]; then
   echo "FAIL: tirc $base --emit ir exited with status $status; stderr:"

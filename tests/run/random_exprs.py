@@ -1,9 +1,11 @@
 """random_exprs.py - differential test of code generation: seeded random, well-typed element-wise
 expressions over every dtype (arithmetic that wraps, floor division and modulo, casts that
 saturate or round, f16/bf16, math functions, select, comparisons, && || !) and a reduction,
-each under a random schedule (vectorized with a tail, split and unrolled, parallel), compiled
-for this CPU and compared with the reference interpreter by `tirc run --check`, every other one
-on inputs full of integer limits, NaNs, infinities, -0.0 and subnormals.
+each under a random schedule (vectorized with a tail, split and unrolled, parallel) of one
+block and the default rules for the others (a local producer to inline or keep, a reduction,
+elementwise blocks), compiled for this CPU and compared with the reference interpreter by
+`tirc run --check`, every other one on inputs full of integer limits, NaNs, infinities, -0.0
+and subnormals.
 
     random_exprs.py TIRC [FUNCTIONS]    (TIR_SEED: the first seed)
 """
@@ -112,6 +114,15 @@ def function(rng, k):
         t = rng.choice(DTYPES)
         body.append(f"  Y{o}[i, j] = {g.expr(t, rng.randint(1, 4))};")
         outs.append((f"Y{o}", t))
+    # several blocks for the default rules: a local producer with one consumer (inlined) or
+    # two (kept), and a reduction whose output feeds an elementwise block
+    if rng.random() < 0.5:
+        body.insert(0, f"  let T: f32[M, N];\n  T[i, j] = {g.expr('f32', 2)};")
+        body.append("  Q[i, j] = T[i, j] * 0.5 + T[i, j];")
+        outs.append(("Q", "f32"))
+        if rng.random() < 0.5:
+            body.append("  Q2[i, j] = T[i, j] - 1.0;")
+            outs.append(("Q2", "f32"))
     # a reduction over a row, of a float or integer expression
     rt = rng.choice(["f32", "f64", "i32", "i64", "u32"])
     body.append(f"  R[i] = {rng.choice(['sum', 'max', 'min'])}[j]({g.expr(rt, 2)} + {g.load(rt)});")

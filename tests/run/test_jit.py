@@ -256,7 +256,10 @@ def t_target_picks_schedule(args):
     for target, width in (("avx2", 16), ("avx512", 64)):
         trace = tirc_ok([mm, "--emit", "trace", "--target", target])
         assert f"jo, ji = split(j, {width});" in trace, trace
-    assert tirc_ok([mm, "--emit", "trace", "--target", "x86-64"]) == ""
+    # no block for x86-64: the default rules schedule it (--no-auto-schedule: nothing)
+    trace = tirc_ok([mm, "--emit", "trace", "--target", "x86-64"])
+    assert trace.startswith("schedule matmul for x86-64 {\n") and "cache_write" in trace, trace
+    assert tirc_ok([mm, "--emit", "trace", "--target", "x86-64", "--no-auto-schedule"]) == ""
 
 
 def t_object_and_header(args):

@@ -38,7 +38,7 @@ static void check_replay(sched_state *s, ir_func *f) {
   ir_module *m = compile(d);
   lang_unit *u = lang_compile_unit(d, "trace.tir", tir_str_cstr(&trace), trace.n);
   int errs = m && u ? sched_apply_file(m, u->ast, (const char *const[]){"host", NULL}, d, NULL,
-                                       NULL)
+                                       NULL, NULL, NULL)
                     : -1;
   CHECK(errs == 0, "the trace does not replay:\n%s", tir_str_cstr(&trace));
   if (errs == 0) {

@@ -283,7 +283,7 @@ static bool replay_matches(const char *src, size_t len, ir_func *f, sched_state 
   diag_engine *d = diag_engine_make(null);
   ir_module *m = lang_compile_source(d, "src.tir", src, len);
   lang_unit *u = lang_compile_unit(d, "trace.tir", tir_str_cstr(&trace), trace.n);
-  bool ok = m && u && sched_apply_file(m, u->ast, (const char *const[]){"host", NULL}, d, NULL, NULL) == 0;
+  bool ok = m && u && sched_apply_file(m, u->ast, (const char *const[]){"host", NULL}, d, NULL, NULL, NULL, NULL) == 0;
   if (ok) {
     print_func(ir_module_find(m, f->name), &got);
     ok = strcmp(tir_str_cstr(&want), tir_str_cstr(&got)) == 0;

@@ -1,0 +1,418 @@
+/* rules.c - the default rules: recognise each untouched block by its structure and schedule it
+ * through the typed API (schedule/sched.h).  A rule is a transaction: when a step it cannot do
+ * without is refused, the steps it made are undone and the block stays as it was.
+ *
+ *   inline     a local elementwise producer with one consumer, which reads it at one place,
+ *              is computed where it is read (compute_inline);
+ *   tile       a reduction whose output is contiguous in a spatial loop v, with an operand
+ *              that does not move with v but with another spatial loop u (matmul's A, conv's
+ *              weights): a register tile of u x v accumulators (cache_write +
+ *              reverse_compute_at + decompose_reduction), the reduction loops outside it, the
+ *              streamed operand's panel packed (cache_read + compute_at), v's tile vectorized,
+ *              u's unrolled, the outermost loop parallel;
+ *   reduce     other reductions (row reductions as in softmax and layernorm): the outer
+ *              spatial loop parallel, a contiguous innermost reduction loop split into vector
+ *              lanes and rfactored so that the lanes add independently;
+ *   spatial    elementwise and injective blocks: the loop the output is contiguous in split
+ *              into vectors, the outermost loop parallel; a block that reads along another
+ *              loop than it writes (a transpose) is tiled so both sides stay in cache. */
+#include "rules.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+
+enum { MAXL = 16, MAXA = 64 };
+
+bool as_target_from_name(const char *name, as_target *out) {
+  if (!name || strcmp(name, "host") == 0 || strcmp(name, "avx512") == 0) {
+    /* host: the rules pick for the machine that runs the code; this project's machines are
+     * AVX-512 (docs); an avx2-only host still runs 64-byte vectors as two halves */
+    *out = (as_target){64, 32};
+    return true;
+  }
+  if (strcmp(name, "avx2") == 0) {
+    *out = (as_target){32, 16};
+    return true;
+  }
+  if (strcmp(name, "x86-64") == 0) {
+    *out = (as_target){16, 16};
+    return true;
+  }
+  return false;
+}
+
+void as_params_default(const as_target *t, as_params *p) {
+  p->tile_rows = 6;
+  /* rows x vectors accumulators, one vector of the streamed operand each, one broadcast */
+  p->tile_vectors = t->vector_regs >= 32 ? 4 : 2;
+  p->pack = true;
+  p->inline_producers = true;
+  p->vectorize_reductions = true;
+}
+
+typedef struct ctx {
+  sched_state *s;
+  const as_target *t;
+  const as_params *p;
+  tir_str *why;
+  const char *func;
+} ctx;
+
+static void note(ctx *c, const char *block, const char *fmt, ...) TIR_PRINTF(3, 4);
+static void note(ctx *c, const char *block, const char *fmt, ...) {
+  if (!c->why) return;
+  tir_str_printf(c->why, "rules: %s: block \"%s\": ", c->func, block);
+  va_list ap;
+  va_start(ap, fmt);
+  char buf[1024];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  tir_str_printf(c->why, "%s\n", buf);
+}
+
+/* ---- the shape of a block ---- */
+
+typedef struct shape {
+  sched_block b;
+  const ir_block *blk;
+  sched_loop loops[MAXL];
+  int nl;
+  int iter_of[MAXL];   /* loop k drives iterator iter_of[k] */
+  bool reduce[MAXL];   /* loop k drives a reduce iterator */
+  sched_access acc[MAXA];
+  int na;
+  int store; /* the last write: the block's output */
+} shape;
+
+/* Does access "a" use the iterator loop k drives? */
+static bool acc_uses(const shape *sh, const sched_access *a, int k) {
+  const ir_var *it = sh->blk->iters[sh->iter_of[k]].var;
+  for (int d = 0; d < a->n; d++)
+    if (ir_expr_uses(a->idx[d], it)) return true;
+  return false;
+}
+
+/* The loop whose iterator is exactly index expression "e", or -1. */
+static int loop_of_index(const shape *sh, const ir_expr *e) {
+  if (e->kind != IR_E_VAR) return -1;
+  for (int k = 0; k < sh->nl; k++)
+    if (sh->blk->iters[sh->iter_of[k]].var == e->u.var) return k;
+  return -1;
+}
+
+/* Fill "sh" for a block no schedule step touched: every iterator bound to one serial loop
+ * of its nest, one to one.  False (with the reason) otherwise. */
+static bool get_shape(ctx *c, sched_block b, shape *sh, const char **why) {
+  memset(sh, 0, sizeof *sh);
+  sh->b = b;
+  sched_block_info bi;
+  if (!sched_block_get_info(c->s, b, &bi)) return *why = "it no longer exists", false;
+  if (sched_block_scheduled(c->s, b)) return *why = "the schedule scheduled it", false;
+  if (bi.nested) return *why = "it holds other blocks", false;
+  if (bi.n_other) return *why = "it has opaque iterators", false;
+  sh->blk = bi.block;
+  sh->nl = sched_loops(c->s, b, sh->loops, MAXL);
+  if (sh->nl > MAXL) return *why = "it is too deeply nested", false;
+  if (sh->nl != bi.block->n_iters) return *why = "its loops do not match its iterators", false;
+  for (int k = 0; k < sh->nl; k++) {
+    sched_loop_info li;
+    sched_loop_get_info(c->s, sh->loops[k], &li);
+    if (li.kind != IR_LOOP_SERIAL) return *why = "the schedule scheduled its loops", false;
+    sh->iter_of[k] = -1;
+    for (int i = 0; i < bi.block->n_iters; i++) {
+      const ir_expr *bnd = bi.block->iters[i].binding;
+      if (bnd->kind == IR_E_VAR && bnd->u.var == sh->loops[k].var) sh->iter_of[k] = i;
+    }
+    if (sh->iter_of[k] < 0) return *why = "its iterators are not its loops", false;
+    sh->reduce[k] = bi.block->iters[sh->iter_of[k]].kind == IR_ITER_REDUCE;
+  }
+  sh->na = sched_block_accesses(c->s, b, sh->acc, MAXA);
+  if (sh->na > MAXA) return *why = "it has too many accesses", false;
+  sh->store = -1;
+  for (int i = 0; i < sh->na; i++)
+    if (sh->acc[i].write) sh->store = i;
+  if (sh->store < 0) return *why = "it writes nothing", false;
+  return true;
+}
+
+static bool is_reduction(const shape *sh) {
+  for (int k = 0; k < sh->nl; k++)
+    if (sh->reduce[k]) return true;
+  return false;
+}
+
+/* The loop the output is contiguous in (its last index), or -1. */
+static int out_loop(const shape *sh) {
+  const sched_access *o = &sh->acc[sh->store];
+  return o->n ? loop_of_index(sh, o->idx[o->n - 1]) : -1;
+}
+
+/* ---- steps ---- */
+
+/* Apply "rc"'s primitive or say why not; true when applied. */
+static bool ok(ctx *c, int rc, const sched_error *e, sched_block b, const char *what) {
+  if (rc) note(c, b.name, "%s refused: %s", what, e->msg);
+  return rc == 0;
+}
+
+static void undo_to(ctx *c, int n) {
+  while (sched_trace_length(c->s) > n) sched_undo(c->s);
+}
+
+static int lanes(const ctx *c, const shape *sh) {
+  int bytes = ir_dtype_bytes(sh->acc[sh->store].buf->dtype);
+  int n = c->t->vector_bytes / (bytes > 0 ? bytes : 4);
+  return n > 1 ? n : 1;
+}
+
+/* Parallel outermost loop of "b" (optional). */
+static void parallel_outer(ctx *c, sched_block b) {
+  sched_loop l[MAXL];
+  if (sched_loops(c->s, b, l, MAXL) < 1) return;
+  sched_error e;
+  if (sched_loop_is_parallel(c->s, l[0]) != 1) {
+    note(c, b.name, "parallel(%s) not applied: the loop carries a dependence", l[0].var->name);
+    return;
+  }
+  ok(c, sched_parallel(c->s, l[0], &e), &e, b, "parallel");
+}
+
+/* Vectorize the last loop of block "b" and unroll the one before (optional; the copies and
+ * inits of the tile rule). */
+static void vector_tail(ctx *c, sched_block b, bool unroll) {
+  sched_loop l[MAXL];
+  int n = sched_loops(c->s, b, l, MAXL);
+  sched_error e;
+  if (n >= 1) ok(c, sched_vectorize(c->s, l[n - 1], &e), &e, b, "vectorize");
+  if (unroll && n >= 2) ok(c, sched_unroll(c->s, l[n - 2], &e), &e, b, "unroll");
+}
+
+/* ---- inline ---- */
+
+static bool same_index(const sched_access *a, const sched_access *b) {
+  if (a->n != b->n) return false;
+  for (int d = 0; d < a->n; d++)
+    if (!ir_expr_equal(a->idx[d], b->idx[d])) return false;
+  return true;
+}
+
+static bool rule_inline(ctx *c, const shape *sh) {
+  if (!c->p->inline_producers || is_reduction(sh)) return false;
+  const ir_buffer *t = sh->acc[sh->store].buf;
+  if (t->kind != IR_BUF_LOCAL) return false;
+  sched_block cons[4];
+  int nc = sched_consumers(c->s, sh->b, cons, 4);
+  if (nc != 1) return false;
+  sched_access acc[MAXA];
+  int na = sched_block_accesses(c->s, cons[0], acc, MAXA), first = -1;
+  for (int i = 0; i < na && i < MAXA; i++) {
+    if (acc[i].buf->id != t->id || acc[i].write) continue;
+    if (first < 0) first = i;
+    else if (!same_index(&acc[first], &acc[i])) {
+      note(c, sh->b.name, "not inlined: \"%s\" reads %s at several places (a stencil)",
+           cons[0].name, t->name);
+      return false;
+    }
+  }
+  sched_error e;
+  if (!ok(c, sched_compute_inline(c->s, sh->b, &e), &e, sh->b, "compute_inline")) return false;
+  note(c, sh->b.name, "inlined into \"%s\"", cons[0].name);
+  return true;
+}
+
+/* ---- tile: reductions with reuse ---- */
+
+static bool rule_tile(ctx *c, const shape *sh) {
+  int v = out_loop(sh);
+  if (v < 0 || sh->reduce[v]) return false;
+  /* u: the innermost spatial loop that some operand moves with while not moving with v */
+  int u = -1, streamed = -1;
+  for (int i = 0; i < sh->na; i++) {
+    const sched_access *a = &sh->acc[i];
+    if (a->write || a->buf->id == sh->acc[sh->store].buf->id) continue;
+    if (acc_uses(sh, a, v)) {
+      if (streamed < 0) streamed = i;
+      continue;
+    }
+    for (int k = 0; k < sh->nl; k++)
+      if (k != v && !sh->reduce[k] && acc_uses(sh, a, k) && k > u) u = k;
+  }
+  if (u < 0 || streamed < 0) return false;
+  sched_state *s = c->s;
+  sched_block b = sh->b;
+  int start = sched_trace_length(s);
+  sched_error e;
+  sched_loop uo, ui, vo, vi;
+  int width = lanes(c, sh) * c->p->tile_vectors;
+  if (!ok(c, sched_split(s, sh->loops[u], c->p->tile_rows, &uo, &ui, &e), &e, b, "split") ||
+      !ok(c, sched_split(s, sh->loops[v], width, &vo, &vi, &e), &e, b, "split"))
+    goto undo;
+  /* vo, the other spatial loops, uo, the reduction loops, ui, vi */
+  sched_loop order[2 * MAXL], par = vo;
+  int n = 0, first_reduce = -1;
+  order[n++] = vo;
+  /* threads over the innermost other spatial loop (conv's rows: its images may be one),
+   * else over the panels */
+  for (int k = 0; k < sh->nl; k++)
+    if (k != u && k != v && !sh->reduce[k]) par = order[n++] = sh->loops[k];
+  order[n++] = uo;
+  for (int k = 0; k < sh->nl; k++)
+    if (sh->reduce[k]) {
+      if (first_reduce < 0) first_reduce = n;
+      order[n++] = sh->loops[k];
+    }
+  order[n++] = ui;
+  order[n++] = vi;
+  if (!ok(c, sched_reorder(s, order, n, &e), &e, b, "reorder")) goto undo;
+  sched_block cl, init;
+  if (!ok(c, sched_cache_write(s, b, IR_SCOPE_LOCAL, &cl, &e), &e, b, "cache_write") ||
+      !ok(c, sched_reverse_compute_at(s, cl, uo, &e), &e, b, "reverse_compute_at") ||
+      !ok(c, sched_decompose_reduction(s, b, order[first_reduce], &init, &e), &e, b,
+          "decompose_reduction"))
+    goto undo;
+  /* pack the streamed operand's panel when it is indexed by plain reduction iterators and v */
+  const sched_access *sa = &sh->acc[streamed];
+  bool plain = c->p->pack && sa->buf->kind == IR_BUF_INPUT;
+  for (int d = 0; d < sa->n && plain; d++) {
+    int k = loop_of_index(sh, sa->idx[d]);
+    plain = k >= 0 && (k == v || sh->reduce[k]);
+  }
+  sched_block pl = {NULL};
+  if (plain) {
+    int before = sched_trace_length(s);
+    if (!ok(c, sched_cache_read(s, b, sa->buf->name, IR_SCOPE_LOCAL, &pl, &e), &e, b,
+            "cache_read") ||
+        !ok(c, sched_compute_at(s, pl, vo, &e), &e, b, "compute_at")) {
+      undo_to(c, before);
+      pl.name = NULL;
+    }
+  }
+  ok(c, sched_unroll(s, ui, &e), &e, b, "unroll");
+  ok(c, sched_vectorize(s, vi, &e), &e, b, "vectorize");
+  vector_tail(c, init, true);
+  vector_tail(c, cl, true);
+  if (pl.name) vector_tail(c, pl, false);
+  ok(c, sched_parallel(s, par, &e), &e, b, "parallel");
+  note(c, b.name, "register tile %d x %d over loops %s and %s%s", c->p->tile_rows, width,
+       sh->loops[u].var->name, sh->loops[v].var->name, pl.name ? ", operand panel packed" : "");
+  return true;
+undo:
+  undo_to(c, start);
+  note(c, b.name, "no register tile");
+  return false;
+}
+
+/* ---- reduce: row reductions ---- */
+
+static bool rule_reduce(ctx *c, const shape *sh) {
+  sched_state *s = c->s;
+  sched_block b = sh->b;
+  sched_error e;
+  int r = sh->nl - 1;
+  bool vec = c->p->vectorize_reductions && r >= 0 && sh->reduce[r];
+  /* every operand contiguous along r, or not moving with it */
+  for (int i = 0; i < sh->na && vec; i++) {
+    const sched_access *a = &sh->acc[i];
+    if (a->buf->id == sh->acc[sh->store].buf->id || !acc_uses(sh, a, r)) continue;
+    vec = a->n && loop_of_index(sh, a->idx[a->n - 1]) == r;
+    for (int d = 0; d + 1 < a->n && vec; d++) vec = !ir_expr_uses(a->idx[d], sh->blk->iters[sh->iter_of[r]].var);
+  }
+  if (vec) {
+    int start = sched_trace_length(s);
+    sched_loop ro, ri;
+    sched_block rf;
+    if (ok(c, sched_split(s, sh->loops[r], lanes(c, sh), &ro, &ri, &e), &e, b, "split") &&
+        ok(c, sched_rfactor(s, ri, &rf, &e), &e, b, "rfactor") &&
+        ok(c, sched_vectorize(s, ri, &e), &e, b, "vectorize")) {
+      note(c, b.name, "reduction over %s in %d lanes (rfactor)", sh->loops[r].var->name,
+           lanes(c, sh));
+      /* the lanes' partial results stay in registers: the final reduction runs in the same
+       * iteration (the rf buffer shrinks to one vector), the rf init before the loop */
+      sched_loop rl[MAXL];
+      int n = sched_loops(s, rf, rl, MAXL);
+      sched_block init;
+      if (n >= 3 && !sh->reduce[0]) {
+        if (ok(c, sched_reverse_compute_at(s, b, rl[n - 3], &e), &e, b, "reverse_compute_at") &&
+            ok(c, sched_decompose_reduction(s, rf, rl[n - 2], &init, &e), &e, rf,
+               "decompose_reduction"))
+          vector_tail(c, init, false);
+        parallel_outer(c, rf);
+      }
+      return true;
+    }
+    undo_to(c, start);
+  }
+  if (sh->nl > 1 && !sh->reduce[0]) parallel_outer(c, b);
+  note(c, b.name, "reduction: outer loop parallel%s", vec ? "" : ", reduction kept scalar");
+  return true;
+}
+
+/* ---- spatial: elementwise, injective, transposes ---- */
+
+static bool rule_spatial(ctx *c, const shape *sh) {
+  sched_state *s = c->s;
+  sched_block b = sh->b;
+  sched_error e;
+  int v = out_loop(sh), w = -1;
+  /* an operand that moves with v but is contiguous along the loop just outside it */
+  for (int i = 0; i < sh->na && v >= 0; i++) {
+    const sched_access *a = &sh->acc[i];
+    if (a->write || !a->n || !acc_uses(sh, a, v)) continue;
+    int k = loop_of_index(sh, a->idx[a->n - 1]);
+    if (k >= 0 && k != v && k + 1 == v) w = k;
+  }
+  int L = lanes(c, sh);
+  if (v >= 0 && w >= 0 && v == sh->nl - 1) {
+    sched_loop t[4];
+    int start = sched_trace_length(s);
+    if (ok(c, sched_tile(s, sh->loops[w], sh->loops[v], L, L, t, &e), &e, b, "tile")) {
+      ok(c, sched_unroll(s, t[2], &e), &e, b, "unroll");
+      ok(c, sched_vectorize(s, t[3], &e), &e, b, "vectorize");
+      parallel_outer(c, b);
+      note(c, b.name, "transposing: %d x %d tiles", L, L);
+      return true;
+    }
+    undo_to(c, start);
+  }
+  if (v >= 0 && v == sh->nl - 1) {
+    sched_loop vo, vi;
+    if (ok(c, sched_split(s, sh->loops[v], L, &vo, &vi, &e), &e, b, "split")) {
+      ok(c, sched_vectorize(s, vi, &e), &e, b, "vectorize");
+      parallel_outer(c, b);
+      note(c, b.name, "elementwise: %s in vectors of %d", sh->loops[v].var->name, L);
+      return true;
+    }
+  } else {
+    note(c, b.name, "not vectorized: its output is not contiguous in its innermost loop");
+  }
+  parallel_outer(c, b);
+  return true;
+}
+
+int as_rules_apply(sched_state *s, const as_target *t, const as_params *p, tir_str *why) {
+  ctx c = {s, t, p, why, sched_state_func(s)->name};
+  sched_block blocks[256];
+  int nb = sched_blocks(s, blocks, 256), done = 0;
+  if (nb > 256) nb = 256;
+  /* inline first, so that the blocks left see their producers' arithmetic */
+  for (int i = 0; i < nb; i++) {
+    shape sh;
+    const char *whynot;
+    if (get_shape(&c, blocks[i], &sh, &whynot) && rule_inline(&c, &sh)) done++;
+  }
+  nb = sched_blocks(s, blocks, 256);
+  if (nb > 256) nb = 256;
+  for (int i = 0; i < nb; i++) {
+    shape sh;
+    const char *whynot = NULL;
+    if (!get_shape(&c, blocks[i], &sh, &whynot)) {
+      note(&c, blocks[i].name, "left as it is: %s", whynot);
+      continue;
+    }
+    bool r = is_reduction(&sh) ? rule_tile(&c, &sh) || rule_reduce(&c, &sh)
+                               : rule_spatial(&c, &sh);
+    done += r;
+  }
+  return done;
+}

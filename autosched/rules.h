@@ -1,0 +1,38 @@
+/* rules.h - default schedules without trials (in the spirit of TVM's DLight): each block that
+ * a schedule left untouched is recognised by its structure (a reduction with operand reuse,
+ * such as matmul and conv; a row reduction; an elementwise, injective or transposing block)
+ * and scheduled through the typed schedule API, so that every step is checked like a user's
+ * and lands in the trace. */
+#ifndef TIR_AUTOSCHED_RULES_H
+#define TIR_AUTOSCHED_RULES_H
+
+#include "../schedule/sched.h"
+
+/* What the rules need to know of a target. */
+typedef struct as_target {
+  int vector_bytes; /* 64 (avx512), 32 (avx2), 16 (x86-64) */
+  int vector_regs;  /* 32 or 16 */
+} as_target;
+
+/* The target for a --target spelling (host, x86-64, avx2, avx512); false for one the rules do
+ * not know (cuda). */
+bool as_target_from_name(const char *name, as_target *out);
+
+/* Tunable choices of the rules (the tuner samples them); as_params_default gives the rules'
+ * own. */
+typedef struct as_params {
+  int tile_rows;    /* register tile: rows (the broadcast operand's loop) */
+  int tile_vectors; /* register tile: vectors per row */
+  bool pack;        /* copy the streamed operand's panel (cache_read + compute_at) */
+  bool inline_producers;
+  bool vectorize_reductions; /* rfactor the innermost reduction loop into vector lanes */
+} as_params;
+void as_params_default(const as_target *t, as_params *p);
+
+/* Apply the rules to every block of the state's function that no schedule step touched: its
+ * loops all serial and straight from the unscheduled function.  A rule that cannot apply
+ * leaves its block as it was; with "why" non-NULL, a line per such case says why (and a line
+ * per rule applied).  Returns the number of blocks scheduled. */
+int as_rules_apply(sched_state *s, const as_target *t, const as_params *p, tir_str *why);
+
+#endif

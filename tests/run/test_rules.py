@@ -1,0 +1,164 @@
+"""test_rules.py - the default rules (autosched/) from the outside: on every example, with its
+own schedule set aside (an empty --schedule file), for every CPU target, the rules' result must
+compile, run and agree with the reference interpreter on the unscheduled function at sizes
+that leave tails; the trace they print must replay to the same IR; they must leave a block the
+file's schedule touched alone and fill in the rest; --no-auto-schedule turns them off, and
+--verbose says what each rule did or why it did not apply.
+
+    test_rules.py --tirc TIRC --examples DIR [CASE...]
+"""
+import glob
+import os
+import re
+import tempfile
+
+import tirtest
+
+TARGETS = ("x86-64", "avx2", "avx512")
+
+
+def tirc_ok(args):
+    status, out, err = tirtest.tirc(args)
+    assert status == 0, f"tirc {' '.join(args)}: status {status}\n{err}"
+    return out, err
+
+
+def sizes_of(tir, func):
+    """The size names of "func" in "tir", from the error `--size` gives for an unknown one."""
+    status, out, err = tirtest.tirc(["run", tir, "--func", func, "--size", "QQ=1"])
+    return re.search(r"its sizes: ([^)]*)", err).group(1).split(", ")
+
+
+def runs_here(target):
+    flags = open("/proc/cpuinfo").read()
+    if target == "avx512":
+        return re.search(r"\bavx512f\b", flags) is not None
+    if target == "avx2":
+        return re.search(r"\bavx2\b", flags) is not None and re.search(r"\bfma\b", flags)
+    return True
+
+
+def examples(args):
+    for tir in sorted(glob.glob(os.path.join(args.examples, "*.tir"))):
+        for func in re.findall(r"^func (\w+)", open(tir).read(), re.M):
+            yield tir, func
+
+
+def every_example_checked(args, target):
+    """Rules alone on every function of every example agree with the interpreter."""
+    if not runs_here(target):
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = os.path.join(tmp, "empty.sched")
+        open(empty, "w").close()
+        for tir, func in examples(args):
+            names = sizes_of(tir, func)
+            # 70 crosses a 64-wide register tile; the interpreter is slow on 4-d kernels
+            for n in (1, 7, 13) + ((70,) if len(names) <= 3 else ()):
+                size = ",".join(f"{s}={n}" for s in names)
+                out, _ = tirc_ok(["run", tir, "--func", func, "--schedule", empty, "--target",
+                                  target, "--size", size, "--check"])
+                assert ": ok (" in out and "mismatch" not in out, (tir, func, target, out)
+
+
+def t_examples_x86_64(args):
+    every_example_checked(args, "x86-64")
+
+
+def t_examples_avx2(args):
+    every_example_checked(args, "avx2")
+
+
+def t_examples_avx512(args):
+    every_example_checked(args, "avx512")
+
+
+def t_trace_replays(args):
+    """`--emit trace` of the rules, given back as --schedule with the rules off, gives the IR
+    the rules gave."""
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = os.path.join(tmp, "empty.sched")
+        open(empty, "w").close()
+        for tir, func in examples(args):
+            for target in TARGETS:
+                common = [tir, "--target", target]
+                ir, _ = tirc_ok(common + ["--schedule", empty, "--emit", "ir"])
+                trace, _ = tirc_ok(common + ["--schedule", empty, "--emit", "trace"])
+                path = os.path.join(tmp, "trace.sched")
+                open(path, "w").write(trace)
+                again, _ = tirc_ok(common + ["--schedule", path, "--no-auto-schedule", "--emit",
+                                             "ir"])
+                assert again == ir, f"{tir} for {target}: the trace replays to other IR\n{trace}"
+
+
+def t_matmul_rule(args):
+    """A matmul with no schedule gets the register tile, packing and threads a person would
+    write (the shape of examples/matmul.tir's own schedules)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "mm.tir")
+        open(src, "w").write("func mm(P: f32[M, K], Q: f32[K, N]) -> (R: f32[M, N]) {\n"
+                             "  R[a, b] = sum[c](P[a, c] * Q[c, b]);\n}\n")
+        for target, width in (("avx512", 64), ("avx2", 16), ("x86-64", 8)):
+            trace, _ = tirc_ok([src, "--target", target, "--emit", "trace"])
+            for step in ("a_o, a_i = split(a, 6);", f"b_o, b_i = split(b, {width});",
+                         "reorder(b_o, a_o, c, a_i, b_i);", "R_local = cache_write(\"R\", local);",
+                         "reverse_compute_at(R_local, a_o);",
+                         "R_init = decompose_reduction(\"R\", c);",
+                         "Q_local = cache_read(\"R\", Q, local);", "compute_at(Q_local, b_o);",
+                         "vectorize(b_i);", "parallel(b_o);"):
+                assert f"  {step}\n" in trace, f"{target}: no '{step}' in\n{trace}"
+
+
+def t_row_reduction_rule(args):
+    """softmax and layernorm: reductions rfactored into vector lanes that stay in registers,
+    rows in parallel, elementwise passes vectorized."""
+    trace, _ = tirc_ok([os.path.join(args.examples, "layernorm.tir"), "--target", "avx512",
+                        "--emit", "trace"])
+    for step in ("j_o, j_i = split(j, 16);", "mean_sum_rf = rfactor(j_i);", "vectorize(j_i);",
+                 "reverse_compute_at(\"mean_sum\", i);", "parallel(i);",
+                 "compute_inline(\"variance\");"):
+        assert f"  {step}\n" in trace, f"no '{step}' in\n{trace}"
+
+
+def t_transpose_rule(args):
+    trace, _ = tirc_ok([os.path.join(args.examples, "transpose.tir"), "--target", "avx2",
+                        "--emit", "trace"])
+    assert "  j_o, i_o, j_i, i_i = tile(j, i, 8, 8);\n" in trace, trace
+    assert "  vectorize(i_i);\n" in trace and "  parallel(j_o);\n" in trace, trace
+
+
+def t_rules_fill_in(args):
+    """One block scheduled by hand, the rules for the rest; --no-auto-schedule: the hand
+    schedule alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "two.tir")
+        open(src, "w").write(
+            "func f(A: f32[N, M]) -> (B: f32[N, M], C: f32[N, M]) {\n"
+            "  B[i, j] = A[i, j] * 2.0;\n  C[i, j] = A[i, j] + 1.0;\n}\n"
+            "schedule f { i, j = loops(\"B\"); io, ii = split(i, 3); }\n")
+        trace, _ = tirc_ok([src, "--target", "avx2", "--emit", "trace"])
+        assert trace.startswith("schedule f for avx2 {\n  i, j = loops(\"B\");\n"
+                                "  io, ii = split(i, 3);\n"), trace
+        assert "vectorize(j_i);" in trace and "split(io" not in trace, trace
+        out, _ = tirc_ok(["run", src, "--target", "avx2", "--size", "N=7,M=19", "--check"])
+        assert out.count(": ok (") == 2, out
+        plain, _ = tirc_ok([src, "--target", "avx2", "--emit", "trace", "--no-auto-schedule"])
+        assert plain == "schedule f {\n  i, j = loops(\"B\");\n  io, ii = split(i, 3);\n}\n", plain
+
+
+def t_verbose(args):
+    """--verbose: a line per block, the rule applied or why none did."""
+    _, err = tirc_ok([os.path.join(args.examples, "prefix_sum.tir"), "--emit", "ir",
+                      "--verbose"])
+    assert 'rules: prefix_sum: block "scan": left as it is: it has opaque iterators\n' in err, err
+    _, err = tirc_ok([os.path.join(args.examples, "blur.tir"), "--target", "avx2", "--emit", "ir",
+                      "--verbose", "--schedule", os.devnull])
+    assert ('rules: blur: block "T": not inlined: "Y" reads T at several places (a stencil)\n'
+            in err), err
+    assert 'rules: blur: block "Y": elementwise: j in vectors of 8\n' in err, err
+
+
+CASES = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith("t_")}
+
+if __name__ == "__main__":
+    tirtest.main(CASES, __doc__)
