@@ -36,6 +36,8 @@ void poly_time_add(double start) { poly_time += poly_now() - start; }
 
 double poly_seconds(void) { return poly_time; }
 
+double poly_now_seconds(void) { return poly_now(); }
+
 void poly_isl_fail(isl_ctx *ctx, const char *what, char *err, size_t errlen) {
   enum isl_error e = isl_ctx_last_error(ctx);
   const char *msg = isl_ctx_last_error_msg(ctx);

@@ -120,7 +120,10 @@ int poly_check_bounds(TIR_KEEP const ir_func *f, const int64_t *sizes, char *msg
  * "err" when f cannot be analysed (then every local must be taken as read unwritten). */
 int poly_unwritten_reads(TIR_KEEP const ir_func *f, bool *out, char *err, size_t errlen);
 
-/* Time spent in ISL so far by this thread (seconds), for the timing report of issue 3. */
+/* Time spent in ISL so far by this thread (seconds), for the timing report of issue 3: a
+ * caller reads it before and after a primitive to charge the primitive its ISL time. */
 double poly_seconds(void);
+/* The monotonic clock poly_seconds is kept with (seconds). */
+double poly_now_seconds(void);
 
 #endif
