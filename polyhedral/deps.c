@@ -3,9 +3,11 @@
  * of reversed time: the first write after each read); the isl_ctx, errors and the time
  * spent, for every entry point of polyhedral/.
  *
- * Contexts: each poly_deps owns one isl_ctx, created by poly_deps_compute and freed by
- * poly_deps_free; the queries on a poly_deps build their objects in it, so one poly_deps is
- * used by one thread at a time (different poly_deps may live in different threads). */
+ * Contexts: poly_deps_compute creates an isl_ctx (with the caches of polyhedral/) that the
+ * dependences poly_deps_update derives from it share, so that they can reuse each other's ISL
+ * objects; the last poly_deps_free of the family frees it.  The queries on a poly_deps build
+ * their objects in it, so one family is used by one thread at a time (different families may
+ * live in different threads). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +176,7 @@ isl_map *poly_access_executed(const poly_deps *d, int a, isl_map **time) {
 
 /* Flow: reads against the writes (a must-write kills what it overwrites).  Anti: writes against
  * the reads before them, the writes killing.  Output: writes against the writes. */
-static int compute_deps(poly_deps *d) {
+static int compute_deps(poly_deps *d, const bool *reused) {
   isl_space *params = poly_params_space(d);
   isl_union_map *reads = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *writes = isl_union_map_empty(isl_space_copy(params));
@@ -197,6 +199,7 @@ static int compute_deps(poly_deps *d) {
   for (int a = 0; a < d->accesses.n; a++) {
     const poly_access *acc = &d->accesses.v[a];
     if (!written[acc->buffer]) continue; /* a buffer nobody writes has no dependences */
+    if (reused && reused[acc->buffer]) continue; /* taken from the base analysis */
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
     isl_map *time, *rel = poly_tag(poly_access_executed(d, a, &time), a);
     if (acc->write && !alone[st->block])
@@ -215,18 +218,21 @@ static int compute_deps(poly_deps *d) {
    * anti and output dependences are left out (they cost much, and its flow ones say when it
    * must run), but for one from each instance to itself: what makes a loop whose iterations
    * run it again carry a dependence. */
-  int rc = flow(d, POLY_FLOW, isl_union_map_copy(reads), isl_union_map_copy(writes),
-                isl_union_map_copy(sched), false);
-  if (rc == 0)
+  isl_bool none = isl_union_map_is_empty(writes); /* every written buffer reused */
+  int rc = none < 0 ? -1 : 0;
+  if (rc == 0 && !none)
+    rc = flow(d, POLY_FLOW, isl_union_map_copy(reads), isl_union_map_copy(writes),
+              isl_union_map_copy(sched), false);
+  if (rc == 0 && !none)
     rc = flow(d, POLY_ANTI, isl_union_map_copy(reads), isl_union_map_copy(once),
               isl_union_map_apply_range(isl_union_map_copy(sched), time_reversal(d)), true);
-  if (rc == 0)
+  if (rc == 0 && !none)
     rc = flow(d, POLY_OUTPUT, isl_union_map_copy(once), isl_union_map_copy(once),
               isl_union_map_copy(sched), false);
   for (int a = 0; a < d->accesses.n && rc == 0; a++) {
     const poly_access *acc = &d->accesses.v[a];
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
-    if (!acc->write || !alone[st->block]) continue;
+    if (!acc->write || !alone[st->block] || (reused && reused[acc->buffer])) continue;
     poly_dep dep = {POLY_OUTPUT, a, a, isl_set_identity(isl_set_copy(st->domain))};
     if (!dep.rel) rc = -1;
     else tir_vec_push(&d->deps, dep);
@@ -290,18 +296,46 @@ static int check_recomputed(poly_deps *d, char *err, size_t errlen) {
   return 0;
 }
 
-static poly_deps *deps_make(const ir_func *f, bool with_deps, char *err, size_t errlen) {
+/* A new family: its context, configured for every entry point. */
+static poly_family *family_make(void) {
+  isl_ctx *ctx = isl_ctx_alloc();
+  if (!ctx) return NULL;
+  isl_options_set_on_error(ctx, ISL_ON_ERROR_CONTINUE);
+  isl_ctx_set_max_operations(ctx, POLY_MAX_OPERATIONS);
+  poly_family *fam = tir_xcalloc(1, sizeof *fam);
+  fam->ctx = ctx;
+  fam->refs = 1;
+  return fam;
+}
+
+static void family_release(poly_family *fam) {
+  if (!fam || --fam->refs > 0) return;
+  poly_cache_free(fam);
+  isl_ctx_free(fam->ctx);
+  free(fam);
+}
+
+/* The model, accesses and (with "with_deps") dependences of "f"; in the family of "base" when
+ * it is not NULL, with the dependences of the buffers that poly_deps_reuse finds unchanged
+ * taken from it. */
+static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, char *err,
+                            size_t errlen) {
   double t0 = poly_now();
   poly_deps *d = tir_xcalloc(1, sizeof *d);
-  d->ctx = isl_ctx_alloc();
-  if (!d->ctx) {
+  bool *reused = NULL;
+  if (base) {
+    d->fam = base->fam;
+    d->fam->refs++;
+  } else {
+    d->fam = family_make();
+  }
+  if (!d->fam) {
     snprintf(err, errlen, "cannot allocate an ISL context");
     free(d);
     poly_time_add(t0);
     return NULL;
   }
-  isl_options_set_on_error(d->ctx, ISL_ON_ERROR_CONTINUE);
-  isl_ctx_set_max_operations(d->ctx, POLY_MAX_OPERATIONS);
+  d->ctx = d->fam->ctx;
   if (errlen) err[0] = 0;
   poly_ctx_start(d->ctx);
   d->n_sizes = f->n_sizes;
@@ -318,13 +352,22 @@ static poly_deps *deps_make(const ir_func *f, bool with_deps, char *err, size_t 
   if (poly_accesses_build(d, f, err, errlen) < 0) goto error;
   if (check_recomputed(d, err, errlen) < 0) goto error;
   poly_model_finish(&d->m);
-  if (with_deps && compute_deps(d) < 0) {
+  if (with_deps && base) {
+    reused = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *reused);
+    if (poly_deps_reuse(d, base, reused) < 0) {
+      poly_isl_fail(d->ctx, "reusing dependences", err, errlen);
+      goto error;
+    }
+  }
+  if (with_deps && compute_deps(d, reused) < 0) {
     poly_isl_fail(d->ctx, "computing dependences", err, errlen);
     goto error;
   }
+  free(reused);
   poly_time_add(t0);
   return d;
 error:
+  free(reused);
   poly_ctx_finish_error(d->ctx, err, errlen);
   poly_deps_free(d);
   poly_time_add(t0);
@@ -332,11 +375,15 @@ error:
 }
 
 poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
-  return deps_make(f, true, err, errlen);
+  return deps_make(f, true, NULL, err, errlen);
+}
+
+poly_deps *poly_deps_update(poly_deps *base, const ir_func *g, char *err, size_t errlen) {
+  return deps_make(g, true, base, err, errlen);
 }
 
 poly_deps *poly_deps_model(const ir_func *f, char *err, size_t errlen) {
-  return deps_make(f, false, err, errlen);
+  return deps_make(f, false, NULL, err, errlen);
 }
 
 void poly_deps_free(poly_deps *d) {
@@ -355,6 +402,6 @@ void poly_deps_free(poly_deps *d) {
   for (int i = 0; i < d->n_buffers; i++) free(d->buffers[i]);
   free(d->buffers);
   free(d->local);
-  isl_ctx_free(d->ctx);
+  family_release(d->fam);
   free(d);
 }

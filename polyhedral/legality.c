@@ -200,7 +200,7 @@ static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, int al
  * of its source and sink in g)?  The quick test: the differences of the pairs' time vectors
  * must be lexicographically positive, checked one level at a time; the violated pairs, when
  * there are some, are computed on instances by the caller. */
-static isl_bool in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink) {
+isl_bool poly_in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink) {
   isl_map *tt = isl_map_apply_domain(isl_map_copy(dep->rel), isl_map_copy(src->time));
   tt = isl_map_apply_range(tt, isl_map_copy(sink->time));
   isl_set *delta = isl_map_deltas(tt);
@@ -240,7 +240,7 @@ static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, c
     if (gm->multi[d->m.stmts.v[ks].block] || gm->multi[d->m.stmts.v[kk].block]) continue;
     const poly_stmt *src = &gm->m.stmts.v[gm->map[ks]];
     const poly_stmt *sink = &gm->m.stmts.v[gm->map[kk]];
-    if (in_order(dep, src, sink) == isl_bool_true) continue;
+    if (poly_in_order(dep, src, sink) == isl_bool_true) continue;
     isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
     isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);
     isl_bool ok = isl_map_is_empty(viol);

@@ -37,6 +37,13 @@ typedef struct poly_violation {
  * instances). */
 TIR_GIVE poly_deps *poly_deps_compute(TIR_KEEP const ir_func *f, char *err, size_t errlen);
 void poly_deps_free(TIR_TAKE poly_deps *d);
+/* poly_deps_compute for "g", a function derived from the one "base" analysed (the next body
+ * of a schedule state, say), with the same result: the dependences on each buffer whose
+ * accesses g leaves as they were, and whose dependences in "base" g keeps in order, are taken
+ * from base instead of recomputed.  The result shares base's ISL context and caches: use the
+ * two (and all derived from either) from one thread at a time; either may be freed first. */
+TIR_GIVE poly_deps *poly_deps_update(TIR_KEEP poly_deps *base, TIR_KEEP const ir_func *g,
+                                     char *err, size_t errlen);
 
 /* Does the transformed function "g" run every dependence of "d" in order?  "g" has the blocks
  * of the analysed function (matched by name, with the same iterators and accesses) under

@@ -106,8 +106,18 @@ typedef struct poly_dep {
   isl_map *rel;    /* source statement instances -> sink statement instances */
 } poly_dep;
 
+/* What the dependences derived from one another (poly_deps_update) share: one context, so
+ * that they can use each other's ISL objects, and the caches kept in it.  Used by one thread
+ * at a time. */
+typedef struct poly_family {
+  isl_ctx *ctx;
+  int refs;        /* the poly_deps holding it */
+  struct poly_cache *cache; /* cache.c; NULL until first used */
+} poly_family;
+
 struct poly_deps {
-  isl_ctx *ctx;    /* owned: one context per analysis, used by one thread at a time */
+  poly_family *fam; /* shared with the dependences derived from these or these from */
+  isl_ctx *ctx;    /* fam->ctx */
   int n_sizes;
   char **sizes;    /* the size names, parameter order */
   isl_id **param_ids;
@@ -230,6 +240,24 @@ __isl_give isl_set *poly_block_dead(const poly_deps *d, int b);
  * dependence in "*v", or -1 with a message in "err". */
 int poly_check_values(const poly_deps *d, const poly_model *gm, const int *map, const bool *multi,
                       poly_violation *v, char *err, size_t errlen);
+
+/* ---- dependences reused from an earlier analysis (update.c) ---- */
+
+/* For "d" (the model and accesses of a function built in base's family, no dependences yet):
+ * mark reused[buffer] for each written buffer whose accesses are those of base's function,
+ * statement for statement, none in a recomputed block, with every dependence base has on it
+ * in order in d's function; those dependences, renamed to d's statements and accesses, are
+ * added to d->deps.  They are then exactly d's dependences on the buffer: for each element,
+ * the writes run in the order of the output dependences, and each read between the write it
+ * reads (flow) and the next one (anti), as in base's function.  Returns 0, or -1 on an ISL
+ * failure. */
+int poly_deps_reuse(poly_deps *d, const poly_deps *base, bool *reused);
+/* Does every pair of "dep" run in order under the times of "src" and "sink"?  (legality.c) */
+isl_bool poly_in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink);
+
+/* ---- caches (cache.c) ---- */
+
+void poly_cache_free(poly_family *fam);
 
 /* ---- explanations (explain.c) ---- */
 

@@ -126,7 +126,7 @@ poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e) {
   ir_stmt *saved = s->f->body;
   s->f->body = body;
   char err[512];
-  poly_deps *d = poly_deps_compute(s->f, err, sizeof err);
+  poly_deps *d = poly_deps_update(s->deps, s->f, err, sizeof err);
   s->f->body = saved;
   if (!d) sched_fail(e, "%s: the result cannot be analysed: %s", "schedule", err);
   return d;
