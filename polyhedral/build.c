@@ -333,7 +333,33 @@ static __isl_give isl_map *path_time(const poly_model *m, const poly_stmt *st,
   return t;
 }
 
+/* The scope of a path whose executions an earlier model built (so the path is valid): the
+ * dims path_exec gives its loop variables and iterators. */
+static void path_scope(const poly_model *m, const poly_item *items, int n, poly_scope *s) {
+  int nd = 0;
+  s->dim_of = tir_xmalloc((size_t)(m->n_vars ? m->n_vars : 1) * sizeof *s->dim_of);
+  for (int v = 0; v < m->n_vars; v++) s->dim_of[v] = -1;
+  s->param_of = m->param_of;
+  for (int i = 0; i < n; i++) {
+    if (items[i].kind == POLY_ITEM_LOOP) {
+      s->dim_of[items[i].loop->u.loop.var->id] = nd++;
+    } else if (items[i].kind == POLY_ITEM_BLOCK) {
+      const ir_block *b = items[i].block;
+      for (int j = 0; j < b->n_iters; j++) s->dim_of[b->iters[j].var->id] = nd + j;
+      nd += b->n_iters;
+    }
+  }
+  isl_space *sp = isl_space_set_alloc(m->ctx, (unsigned)m->n_params, (unsigned)nd);
+  for (int p = 0; p < m->n_params; p++)
+    sp = isl_space_set_dim_id(sp, isl_dim_param, (unsigned)p, isl_id_copy(m->param_ids[p]));
+  s->space = sp;
+}
+
 static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
+  if (poly_cache_stmt_get(m->fam, st, m->depth)) {
+    path_scope(m, st->path, st->n_path, &st->scope);
+    return 0;
+  }
   int *item_dim = tir_xmalloc((size_t)(st->n_path ? st->n_path : 1) * sizeof *item_dim);
   int *out = NULL;
   st->exec = path_exec(m, st->path, st->n_path, &st->scope, item_dim, err, errlen);
@@ -355,6 +381,7 @@ static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
     poly_isl_fail(m->ctx, "building a statement", err, errlen);
     goto error;
   }
+  poly_cache_stmt_put(m->fam, st, m->depth);
   free(item_dim);
   free(out);
   return 0;
@@ -374,12 +401,16 @@ static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) 
   char name[48];
   poly_scope s = {0}, s0 = {0};
   isl_set *exec = NULL, *exec0 = NULL;
+  snprintf(name, sizeof name, "S%d", pb->id);
+  if (poly_cache_block_get(m->fam, pb, name)) {
+    rc = 0;
+    goto done;
+  }
   if (pb->n_prefix) memcpy(items, pb->prefix, (size_t)pb->n_prefix * sizeof *items);
   items[n - 1] = (poly_item){POLY_ITEM_BLOCK, 1, NULL, pb->block};
   exec = path_exec(m, items, n, &s, item_dim, err, errlen);
   if (!exec) goto done;
   for (int j = 0; j < pb->n_iters; j++) out[j] = item_dim[n - 1] + j;
-  snprintf(name, sizeof name, "S%d", pb->id);
   pb->l2i = project_to(m, exec, name, out, pb->n_iters);
   pb->inst = isl_map_range(isl_map_copy(pb->l2i));
   if (!pb->inst) {
@@ -397,6 +428,7 @@ static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) 
       goto done;
     }
   }
+  poly_cache_block_put(m->fam, pb, name);
   rc = 0;
 done:
   isl_set_free(exec);
@@ -450,6 +482,7 @@ int poly_model_build(poly_model *m, const poly_deps *d, const ir_func *f, bool m
                      size_t errlen) {
   memset(m, 0, sizeof *m);
   m->ctx = d->ctx;
+  m->fam = d->fam;
   m->n_params = d->n_sizes;
   m->param_ids = d->param_ids;
   m->n_vars = f->n_vars;

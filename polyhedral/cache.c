@@ -1,8 +1,192 @@
-/* cache.c - what a family of analyses (poly_deps_update) keeps between queries. */
+/* cache.c - what a family of analyses (poly_deps_update) keeps between queries: the ISL
+ * objects of each statement and block of a model, by the content of their path.  A primitive
+ * changes few loops; the next model's other statements then take the same objects, which
+ * costs nothing to build and lets the checks see at once (the same pointer) what is unchanged. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "poly_private.h"
 
+/* Bound on the entries kept; the oldest go first. */
+enum { CACHE_MAX = 512 };
+
+typedef struct cache_entry {
+  char *key;        /* malloc'd: "S<b>_<k>/depth:path" for a statement, "S<b>/-1:path" with
+                       the block itself last for a block */
+  isl_set *exec, *domain, *inst, *init_inst;
+  isl_map *l2i, *time, *exec_time;
+} cache_entry;
+
+struct poly_cache {
+  TIR_VEC(cache_entry) v;
+};
+
+static void entry_free(cache_entry *e) {
+  free(e->key);
+  isl_set_free(e->exec);
+  isl_set_free(e->domain);
+  isl_set_free(e->inst);
+  isl_set_free(e->init_inst);
+  isl_map_free(e->l2i);
+  isl_map_free(e->time);
+  isl_map_free(e->exec_time);
+}
+
 void poly_cache_free(poly_family *fam) {
-  (void)fam;
+  if (!fam->cache) return;
+  for (int i = 0; i < fam->cache->v.n; i++) entry_free(&fam->cache->v.v[i]);
+  tir_vec_free(&fam->cache->v);
+  free(fam->cache);
+  fam->cache = NULL;
+}
+
+/* ---- keys ----
+ *
+ * A key spells out everything path_exec and path_time read of a path: positions, each loop's
+ * variable and bounds, each block's iterators, bindings and predicate, expressions by
+ * structure with variables by id, kind and name.  It reads the IR only while the key is
+ * made, so entries stay valid whatever becomes of the IR they were made from (the cache
+ * also serves functions checked against the family's analysis and freed since). */
+
+/* Append "e"; false when it is not made of integers, variables and operators. */
+static bool expr_key(tir_str *k, const ir_expr *e) {
+  if (!e) {
+    tir_str_puts(k, "-");
+    return true;
+  }
+  switch (e->kind) {
+  case IR_E_INT: tir_str_printf(k, "%lld/%d", (long long)e->u.i, (int)e->dtype); return true;
+  case IR_E_VAR:
+    tir_str_printf(k, "v%d.%d.%s/%d", e->u.var->id, (int)e->u.var->kind, e->u.var->name,
+                   (int)e->dtype);
+    return true;
+  case IR_E_BIN:
+    tir_str_printf(k, "(%d/%d ", (int)e->u.bin.op, (int)e->dtype);
+    if (!expr_key(k, e->u.bin.a)) return false;
+    tir_str_putc(k, ' ');
+    if (!expr_key(k, e->u.bin.b)) return false;
+    tir_str_putc(k, ')');
+    return true;
+  case IR_E_UN:
+    tir_str_printf(k, "(u%d/%d ", (int)e->u.un.op, (int)e->dtype);
+    if (!expr_key(k, e->u.un.a)) return false;
+    tir_str_putc(k, ')');
+    return true;
+  default: return false;
+  }
+}
+
+static bool item_key(tir_str *k, const poly_item *it) {
+  switch (it->kind) {
+  case POLY_ITEM_POS: tir_str_printf(k, "P%d;", it->pos); return true;
+  case POLY_ITEM_LOOP: {
+    const ir_loop *l = &it->loop->u.loop;
+    tir_str_printf(k, "L%d.%s[", l->var->id, l->var->name);
+    if (!expr_key(k, l->min) || !expr_key(k, l->extent)) return false;
+    tir_str_puts(k, "];");
+    return true;
+  }
+  case POLY_ITEM_BLOCK: {
+    const ir_block *b = it->block;
+    tir_str_printf(k, "B%d.%s.%d.%d{", it->pos, b->name, b->n_iters, b->init != NULL);
+    for (int j = 0; j < b->n_iters; j++) {
+      tir_str_printf(k, "%d.%d.%s=", b->iters[j].var->id, (int)b->iters[j].kind,
+                     b->iters[j].var->name);
+      if (!expr_key(k, b->iters[j].binding)) return false;
+      tir_str_putc(k, ',');
+    }
+    if (!expr_key(k, b->pred)) return false;
+    tir_str_puts(k, "};");
+    return true;
+  }
+  }
+  return false;
+}
+
+/* The key of a path with the tuple "name" (and "depth"), in "k"; false: not cached. */
+static bool path_key(tir_str *k, const poly_item *items, int n, const poly_item *last,
+                     const char *name, int depth) {
+  tir_str_printf(k, "%s/%d:", name, depth);
+  for (int i = 0; i < n; i++)
+    if (!item_key(k, &items[i])) return false;
+  return !last || item_key(k, last);
+}
+
+static cache_entry *find(poly_family *fam, const char *key) {
+  if (!fam || !fam->cache) return NULL;
+  for (int i = fam->cache->v.n - 1; i >= 0; i--)
+    if (strcmp(fam->cache->v.v[i].key, key) == 0) return &fam->cache->v.v[i];
+  return NULL;
+}
+
+static void add(poly_family *fam, cache_entry e) {
+  if (!fam->cache) fam->cache = tir_xcalloc(1, sizeof *fam->cache);
+  struct poly_cache *c = fam->cache;
+  if (c->v.n == CACHE_MAX) {
+    entry_free(&c->v.v[0]);
+    memmove(c->v.v, c->v.v + 1, (size_t)(c->v.n - 1) * sizeof *c->v.v);
+    c->v.n--;
+  }
+  tir_vec_push(&c->v, e);
+}
+
+/* The statement's or the block's key; NULL when its path cannot be cached. */
+static char *stmt_key(const poly_stmt *st, int depth) {
+  tir_str k = {0};
+  if (path_key(&k, st->path, st->n_path, NULL, st->name, depth)) return k.s;
+  tir_str_free(&k);
+  return NULL;
+}
+
+static char *block_key(const poly_block *pb, const char *name) {
+  tir_str k = {0};
+  poly_item self = {POLY_ITEM_BLOCK, 1, NULL, pb->block};
+  if (path_key(&k, pb->prefix, pb->n_prefix, &self, name, -1)) return k.s;
+  tir_str_free(&k);
+  return NULL;
+}
+
+bool poly_cache_stmt_get(poly_family *fam, poly_stmt *st, int depth) {
+  char *key = stmt_key(st, depth);
+  cache_entry *e = key ? find(fam, key) : NULL;
+  free(key);
+  if (!e) return false;
+  st->exec = isl_set_copy(e->exec);
+  st->l2i = isl_map_copy(e->l2i);
+  st->domain = isl_set_copy(e->domain);
+  st->time = isl_map_copy(e->time);
+  st->exec_time = isl_map_copy(e->exec_time);
+  return true;
+}
+
+void poly_cache_stmt_put(poly_family *fam, const poly_stmt *st, int depth) {
+  cache_entry e = {0};
+  if (!(e.key = stmt_key(st, depth))) return;
+  e.exec = isl_set_copy(st->exec);
+  e.l2i = isl_map_copy(st->l2i);
+  e.domain = isl_set_copy(st->domain);
+  e.time = isl_map_copy(st->time);
+  e.exec_time = isl_map_copy(st->exec_time);
+  add(fam, e);
+}
+
+bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name) {
+  char *key = block_key(pb, name);
+  cache_entry *e = key ? find(fam, key) : NULL;
+  free(key);
+  if (!e) return false;
+  pb->l2i = isl_map_copy(e->l2i);
+  pb->inst = isl_set_copy(e->inst);
+  pb->init_inst = isl_set_copy(e->init_inst);
+  return true;
+}
+
+void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name) {
+  cache_entry e = {0};
+  if (!(e.key = block_key(pb, name))) return;
+  e.l2i = isl_map_copy(pb->l2i);
+  e.inst = isl_set_copy(pb->inst);
+  e.init_inst = isl_set_copy(pb->init_inst);
+  add(fam, e);
 }

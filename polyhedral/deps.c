@@ -309,10 +309,27 @@ static poly_family *family_make(void) {
 }
 
 static void family_release(poly_family *fam) {
-  if (!fam || --fam->refs > 0) return;
+  if (!fam) return;
+  fam->refs--;
+  if (fam->refs == 1 && fam->recent && fam->recent->refs == 1) {
+    /* nobody but the family holds its recent analysis: the family goes with it */
+    poly_deps *r = fam->recent;
+    fam->recent = NULL;
+    poly_deps_free(r);
+    return;
+  }
+  if (fam->refs > 0) return;
   poly_cache_free(fam);
   isl_ctx_free(fam->ctx);
   free(fam);
+}
+
+/* Keep "d" as the family's recent analysis. */
+static void family_keep(poly_family *fam, poly_deps *d) {
+  poly_deps *old = fam->recent;
+  d->refs++;
+  fam->recent = d;
+  if (old) poly_deps_free(old);
 }
 
 /* The model, accesses and (with "with_deps") dependences of "f"; in the family of "base" when
@@ -323,6 +340,7 @@ static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, c
   double t0 = poly_now();
   poly_deps *d = tir_xcalloc(1, sizeof *d);
   bool *reused = NULL;
+  d->refs = 1;
   if (base) {
     d->fam = base->fam;
     d->fam->refs++;
@@ -354,7 +372,9 @@ static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, c
   poly_model_finish(&d->m);
   if (with_deps && base) {
     reused = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *reused);
-    if (poly_deps_reuse(d, base, reused) < 0) {
+    poly_deps *recent = d->fam->recent;
+    if (poly_deps_reuse(d, base, reused) < 0 ||
+        (recent && recent != base && poly_deps_reuse(d, recent, reused) < 0)) {
       poly_isl_fail(d->ctx, "reusing dependences", err, errlen);
       goto error;
     }
@@ -364,6 +384,7 @@ static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, c
     goto error;
   }
   free(reused);
+  if (base) family_keep(d->fam, d);
   poly_time_add(t0);
   return d;
 error:
@@ -388,6 +409,11 @@ poly_deps *poly_deps_model(const ir_func *f, char *err, size_t errlen) {
 
 void poly_deps_free(poly_deps *d) {
   if (!d) return;
+  if (--d->refs > 0) {
+    poly_family *fam = d->fam;
+    if (d->refs > 1 || fam->recent != d || fam->refs > 1) return;
+    fam->recent = NULL; /* the family's last member, held by the family only */
+  }
   poly_model_free(&d->m);
   for (int a = 0; a < d->accesses.n; a++) isl_map_free(d->accesses.v[a].rel);
   tir_vec_free(&d->accesses);

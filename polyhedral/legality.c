@@ -78,6 +78,12 @@ static int check_block(const poly_deps *d, int b, const poly_block *gb, bool may
              db->name);
     return GM_INSTANCES;
   }
+  /* the same objects as d's (the family's cache): what d's analysis checked holds */
+  if (!may_drop && gb->inst == db->inst && gb->l2i == db->l2i && !db->recomputed &&
+      gb->init_inst == db->init_inst) {
+    *repeats = false;
+    return 0;
+  }
   isl_set *expect = isl_set_copy(db->inst);
   if (may_drop) {
     isl_set *gone = isl_set_subtract(isl_set_copy(db->inst), isl_set_copy(gb->inst));
@@ -122,6 +128,7 @@ static int check_block(const poly_deps *d, int b, const poly_block *gb, bool may
  * block's instances "dropped" (or NULL)? */
 static isl_bool stmt_same(const poly_deps *d, const poly_stmt *ds, __isl_keep isl_set *gdom,
                           __isl_keep isl_set *dropped) {
+  if (!dropped && ds->domain == gdom) return isl_bool_true; /* the family's cached object */
   if (!dropped) return isl_set_is_equal(ds->domain, gdom);
   const poly_block *db = &d->m.blocks.v[ds->block];
   isl_set *extra = isl_set_subtract(isl_set_copy(gdom), isl_set_copy(ds->domain));
@@ -240,6 +247,10 @@ static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, c
     if (gm->multi[d->m.stmts.v[ks].block] || gm->multi[d->m.stmts.v[kk].block]) continue;
     const poly_stmt *src = &gm->m.stmts.v[gm->map[ks]];
     const poly_stmt *sink = &gm->m.stmts.v[gm->map[kk]];
+    /* times that are the very objects of d's model (the family's cache) keep every
+     * dependence of d between blocks that run each instance once in order: the analysis
+     * found or checked them so */
+    if (src->time == d->m.stmts.v[ks].time && sink->time == d->m.stmts.v[kk].time) continue;
     if (poly_in_order(dep, src, sink) == isl_bool_true) continue;
     isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
     isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);

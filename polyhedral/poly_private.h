@@ -13,6 +13,8 @@
 
 #include "poly.h"
 
+typedef struct poly_family poly_family;
+
 /* The model.
  *
  * A block instance is S<b>[iterators] (b: the block's index in the analysed function's block
@@ -81,6 +83,7 @@ typedef struct poly_block {
 
 typedef struct poly_model {
   isl_ctx *ctx;
+  poly_family *fam; /* whose cache the model's objects come from */
   int n_params;
   isl_id **param_ids;    /* borrowed from poly_deps */
   int *param_of;         /* per var id: parameter index or -1 */
@@ -109,13 +112,17 @@ typedef struct poly_dep {
 /* What the dependences derived from one another (poly_deps_update) share: one context, so
  * that they can use each other's ISL objects, and the caches kept in it.  Used by one thread
  * at a time. */
-typedef struct poly_family {
+struct poly_family {
   isl_ctx *ctx;
   int refs;        /* the poly_deps holding it */
   struct poly_cache *cache; /* cache.c; NULL until first used */
-} poly_family;
+  poly_deps *recent; /* the last poly_deps_update result, kept (one reference) as a second
+                        source of dependences to reuse: a primitive often analyses a reference
+                        function, frees it, then the state analyses its result */
+};
 
 struct poly_deps {
+  int refs;        /* poly_deps_free frees at 0; the family's "recent" holds one */
   poly_family *fam; /* shared with the dependences derived from these or these from */
   isl_ctx *ctx;    /* fam->ctx */
   int n_sizes;
@@ -258,6 +265,13 @@ isl_bool poly_in_order(const poly_dep *dep, const poly_stmt *src, const poly_stm
 /* ---- caches (cache.c) ---- */
 
 void poly_cache_free(poly_family *fam);
+/* A statement's objects (exec, l2i, domain, time, exec_time) for its path, name and the
+ * model's "depth", from an earlier model of the family: true when found (copied into "st"). */
+bool poly_cache_stmt_get(poly_family *fam, poly_stmt *st, int depth);
+void poly_cache_stmt_put(poly_family *fam, const poly_stmt *st, int depth);
+/* The same for a block's objects (l2i, inst, init_inst), its tuple being "name". */
+bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name);
+void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name);
 
 /* ---- explanations (explain.c) ---- */
 

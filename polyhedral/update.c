@@ -103,7 +103,7 @@ int poly_deps_reuse(poly_deps *d, const poly_deps *base, bool *reused) {
   for (int a = 0; a < d->accesses.n; a++)
     if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
   for (int x = 0; x < d->n_buffers && rc == 0; x++) {
-    if (!written[x]) continue;
+    if (!written[x] || reused[x]) continue; /* reused: from an earlier base */
     int r = reuse_buffer(d, base, x, map);
     if (r < 0) rc = -1;
     else reused[x] = r == 1;
