@@ -56,6 +56,7 @@ static void add_block(walker *w, const ir_block *b) {
   pb.iters = tir_xcalloc((size_t)(b->n_iters ? b->n_iters : 1), sizeof *pb.iters);
   for (int i = 0; i < b->n_iters; i++) pb.iters[i] = tir_xstrdup(b->iters[i].var->name);
   pb.id = -1;
+  pb.injective = -1;
   pb.prefix = items_copy(w->path.v, w->path.n);
   pb.n_prefix = w->path.n;
   pb.has_init = b->init != NULL;

@@ -16,6 +16,7 @@ typedef struct cache_entry {
                        the block itself last for a block */
   isl_set *exec, *domain, *inst, *init_inst;
   isl_map *l2i, *time, *exec_time;
+  int injective;    /* blocks: whether l2i is injective, -1 until known */
 } cache_entry;
 
 struct poly_cache {
@@ -179,6 +180,7 @@ bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name) {
   pb->l2i = isl_map_copy(e->l2i);
   pb->inst = isl_set_copy(e->inst);
   pb->init_inst = isl_set_copy(e->init_inst);
+  pb->injective = e->injective;
   return true;
 }
 
@@ -188,5 +190,11 @@ void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *na
   e.l2i = isl_map_copy(pb->l2i);
   e.inst = isl_set_copy(pb->inst);
   e.init_inst = isl_set_copy(pb->init_inst);
+  e.injective = -1;
   add(fam, e);
+}
+
+void poly_cache_block_injective(poly_family *fam, isl_map *l2i, bool injective) {
+  for (int i = 0; fam->cache && i < fam->cache->v.n; i++)
+    if (fam->cache->v.v[i].l2i == l2i) fam->cache->v.v[i].injective = injective;
 }

@@ -16,6 +16,7 @@
 #include <isl/flow.h>
 #include <isl/options.h>
 #include <isl/union_map.h>
+#include <isl/union_set.h>
 
 #include "poly_private.h"
 
@@ -147,13 +148,86 @@ static int flow(poly_deps *d, poly_dep_kind kind, __isl_take isl_union_map *sink
 }
 
 /* { [t] -> [-t] } on time vectors of d's function: running time backwards. */
-static __isl_give isl_union_map *time_reversal(poly_deps *d) {
-  isl_space *sp = isl_space_set_alloc(d->ctx, (unsigned)d->n_sizes, (unsigned)d->m.depth);
+/* { [t] -> [-t] } on time vectors of length "n": running time backwards. */
+static __isl_give isl_union_map *time_reversal(poly_deps *d, int n) {
+  isl_space *sp = isl_space_set_alloc(d->ctx, (unsigned)d->n_sizes, (unsigned)n);
   for (int p = 0; p < d->n_sizes; p++)
     sp = isl_space_set_dim_id(sp, isl_dim_param, (unsigned)p, isl_id_copy(d->param_ids[p]));
   isl_map *neg = isl_map_universe(isl_space_map_from_set(sp));
-  for (int i = 0; i < d->m.depth; i++) neg = isl_map_oppose(neg, isl_dim_in, (unsigned)i, isl_dim_out, (unsigned)i);
+  for (int i = 0; i < n; i++) neg = isl_map_oppose(neg, isl_dim_in, (unsigned)i, isl_dim_out, (unsigned)i);
   return isl_union_map_from_map(neg);
+}
+
+/* ---- a schedule for the analysis of one buffer ---- */
+
+typedef struct drop_ctx {
+  const bool *drop;
+  int n;
+  isl_union_map *res;
+} drop_ctx;
+
+static isl_stat drop_dims(__isl_take isl_map *map, void *user) {
+  drop_ctx *c = user;
+  for (int l = c->n - 1; l >= 0; l--)
+    if (c->drop[l]) map = isl_map_project_out(map, isl_dim_out, (unsigned)l, 1);
+  c->res = isl_union_map_add_map(c->res, map);
+  return map ? isl_stat_ok : isl_stat_error;
+}
+
+/* "sched" (the tagged times of the accesses "acc" to one buffer, vectors of length "*n")
+ * without each dim on which every two accesses of one element that the dims kept before it
+ * do not order agree.  Dependences relate accesses of one element only, and the
+ * lexicographic order of two time vectors depends on no dim after the first where they
+ * differ, nor on one where they are equal; so the dataflow analysis finds the same
+ * dependences under the result.  It is much cheaper: the dims left out are typically the
+ * tiles and points of the element's own loops, with their floor divisions.  *n receives the
+ * new length; NULL on an ISL failure. */
+static __isl_give isl_union_map *buffer_schedule(__isl_take isl_union_map *sched,
+                                                 __isl_keep isl_union_map *acc, int *n) {
+  isl_union_map *e = isl_union_map_apply_range(isl_union_map_reverse(isl_union_map_copy(sched)),
+                                               isl_union_map_copy(acc));
+  isl_union_map *er = isl_union_map_reverse(isl_union_map_copy(e));
+  isl_union_map *tt = isl_union_map_apply_range(e, er);
+  isl_union_set *ud = isl_union_map_deltas(tt);
+  isl_size nsets = isl_union_set_n_set(ud);
+  if (nsets != 1) { /* none, or an ISL failure: keep the schedule */
+    isl_union_set_free(ud);
+    return nsets < 0 ? isl_union_map_free(sched) : sched;
+  }
+  isl_set *delta = isl_set_from_union_set(ud);
+  bool *drop = tir_xcalloc((size_t)(*n ? *n : 1), sizeof *drop);
+  int kept = 0;
+  /* "delta" holds the pairs still tied on the dims before l */
+  for (int l = 0; l < *n && delta; l++) {
+    isl_set *nz = isl_set_union(isl_set_lower_bound_si(isl_set_copy(delta), isl_dim_set, (unsigned)l, 1),
+                                isl_set_upper_bound_si(isl_set_copy(delta), isl_dim_set, (unsigned)l, -1));
+    isl_bool zero = isl_set_is_empty(nz);
+    isl_set_free(nz);
+    if (zero < 0) {
+      isl_set_free(delta);
+      delta = NULL;
+      break;
+    }
+    drop[l] = zero == isl_bool_true;
+    kept += !drop[l];
+    if (!drop[l]) delta = isl_set_fix_si(delta, isl_dim_set, (unsigned)l, 0);
+  }
+  if (!delta) {
+    free(drop);
+    return isl_union_map_free(sched);
+  }
+  isl_set_free(delta);
+  if (kept == *n) {
+    free(drop);
+    return sched;
+  }
+  drop_ctx c = {drop, *n, isl_union_map_empty(isl_union_map_get_space(sched))};
+  isl_stat st = isl_union_map_foreach_map(sched, &drop_dims, &c);
+  isl_union_map_free(sched);
+  free(drop);
+  *n = kept;
+  if (st < 0) return isl_union_map_free(c.res);
+  return c.res;
 }
 
 static int dep_cmp(const void *pa, const void *pb) {
@@ -174,32 +248,19 @@ isl_map *poly_access_executed(const poly_deps *d, int a, isl_map **time) {
   return isl_map_copy(acc->rel);
 }
 
-/* Flow: reads against the writes (a must-write kills what it overwrites).  Anti: writes against
- * the reads before them, the writes killing.  Output: writes against the writes. */
-static int compute_deps(poly_deps *d, const bool *reused) {
+/* The dependences on buffer "x".  Flow: reads against the writes (a must-write kills what it
+ * overwrites).  Anti: writes against the reads before them, the writes killing.  Output:
+ * writes against the writes.  alone[b]: block b is recomputed, and no two of its instances
+ * write one element (see below). */
+static int buffer_deps(poly_deps *d, int x, const int *alone) {
   isl_space *params = poly_params_space(d);
   isl_union_map *reads = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *writes = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *once = isl_union_map_empty(isl_space_copy(params)); /* see below */
   isl_union_map *sched = isl_union_map_empty(params);
-  bool *written = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *written);
-  int *alone = tir_xcalloc((size_t)(d->m.blocks.n ? d->m.blocks.n : 1), sizeof *alone);
-  for (int b = 0; b < d->m.blocks.n; b++)
-    if (d->m.blocks.v[b].recomputed && (alone[b] = poly_block_writes_once(d, b)) < 0) {
-      free(written);
-      free(alone);
-      isl_union_map_free(reads);
-      isl_union_map_free(writes);
-      isl_union_map_free(once);
-      isl_union_map_free(sched);
-      return -1;
-    }
-  for (int a = 0; a < d->accesses.n; a++)
-    if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
   for (int a = 0; a < d->accesses.n; a++) {
     const poly_access *acc = &d->accesses.v[a];
-    if (!written[acc->buffer]) continue; /* a buffer nobody writes has no dependences */
-    if (reused && reused[acc->buffer]) continue; /* taken from the base analysis */
+    if (acc->buffer != x) continue;
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
     isl_map *time, *rel = poly_tag(poly_access_executed(d, a, &time), a);
     if (acc->write && !alone[st->block])
@@ -210,7 +271,10 @@ static int compute_deps(poly_deps *d, const bool *reused) {
       reads = isl_union_map_add_map(reads, rel);
     sched = isl_union_map_add_map(sched, poly_tag(time, a));
   }
-  free(written);
+  int depth = d->m.depth;
+  isl_union_map *all = isl_union_map_union(isl_union_map_copy(reads), isl_union_map_copy(writes));
+  sched = buffer_schedule(sched, all, &depth);
+  isl_union_map_free(all);
   /* flow: the last write before each read; anti: the first write after each read (the last
    * one before it in reversed time), so a write kills the reads before it; output: the last
    * write before each write.  A recomputed block is the only writer of what it writes, and
@@ -218,21 +282,18 @@ static int compute_deps(poly_deps *d, const bool *reused) {
    * anti and output dependences are left out (they cost much, and its flow ones say when it
    * must run), but for one from each instance to itself: what makes a loop whose iterations
    * run it again carry a dependence. */
-  isl_bool none = isl_union_map_is_empty(writes); /* every written buffer reused */
-  int rc = none < 0 ? -1 : 0;
-  if (rc == 0 && !none)
-    rc = flow(d, POLY_FLOW, isl_union_map_copy(reads), isl_union_map_copy(writes),
-              isl_union_map_copy(sched), false);
-  if (rc == 0 && !none)
+  int rc = flow(d, POLY_FLOW, isl_union_map_copy(reads), isl_union_map_copy(writes),
+                isl_union_map_copy(sched), false);
+  if (rc == 0)
     rc = flow(d, POLY_ANTI, isl_union_map_copy(reads), isl_union_map_copy(once),
-              isl_union_map_apply_range(isl_union_map_copy(sched), time_reversal(d)), true);
-  if (rc == 0 && !none)
+              isl_union_map_apply_range(isl_union_map_copy(sched), time_reversal(d, depth)), true);
+  if (rc == 0)
     rc = flow(d, POLY_OUTPUT, isl_union_map_copy(once), isl_union_map_copy(once),
               isl_union_map_copy(sched), false);
   for (int a = 0; a < d->accesses.n && rc == 0; a++) {
     const poly_access *acc = &d->accesses.v[a];
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
-    if (!acc->write || !alone[st->block] || (reused && reused[acc->buffer])) continue;
+    if (acc->buffer != x || !acc->write || !alone[st->block]) continue;
     poly_dep dep = {POLY_OUTPUT, a, a, isl_set_identity(isl_set_copy(st->domain))};
     if (!dep.rel) rc = -1;
     else tir_vec_push(&d->deps, dep);
@@ -241,6 +302,23 @@ static int compute_deps(poly_deps *d, const bool *reused) {
   isl_union_map_free(writes);
   isl_union_map_free(once);
   isl_union_map_free(sched);
+  return rc;
+}
+
+/* The dependences of every written buffer but those "reused" marks (taken from an earlier
+ * analysis), one buffer at a time: dependences relate accesses of one element. */
+static int compute_deps(poly_deps *d, const bool *reused) {
+  bool *written = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *written);
+  int *alone = tir_xcalloc((size_t)(d->m.blocks.n ? d->m.blocks.n : 1), sizeof *alone);
+  int rc = 0;
+  for (int b = 0; b < d->m.blocks.n && rc == 0; b++)
+    if (d->m.blocks.v[b].recomputed && (alone[b] = poly_block_writes_once(d, b)) < 0) rc = -1;
+  for (int a = 0; a < d->accesses.n; a++)
+    if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
+  /* a buffer nobody writes has no dependences */
+  for (int x = 0; x < d->n_buffers && rc == 0; x++)
+    if (written[x] && !(reused && reused[x])) rc = buffer_deps(d, x, alone);
+  free(written);
   free(alone);
   if (rc == 0 && d->deps.n) qsort(d->deps.v, (size_t)d->deps.n, sizeof *d->deps.v, dep_cmp);
   return rc;
@@ -260,11 +338,12 @@ static int check_injective(poly_deps *d, char *err, size_t errlen) {
   for (int i = 0; i < d->m.blocks.n; i++) {
     poly_block *pb = &d->m.blocks.v[i];
     if (!pb->n_stmts) continue;
-    isl_bool inj = isl_map_is_injective(pb->l2i);
+    isl_bool inj = pb->injective >= 0 ? (isl_bool)pb->injective : isl_map_is_injective(pb->l2i);
     if (inj < 0) {
       poly_isl_fail(d->ctx, "checking the block iterators", err, errlen);
       return -1;
     }
+    if (pb->injective < 0) poly_cache_block_injective(d->fam, pb->l2i, inj);
     if (!inj && annotated_recompute(pb->block)) {
       pb->recomputed = true;
     } else if (!inj) {

@@ -93,11 +93,12 @@ static int check_block(const poly_deps *d, int b, const poly_block *gb, bool may
   int rc = same_instances(d, b, gb->inst, expect, "instances", err, errlen);
   isl_set_free(expect);
   if (rc < 0) return rc;
-  isl_bool inj = isl_map_is_injective(gb->l2i);
+  isl_bool inj = gb->injective >= 0 ? (isl_bool)gb->injective : isl_map_is_injective(gb->l2i);
   if (inj < 0) {
     poly_isl_fail(d->ctx, "checking that each instance runs once", err, errlen);
     return GM_ERROR;
   }
+  if (gb->injective < 0) poly_cache_block_injective(d->fam, gb->l2i, inj);
   *repeats = !inj;
   char why[300] = "";
   int pure = !inj && may_repeat && !db->recomputed ? poly_block_pure(d, b, why, sizeof why) : 1;

@@ -77,6 +77,7 @@ typedef struct poly_block {
   isl_map *l2i;          /* executions -> S<id>[iterators] (blocks with stores) */
   isl_set *inst;         /* its instances */
   isl_set *init_inst;    /* the instances that run the init, or NULL */
+  int injective;         /* whether l2i is injective when the family's cache knows, else -1 */
   bool recomputed;       /* runs some instances more than once (a pure block annotated
                             POLY_RECOMPUTE_ANNOT, as compute_at leaves it): poly_deps only */
 } poly_block;
@@ -272,6 +273,8 @@ void poly_cache_stmt_put(poly_family *fam, const poly_stmt *st, int depth);
 /* The same for a block's objects (l2i, inst, init_inst), its tuple being "name". */
 bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name);
 void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name);
+/* Record whether the block objects whose l2i is "l2i" are injective (pb->injective then). */
+void poly_cache_block_injective(poly_family *fam, __isl_keep isl_map *l2i, bool injective);
 
 /* ---- explanations (explain.c) ---- */
 

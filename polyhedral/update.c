@@ -80,7 +80,13 @@ static int reuse_buffer(poly_deps *d, const poly_deps *base, int x, int *map) {
     const poly_stmt *src = &d->m.stmts.v[d->accesses.v[dep.src].stmt];
     const poly_stmt *sink = &d->m.stmts.v[d->accesses.v[dep.sink].stmt];
     dep.rel = renamed(isl_map_copy(bd->rel), src->name, sink->name);
-    isl_bool ok = poly_in_order(&dep, src, sink);
+    /* times that are the very objects of base's model (the family's cache, same names) keep
+     * base's dependences in order, as base's analysis found or checked them */
+    const poly_stmt *bsrc = &base->m.stmts.v[base->accesses.v[bd->src].stmt];
+    const poly_stmt *bsink = &base->m.stmts.v[base->accesses.v[bd->sink].stmt];
+    isl_bool ok = src->time == bsrc->time && sink->time == bsink->time
+                      ? isl_bool_true
+                      : poly_in_order(&dep, src, sink);
     if (ok == isl_bool_true) {
       tir_vec_push(&take, dep);
       continue;
