@@ -254,7 +254,8 @@ ir_stmt *sched_call_block(prim_call *c, sched_block b, int arg) {
   return s;
 }
 
-/* Is "name" free: no variable, buffer or block of f has it, and no handle? */
+/* A new loop's name: the caller's, else "base" made unlike every name of f (variables,
+ * buffers, blocks) and every handle, so that a printed trace can name the loop by it. */
 const char *sched_call_name(prim_call *c, int i, const char *base) {
   if (i < c->n_names) return c->names[i];
   sched_names ns = {{0}, {0}};
