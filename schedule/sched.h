@@ -181,8 +181,9 @@ int sched_loop_is_parallel(sched_state *s, sched_loop l);
  * TARGET {` when "target" is not NULL.  Handles the trace uses are bound by name first
  * (`C = block("C");`, `i, j = loops(C);`) where the calls did not name them. */
 void sched_trace_print(const sched_state *s, const char *target, tir_str *out);
-/* The trace's statements alone, one per line, each indented by "indent". */
-void sched_trace_print_body(const sched_state *s, const char *indent, tir_str *out);
+/* The statements of steps "from" on, one per line, each indented by "indent", with the
+ * bindings they need (the names earlier steps bound stay bound). */
+void sched_trace_print_from(const sched_state *s, int from, const char *indent, tir_str *out);
 /* Step "i" of the trace as a statement (`io, ii = split(i, 32);`), and what it cost. */
 void sched_step_print(const sched_state *s, int i, tir_str *out);
 void sched_step_cost(const sched_state *s, int i, double *ms, double *isl_ms);

@@ -174,16 +174,19 @@ static void print_step(printer *p, int k) {
   }
 }
 
-void sched_trace_print_body(const sched_state *s, const char *indent, tir_str *out) {
-  printer p = {s, {0}, indent, out, true};
-  for (int k = 0; k < s->steps.n; k++) print_step(&p, k);
+void sched_trace_print_from(const sched_state *s, int from, const char *indent, tir_str *out) {
+  printer p = {s, {0}, indent, out, false};
+  for (int k = 0; k < s->steps.n; k++) {
+    p.emit = k >= from;
+    print_step(&p, k);
+  }
   tir_vec_free(&p.env);
 }
 
 void sched_trace_print(const sched_state *s, const char *target, tir_str *out) {
   tir_str_printf(out, "schedule %s%s%s {\n", s->f->name, target ? " for " : "",
                  target ? target : "");
-  sched_trace_print_body(s, "  ", out);
+  sched_trace_print_from(s, 0, "  ", out);
   tir_str_puts(out, "}\n");
 }
 

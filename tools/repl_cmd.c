@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../autosched/rules.h"
+#include "../backend/be.h"
 #include "../ir/print.h"
 #include "repl_private.h"
 
@@ -168,6 +170,47 @@ static int cmd_reset(repl *r, char *args) {
   printf("reset %s: dropped %d statement%s  ->  %s\n", rf->f->name, n, n == 1 ? "" : "s",
          tir_str_cstr(&line));
   tir_str_free(&line);
+  repl_paths_free(&before);
+  repl_paths_free(&after);
+  return 0;
+}
+
+/* ---- auto: the default rules ---- */
+
+static int cmd_auto(repl *r, char *args) {
+  repl_func *rf = repl_cur(r);
+  if (!no_args(r, "auto", args) || !have_state(r, rf)) return 0;
+  const char *name = r->target;
+  if (strcmp(name, "host") == 0) name = be_target_name(be_target_host_isa());
+  as_target t;
+  if (!as_target_from_name(name, &t)) {
+    repl_error(r, "auto: the default rules do not schedule for %s yet", r->target);
+    return 0;
+  }
+  as_params p;
+  as_params_default(&t, &p);
+  repl_paths before = {0}, after = {0};
+  repl_paths_get(rf->f, &before);
+  int n0 = sched_trace_length(rf->s);
+  double t0 = tool_now();
+  tir_str why = {0};
+  as_rules_apply(rf->s, &t, &p, &why);
+  double secs = tool_now() - t0;
+  fputs(tir_str_cstr(&why), stdout);
+  int n = sched_trace_length(rf->s);
+  tir_str steps = {0};
+  sched_trace_print_from(rf->s, n0, "  ", &steps);
+  fputs(tir_str_cstr(&steps), stdout);
+  tir_str_free(&steps);
+  repl_paths_get(rf->f, &after);
+  tir_str line = {0};
+  repl_paths_diff(&before, &after, NULL, 0, &line);
+  char tm[32];
+  tool_time_str(secs, tm, sizeof tm);
+  printf("auto: %d statement%s for %s  ->  %s  [%s; undo %d takes them back]\n", n - n0,
+         n - n0 == 1 ? "" : "s", r->target, tir_str_cstr(&line), tm, n - n0);
+  tir_str_free(&line);
+  tir_str_free(&why);
   repl_paths_free(&before);
   repl_paths_free(&after);
   return 0;
@@ -422,6 +465,8 @@ const repl_command repl_commands[] = {
     {"trace", "", "the applied statements as a replayable schedule block", cmd_trace},
     {"undo", "[N]", "take back the last statement (or the last N)", cmd_undo},
     {"reset", "", "back to the unscheduled function", cmd_reset},
+    {"auto", "", "the default rules for the blocks no statement touched",
+     cmd_auto},
     {"func", "[NAME]", "switch to function NAME (without NAME: list them)", cmd_func},
     {"target", "[NAME]", "host, x86-64, avx2, avx512 or cuda, for emit, save, check and bench",
      cmd_target},
