@@ -2,7 +2,8 @@
  * of seeded random primitive sequences on every example kernel; each accepted result runs in
  * the reference interpreter and must give bit for bit the unscheduled result (an accepted
  * schedule keeps every dependence in order, so even float reductions add in the same order),
- * and replaying its trace on the unscheduled function must give the same IR.  A sample of
+ * and replaying its trace on the unscheduled function must give the same IR.  Half of the
+ * sequences are followed by the default rules (autosched/) with sampled choices, checked alike.  A sample of
  * them (every JIT_EVERY-th) is also compiled for this CPU and must agree with the interpreter
  * within the tolerance of `tirc run --check` (compiled code contracts a * b + c into FMAs).
  *   test_sched_random [EXAMPLES_DIR]   (TIR_SCHED_TRIALS: trials per function, TIR_SEED) */
@@ -17,6 +18,7 @@
 #include "ir/print.h"
 #include "lang/lang.h"
 #include "parser/parser.h"
+#include "autosched/rules.h"
 #include "schedule/script.h"
 
 static uint64_t rng_state;
@@ -34,6 +36,7 @@ static const char *const prim_names[] = {
     "decompose_red", "annotate", "compute_at"};
 enum { NPRIM = sizeof prim_names / sizeof *prim_names };
 static int accepted[NPRIM], refused[NPRIM], sequences, checked_runs, replays, jit_runs, failures;
+static int rule_runs, rule_steps; /* default rules applied after random steps, and their steps */
 enum { JIT_EVERY = 8 };
 
 static char *read_all(const char *path, size_t *len) {
@@ -321,6 +324,24 @@ static void test_func(const char *path, const char *src, size_t len, ir_func *f,
     sequences++;
     int steps = 1 + pick(5);
     for (int k = 0; k < steps; k++) random_step(s, f, k, d);
+    /* the default rules on top, with their choices sampled as the tuner does, every other
+     * sequence at random (replayed and compiled like the others): they must schedule what the
+     * random steps left without changing a result */
+    if (pick(2)) {
+      as_target tg;
+      as_target_from_name((const char *const[]){"avx512", "avx2", "x86-64"}[pick(3)], &tg);
+      as_params p;
+      as_params_default(&tg, &p);
+      p.tile_rows = 1 + pick(8);
+      p.tile_vectors = 1 + pick(4);
+      p.pack = pick(2);
+      p.inline_producers = pick(2);
+      p.vectorize_reductions = pick(2);
+      int before = sched_trace_length(s);
+      as_rules_apply(s, &tg, &p, NULL);
+      rule_runs++;
+      rule_steps += sched_trace_length(s) - before;
+    }
     run got;
     run_alloc(f, sizes, &got, 7);
     bool ok = interp(f, sizes, &got);
@@ -392,7 +413,8 @@ int main(int argc, char **argv) {
   }
   int acc = 0, ref = 0;
   printf("%d functions, %d random schedules (%d interpreter runs compared, %d traces replayed, "
-         "%d compiled and compared)\n", funcs, sequences, checked_runs, replays, jit_runs);
+         "%d compiled and compared); the default rules after %d of them, %d steps\n", funcs,
+         sequences, checked_runs, replays, jit_runs, rule_runs, rule_steps);
   for (int p = 0; p < NPRIM; p++) {
     printf("  %-13s %5d accepted %5d refused\n", prim_names[p], accepted[p], refused[p]);
     acc += accepted[p];
