@@ -260,6 +260,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   npy_array *given = tir_xcalloc((size_t)nb, sizeof *given);
   void **bufs = tir_xcalloc((size_t)nb, sizeof *bufs);
   exec_dims *shapes = tir_xcalloc((size_t)nb, sizeof *shapes);
+  size_t *counts = tir_xcalloc((size_t)nb + 1, sizeof *counts);
   const char **paths = tir_xcalloc((size_t)nb, sizeof *paths);
   char err[1024];
 
@@ -303,13 +304,14 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
       fail("--output: '%s' is not an output of %s", o->outputs.v[i].name, f->name);
       goto out;
     }
+  /* every size checked before anything is allocated */
+  if (exec_plan(f, vals, shapes, counts, err, sizeof err)) {
+    fail("%s", err);
+    goto out;
+  }
   for (int i = 0; i < nb; i++) {
     ir_buffer *b = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
-    size_t count;
-    if (exec_shape(f, b, vals, shapes[i], &count, err, sizeof err)) {
-      fail("%s", err);
-      goto out;
-    }
+    size_t count = counts[i];
     char want[256];
     exec_shape_print(b, shapes[i], want, sizeof want);
     if (i < f->n_ins && given[i].data) {
@@ -378,6 +380,7 @@ out:
   free(given);
   free(bufs);
   free(shapes);
+  free(counts);
   free(paths);
   return rc;
 }
