@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../parser/parser.h"
+#include "outfile.h"
 #include "repl_private.h"
 
 static const char usage[] =
@@ -275,6 +276,7 @@ void repl_describe(repl *r) {
 enum { DEFAULT_SIZE = 64 };
 
 int repl_load(repl *r, const char *path, const char *func, const char *sizes) {
+  tool_out_protect(path); /* `save` never replaces a file the session read */
   size_t len;
   char *text = tir_read_file(path, &len);
   if (!text) {

@@ -95,6 +95,80 @@ def t_local_out_of_memory(args):
         assert status == 1 and out == "" and "cannot allocate" in err, (status, out, err)
 
 
+# --- outputs never destroy what is there ------------------------------------------------------
+
+def matmul_files(d):
+    from test_cli import matmul_inputs
+    return matmul_inputs(d)
+
+
+def t_output_over_input(args):
+    with Dir(args) as d:
+        matmul_files(d)
+        before = open(d.file("b.npy"), "rb").read()
+        d.fails("tirc: error: output 'C': cannot write 'b.npy': it is an input of this run",
+                "run", "matmul.tir", "--input", "A=a.npy", "--input", "B=b.npy", "--output", "C=b.npy")
+        # another name of the same file is the same file
+        os.link(d.file("b.npy"), d.file("hard.npy"))
+        d.fails("tirc: error: output 'C': cannot write 'hard.npy': it is an input of this run",
+                "run", "matmul.tir", "--input", "A=a.npy", "--input", "B=b.npy", "--output", "C=hard.npy")
+        assert open(d.file("b.npy"), "rb").read() == before
+        d.fails("tirc: error: output 'C': cannot write 'matmul.tir': it is an input of this run",
+                "run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=matmul.tir")
+        assert "func matmul" in open(d.file("matmul.tir")).read()
+
+
+def t_output_devices(args):
+    with Dir(args) as d:
+        out = d.ok("run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=/dev/null")
+        assert out.startswith("C: f32[2, 2]"), out
+        status, out, err = d.tirc("run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=/dev/full")
+        assert status == 1 and err == ("tirc: error: output 'C': /dev/full: cannot write: No space "
+                                       "left on device\n"), (status, err)
+        import stat
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode) and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+        os.mkdir(d.file("adir"))
+        d.fails("tirc: error: output 'C': cannot write 'adir': it is a directory",
+                "run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=adir")
+        os.mkdir(d.file("adir.o"))
+        d.fails("tirc: error: cannot write 'adir.o': it is a directory", "matmul.tir", "-o", "adir.o")
+        os.mkfifo(d.file("fifo"))
+        d.fails("tirc: error: output 'C': cannot write 'fifo': it is a FIFO that no one reads",
+                "run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=fifo")
+        assert stat.S_ISFIFO(os.stat(d.file("fifo")).st_mode)
+
+
+def t_output_fifo_with_reader(args):
+    import subprocess
+    with Dir(args) as d:
+        os.mkfifo(d.file("fifo"))
+        reader = subprocess.Popen(["cat", d.file("fifo")], stdout=subprocess.PIPE)
+        import time
+        time.sleep(0.2)  # the reader opens the FIFO
+        d.ok("run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=fifo")
+        data = reader.communicate(timeout=30)[0]
+        assert data.startswith(b"\x93NUMPY"), data[:16]
+
+
+def t_output_given_twice(args):
+    with Dir(args) as d:
+        d.fails("tirc: error: --output: 'C' is given twice",
+                "run", "matmul.tir", "--size", "M=2,N=2,K=2", "--output", "C=c.npy", "--output", "C=d.npy")
+        d.fails("tirc: error: --output: 'P' and 'Q' both go to 'p.npy'", "run", "identity.tir",
+                "--func", "two", "--size", "N=3", "--output", "P=p.npy", "--output", "Q=p.npy")
+
+
+def t_repl_save_over_source(args):
+    import subprocess
+    with Dir(args) as d:
+        before = open(d.file("matmul.tir")).read()
+        p = subprocess.run([tirtest.TIRC, "repl", "matmul.tir"], input=b"save matmul.tir\n",
+                           capture_output=True, cwd=d.path, timeout=60)
+        err = p.stderr.decode()
+        assert "error: cannot write 'matmul.tir': it is an input of this run" in err, err
+        assert open(d.file("matmul.tir")).read() == before
+
+
 CASES = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith("t_")}
 
 if __name__ == "__main__":
