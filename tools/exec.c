@@ -53,10 +53,13 @@ int exec_sizes_parse(const ir_func *f, const char *spec, const char *what, int64
       rc = -1;
       break;
     }
-    char *end;
+    /* plain decimal digits only: strtoll alone would take "+5", " 5" and "-0" */
+    bool digits = eq[1] != 0;
+    for (const char *c = eq + 1; *c; c++) digits &= *c >= '0' && *c <= '9';
+    char *end = eq + 1;
     errno = 0;
-    long long v = strtoll(eq + 1, &end, 10);
-    if (!eq[1] || *end || v < 0 || errno == ERANGE) {
+    long long v = digits ? strtoll(eq + 1, &end, 10) : -1;
+    if (!digits || *end || v < 0 || errno == ERANGE) {
       snprintf(err, errlen, "%s: %s must be a non-negative integer, got '%s'", what, item, eq + 1);
       rc = -1;
       break;

@@ -594,6 +594,11 @@ int tool_repl_main(int argc, char **argv) {
   const char *path = NULL, *func = NULL, *sizes = NULL;
   r.target = repl_targets[0];
   if (parse_args(argc, argv, &r, &path, &func, &sizes)) return 1;
+  char why[512];
+  if (tool_threads_check(why, sizeof why)) {
+    fprintf(stderr, "tirc: error: %s\n", why);
+    return 1;
+  }
   const char *term = getenv("TERM");
   r.tty = isatty(STDIN_FILENO);
   r.color = r.tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");

@@ -407,7 +407,9 @@ out:
 
 int tool_run_main(int argc, char **argv) {
   run_opts o = {0};
+  char why[512];
   int rc = parse_args(argc, argv, &o);
+  if (!rc && tool_threads_check(why, sizeof why)) rc = fail("%s", why);
   if (!rc) {
     diag_engine *d = diag_engine_make(stderr);
     lang_unit *u = tool_load(d, &o.in, NULL), *u0 = NULL;

@@ -169,6 +169,31 @@ def t_repl_save_over_source(args):
         assert open(d.file("matmul.tir")).read() == before
 
 
+# --- nothing accepted silently ----------------------------------------------------------------
+
+def t_size_syntax_strict(args):
+    with Dir(args) as d:
+        for v in ("+5", " 5", "-0", "5 ", "0x5"):
+            d.fails(f"tirc: error: --size: M must be a non-negative integer, got '{v}'",
+                    "run", "matmul.tir", "--size", f"M={v},N=2,K=2")
+
+
+def t_num_threads_garbage(args):
+    import subprocess
+    with Dir(args) as d:
+        for v in ("abc", "0", "-2", "4x"):
+            p = subprocess.run([tirtest.TIRC, "run", "matmul.tir", "--size", "M=2,N=2,K=2"],
+                               cwd=d.path, capture_output=True, timeout=60,
+                               env=dict(os.environ, TIR_NUM_THREADS=v))
+            want = (f"tirc: error: TIR_NUM_THREADS must be a positive integer (the threads of "
+                    f"parallel loops), got '{v}'; unset it to use every core\n")
+            assert p.returncode == 1 and p.stderr.decode() == want, (v, p.returncode, p.stderr)
+        p = subprocess.run([tirtest.TIRC, "run", "matmul.tir", "--size", "M=2,N=2,K=2"],
+                           cwd=d.path, capture_output=True, timeout=60,
+                           env=dict(os.environ, TIR_NUM_THREADS="2"))
+        assert p.returncode == 0, p.stderr
+
+
 # --- the front end scales and terminates ------------------------------------------------------
 
 def long_program(n, name="T" * 400):
