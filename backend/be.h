@@ -66,8 +66,10 @@ TIR_GIVE be_jit *be_jit_compile_for(TIR_KEEP const ir_func *f, be_target t, char
                                     size_t errlen);
 void be_jit_free(TIR_TAKE be_jit *j);
 /* Call the kernel: bufs[0 .. n_ins + n_outs) as for ir_interp_run, sizes in f->sizes order.
- * Shapes must have been checked by the caller (a kernel checks nothing). */
-void be_jit_call(TIR_KEEP be_jit *j, void *const *bufs, const int64_t *sizes);
+ * Shapes must have been checked by the caller (a kernel checks nothing).  Returns the
+ * kernel's status: 0, or a TIR_RT_ code (runtime/runtime.h: a local could not be allocated,
+ * or its size is impossible at these sizes). */
+int be_jit_call(TIR_KEEP be_jit *j, void *const *bufs, const int64_t *sizes);
 /* How long compiling took, in seconds: IR to LLVM, optimisation, machine code. */
 void be_jit_times(TIR_KEEP const be_jit *j, double *gen, double *opt, double *codegen);
 

@@ -88,6 +88,9 @@ typedef struct cg {
   /* `where` conjuncts known to hold everywhere in the code being generated (loop versioning) */
   TIR_VEC(const ir_expr *) known;
   int version_depth;
+  /* heap locals live at this point of the function being generated, outermost first: what
+   * an early return (a failed allocation) must free */
+  TIR_VEC(LLVMValueRef) heap;
 } cg;
 
 /* ---- values (cg_expr.c) ---- */
@@ -131,8 +134,9 @@ void cg_fail(cg *g, const char *fmt, ...) TIR_PRINTF(2, 3);
 /* ---- statements (cg_stmt.c) ---- */
 
 /* Bind buffer "b" to "ptr" with its row-major (storage_align-padded) strides; returns its
- * element count (i64). */
-LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr);
+ * element count (i64).  With "bad", the checked computation of ir/size.h, "*bad" (i1) set
+ * where it overflows. */
+LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr, LLVMValueRef *bad);
 /* The attributes every generated function carries (target CPU and features, nounwind). */
 void cg_func_attrs(cg *g, LLVMValueRef fn);
 

@@ -6,6 +6,7 @@
 
 #include "../ir/compact.h"
 #include "../polyhedral/poly.h"
+#include "../runtime/runtime.h"
 #include "be_private.h"
 
 void cg_fail(cg *g, const char *fmt, ...) {
@@ -94,6 +95,7 @@ bool cg_heap_local_zeroed(cg *g, const ir_buffer *b) {
 static void cg_fini(cg *g) {
   LLVMDisposeBuilder(g->b);
   tir_vec_free(&g->known);
+  tir_vec_free(&g->heap);
   free(g->vars);
   free(g->bufs);
   if (g->zeroing) free(g->zeroing->zero);
@@ -108,14 +110,14 @@ static bool collect_allocs(ir_visitor *v, ir_stmt *s) {
   return true;
 }
 
-/* `void NAME_packed(ptr bufs, ptr sizes)`: the kernel called with its arguments from arrays,
+/* `int NAME_packed(ptr bufs, ptr sizes)`: the kernel called with its arguments from arrays,
  * so the JIT can call any kernel through one C signature. */
 static void emit_packed(cg *g, LLVMValueRef kernel, LLVMTypeRef kty) {
   const ir_func *f = g->f;
   char name[512];
   snprintf(name, sizeof name, "%s_packed", f->name);
   LLVMTypeRef ps[2] = {g->ptr, g->ptr};
-  LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->void_t, ps, 2, 0));
+  LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->i32, ps, 2, 0));
   cg_func_attrs(g, fn);
   LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));
   int nb = f->n_ins + f->n_outs, n = nb + f->n_sizes;
@@ -130,8 +132,7 @@ static void emit_packed(cg *g, LLVMValueRef kernel, LLVMTypeRef kty) {
     LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, g->i64, LLVMGetParam(fn, 1), &idx, 1, "");
     args[nb + k] = LLVMBuildLoad2(g->b, g->i64, p, "");
   }
-  LLVMBuildCall2(g->b, kty, kernel, args, (unsigned)n, "");
-  LLVMBuildRetVoid(g->b);
+  LLVMBuildRet(g->b, LLVMBuildCall2(g->b, kty, kernel, args, (unsigned)n, ""));
   free(args);
 }
 
@@ -144,7 +145,7 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
   int nb = f->n_ins + f->n_outs, n = nb + f->n_sizes;
   LLVMTypeRef *ps = tir_xcalloc((size_t)n + 1, sizeof *ps);
   for (int k = 0; k < n; k++) ps[k] = k < nb ? g.ptr : g.i64;
-  LLVMTypeRef kty = LLVMFunctionType(g.void_t, ps, (unsigned)n, 0);
+  LLVMTypeRef kty = LLVMFunctionType(g.i32, ps, (unsigned)n, 0); /* 0 or a TIR_RT_ status */
   free(ps);
   if (LLVMGetNamedFunction(m, f->name)) {
     cg_fail(&g, "two functions named '%s'", f->name);
@@ -188,10 +189,11 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
   LLVMPositionBuilderAtEnd(g.b, start);
   for (int k = 0; k < nb; k++) {
     const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
-    cg_buf_bind(&g, b, LLVMGetParam(fn, (unsigned)k));
+    cg_buf_bind(&g, b, LLVMGetParam(fn, (unsigned)k), NULL);
   }
   cg_stmt(&g, body);
-  LLVMBuildRetVoid(g.b);
+  TIR_ASSERT(g.failed || g.heap.n == 0);
+  LLVMBuildRet(g.b, LLVMConstInt(g.i32, TIR_RT_OK, 0));
   LLVMPositionBuilderAtEnd(g.b, g.entry);
   LLVMBuildBr(g.b, start);
   if (packed && !g.failed) emit_packed(&g, fn, kty);

@@ -7,6 +7,8 @@
 #include <llvm-c/DebugInfo.h>
 
 #include "../ir/affine.h"
+#include "../ir/size.h"
+#include "../runtime/runtime.h"
 #include "be_private.h"
 
 enum {
@@ -16,6 +18,22 @@ enum {
 
 static LLVMBasicBlockRef new_block(cg *g, const char *name) {
   return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+}
+
+/* Leave the function being generated with "status" (i32) when "fail" (i1) holds: free the
+ * heap locals live here, innermost first, and return it; generation goes on where "fail"
+ * does not hold. */
+static void exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status) {
+  if (LLVMIsAConstantInt(fail) && !LLVMConstIntGetZExtValue(fail)) return;
+  LLVMBasicBlockRef out = new_block(g, "fail"), ok = new_block(g, "ok");
+  LLVMBuildCondBr(g->b, fail, out, ok);
+  LLVMPositionBuilderAtEnd(g->b, out);
+  LLVMTypeRef pt = g->ptr;
+  LLVMValueRef fn = cg_runtime_fn(g, "tir_rt_free", g->void_t, &pt, 1);
+  for (int i = g->heap.n - 1; i >= 0; i--)
+    LLVMBuildCall2(g->b, LLVMFunctionType(g->void_t, &pt, 1, 0), fn, &g->heap.v[i], 1, "");
+  LLVMBuildRet(g->b, status);
+  LLVMPositionBuilderAtEnd(g->b, ok);
 }
 
 /* An alloca in the entry block of the current function, where LLVM promotes and sizes them. */
@@ -432,7 +450,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   char name[256];
   snprintf(name, sizeof name, "%s.par%d", f->name, g->n_outlined++);
   LLVMTypeRef ps[3] = {g->ptr, g->i64, g->i64};
-  LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->void_t, ps, 3, 0));
+  LLVMValueRef fn = LLVMAddFunction(g->mod, name, LLVMFunctionType(g->i32, ps, 3, 0));
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   cg_func_attrs(g, fn);
 
@@ -444,6 +462,8 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   g->vars = vars;
   g->bufs = bufs;
   g->fn = fn;
+  /* the body frees only its own locals when it fails; the caller's go after the call */
+  memset(&g->heap, 0, sizeof g->heap);
   g->entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
   LLVMBuilderRef outer_b = g->b;
   g->b = LLVMCreateBuilderInContext(g->ctx);
@@ -473,8 +493,10 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   LLVMValueRef begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
   loop_ctx lc = {l, omin, oext, begin, 1};
   emit_loop(g, LLVMBuildSub(g->b, end, begin, ""), outlined_body, &lc, NULL);
-  LLVMBuildRetVoid(g->b);
+  LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
   LLVMDisposeBuilder(g->b);
+  TIR_ASSERT(g->heap.n == 0);
+  tir_vec_free(&g->heap);
   free(loaded);
   free(vars);
   free(bufs);
@@ -488,9 +510,10 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
 
   /* run it on the pool */
   LLVMTypeRef rps[3] = {g->ptr, g->ptr, g->i64};
-  LLVMValueRef rt = cg_runtime_fn(g, "tir_rt_parallel_for", g->void_t, rps, 3);
+  LLVMValueRef rt = cg_runtime_fn(g, "tir_rt_parallel_for", g->i32, rps, 3);
   LLVMValueRef args[3] = {fn, ctxp, ext};
-  LLVMBuildCall2(g->b, LLVMFunctionType(g->void_t, rps, 3, 0), rt, args, 3, "");
+  LLVMValueRef status = LLVMBuildCall2(g->b, LLVMFunctionType(g->i32, rps, 3, 0), rt, args, 3, "");
+  exit_if(g, LLVMBuildICmp(g->b, LLVMIntNE, status, LLVMConstInt(g->i32, 0, 0), ""), status);
   free(slot);
   tir_vec_free(&c.vals);
   tir_vec_free(&c.types);
@@ -670,28 +693,67 @@ static void block(cg *g, const ir_block *b) {
 
 /* ---- buffers ---- */
 
+/* a op b (ADD or MUL) on i64 values, the overflow ORed into "*bad" (i1): the checked step of
+ * ir/size.c, folded through it when both are constants. */
+static LLVMValueRef checked(cg *g, ir_binop op, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *bad) {
+  if (LLVMIsAConstantInt(a) && LLVMIsAConstantInt(b)) {
+    int64_t x = LLVMConstIntGetSExtValue(a), y = LLVMConstIntGetSExtValue(b), r;
+    bool ok = op == IR_ADD ? ir_size_add(x, y, &r) : ir_size_mul(x, y, &r);
+    if (!ok) {
+      *bad = LLVMConstInt(g->i1, 1, 0);
+      return cg_i64c(g, 0);
+    }
+    return cg_i64c(g, r);
+  }
+  LLVMTypeRef t = g->i64;
+  LLVMValueRef args[2] = {a, b};
+  LLVMValueRef pair = cg_call_intrinsic(
+      g, op == IR_ADD ? "llvm.sadd.with.overflow" : "llvm.smul.with.overflow", &t, 1, args, 2);
+  LLVMValueRef o = LLVMBuildExtractValue(g->b, pair, 1, "");
+  *bad = LLVMIsAConstantInt(*bad) && !LLVMConstIntGetZExtValue(*bad) ? o : LLVMBuildOr(g->b, *bad, o, "");
+  /* the plain operation, equal where it matters (no overflow), keeps strides visible to
+   * LLVM's loop analyses, which see through an add or a mul but not the intrinsic */
+  return op == IR_ADD ? LLVMBuildAdd(g->b, a, b, "") : LLVMBuildMul(g->b, a, b, "");
+}
+
 /* Bind "b" to "ptr" with row-major strides from its dims (evaluated now), padded where
- * storage_align asks; returns the element count. */
-LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr) {
+ * storage_align asks; returns the element count.  With "bad" (a local's allocation), every
+ * step is ir_size_layout's: a negative dim counts as 0, and "*bad" (i1) says whether a stride
+ * or the count overflowed.  Parameters (bad NULL) come from the caller, who allocated them:
+ * their strides need no check. */
+LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr, LLVMValueRef *bad) {
   cg_buf *cb = &g->bufs[b->id];
   cb->ptr = ptr;
   cb->ndim = b->ndim;
   cb->stride = tir_arena_alloc(g->arena, ((size_t)b->ndim + 1) * sizeof *cb->stride);
+  if (bad) *bad = LLVMConstInt(g->i1, 0, 0);
   LLVMValueRef count = cg_i64c(g, 1);
   for (int d = b->ndim - 1; d >= 0; d--) {
     LLVMValueRef s = count;
     for (int k = 0; k < b->n_align; k++) {
       const ir_align *a = &b->align[k];
       if (a->dim != d) continue;
-      /* the smallest stride >= s that is offset modulo factor */
+      /* the smallest stride >= s that is offset modulo factor (ir_size_align) */
       LLVMValueRef fac = cg_i64c(g, a->factor);
       LLVMValueRef diff = LLVMBuildSub(g->b, cg_i64c(g, a->offset), s, "");
       LLVMValueRef r = LLVMBuildSRem(g->b, diff, fac, "");
       r = LLVMBuildSRem(g->b, LLVMBuildAdd(g->b, r, fac, ""), fac, "");
-      s = LLVMBuildAdd(g->b, s, r, "");
+      s = bad ? checked(g, IR_ADD, s, r, bad) : LLVMBuildAdd(g->b, s, r, "");
     }
     cb->stride[d] = s;
-    count = LLVMBuildMul(g->b, s, cg_scalar(g, b->dims[d]), "");
+    LLVMValueRef dim = cg_scalar(g, b->dims[d]);
+    if (bad) {
+      if (LLVMIsAConstantInt(dim)) {
+        if (LLVMConstIntGetSExtValue(dim) < 0) dim = cg_i64c(g, 0);
+      } else {
+        LLVMTypeRef t = g->i64;
+        LLVMValueRef args[2] = {dim, cg_i64c(g, 0)};
+        dim = cg_call_intrinsic(g, "llvm.smax", &t, 1, args, 2);
+      }
+      count = checked(g, IR_MUL, s, dim, bad);
+    } else {
+      count = LLVMBuildMul(g->b, s, dim, "");
+    }
   }
   return count;
 }
@@ -702,10 +764,15 @@ typedef struct live_alloc {
   LLVMValueRef heap; /* tir_rt_alloc'd pointer to free, or NULL */
 } live_alloc;
 
+/* Allocate local "b": on the stack when its size is a small constant, else on the heap; an
+ * impossible size or a failed allocation leaves the function with TIR_RT_SIZE or
+ * TIR_RT_NOMEM (exit_if). */
 static live_alloc alloc_local(cg *g, const ir_buffer *b) {
   live_alloc a = {b, g->bufs[b->id], NULL};
-  LLVMValueRef count = cg_buf_bind(g, b, NULL);
-  LLVMValueRef bytes = LLVMBuildMul(g->b, count, cg_i64c(g, ir_dtype_bytes(b->dtype)), "");
+  LLVMValueRef bad;
+  LLVMValueRef count = cg_buf_bind(g, b, NULL, &bad);
+  LLVMValueRef bytes = checked(g, IR_MUL, count, cg_i64c(g, ir_dtype_bytes(b->dtype)), &bad);
+  exit_if(g, bad, LLVMConstInt(g->i32, TIR_RT_SIZE, 0));
   int64_t n;
   LLVMValueRef p;
   if (LLVMIsAConstantInt(bytes) && (n = LLVMConstIntGetSExtValue(bytes)) <= STACK_BYTES) {
@@ -717,7 +784,9 @@ static live_alloc alloc_local(cg *g, const ir_buffer *b) {
     const char *alloc = cg_heap_local_zeroed(g, b) ? "tir_rt_alloc" : "tir_rt_alloc_uninit";
     LLVMValueRef fn = cg_runtime_fn(g, alloc, g->ptr, &pt, 1);
     p = LLVMBuildCall2(g->b, LLVMFunctionType(g->ptr, &pt, 1, 0), fn, &bytes, 1, b->name);
+    exit_if(g, LLVMBuildIsNull(g->b, p, ""), LLVMConstInt(g->i32, TIR_RT_NOMEM, 0));
     a.heap = p;
+    tir_vec_push(&g->heap, p);
   }
   g->bufs[b->id].ptr = p;
   return a;
@@ -728,6 +797,8 @@ static void free_local(cg *g, live_alloc *a) {
     LLVMTypeRef pt = g->ptr;
     LLVMValueRef fn = cg_runtime_fn(g, "tir_rt_free", g->void_t, &pt, 1);
     LLVMBuildCall2(g->b, LLVMFunctionType(g->void_t, &pt, 1, 0), fn, &a->heap, 1, "");
+    TIR_ASSERT(g->heap.n > 0 && g->heap.v[g->heap.n - 1] == a->heap);
+    g->heap.n--;
   }
   g->bufs[a->b->id] = a->saved;
 }

@@ -11,7 +11,7 @@
 
 struct be_jit {
   LLVMOrcLLJITRef jit;
-  void (*packed)(void *const *bufs, const int64_t *sizes);
+  int (*packed)(void *const *bufs, const int64_t *sizes); /* 0 or a TIR_RT_ status */
   double t_gen, t_opt, t_codegen;
 };
 
@@ -112,7 +112,7 @@ be_jit *be_jit_compile_for(const ir_func *f, be_target t, char *err, size_t errl
     be_jit_free(j);
     return NULL;
   }
-  j->packed = (void (*)(void *const *, const int64_t *))(uintptr_t)addr;
+  j->packed = (int (*)(void *const *, const int64_t *))(uintptr_t)addr;
   j->t_codegen = tir_rt_now() - t0;
   return j;
 }
@@ -123,7 +123,7 @@ void be_jit_free(be_jit *j) {
   free(j);
 }
 
-void be_jit_call(be_jit *j, void *const *bufs, const int64_t *sizes) { j->packed(bufs, sizes); }
+int be_jit_call(be_jit *j, void *const *bufs, const int64_t *sizes) { return j->packed(bufs, sizes); }
 
 void be_jit_times(const be_jit *j, double *gen, double *opt, double *codegen) {
   if (gen) *gen = j->t_gen;

@@ -1,6 +1,7 @@
 /* interp.c - the reference interpreter's statements: loops run serially whatever their kind,
  * blocks bind iterators and decide when init runs, locals live until their SEQ ends. */
 #include "interp.h"
+#include "size.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,11 +26,19 @@ int ir_interp_fail(ir_interp *in, const char *fmt, ...) {
 
 /* ---- buffers ---- */
 
-/* Evaluate the dims of "b" with the current slot values into r->shape, with the row-major
- * strides after them, and count its elements. */
-static int shape_buffer(ir_interp *in, const ir_buffer *b, ir_rbuf *r) {
-  r->shape = tir_xmalloc(2 * (size_t)(b->ndim ? b->ndim : 1) * sizeof *r->shape);
-  int64_t count = 1;
+/* Stop with "buffer T: f32[...] would take more than 2^63 - 1 bytes". */
+static int too_large(ir_interp *in, const ir_buffer *b, const int64_t *shape) {
+  tir_str s = {0};
+  for (int d = 0; d < b->ndim; d++) tir_str_printf(&s, "%s%lld", d ? ", " : "", (long long)shape[d]);
+  ir_interp_fail(in, "buffer %s: %s[%s] would take more than 2^63 - 1 bytes", b->name,
+                 ir_dtype_name(b->dtype), tir_str_cstr(&s));
+  tir_str_free(&s);
+  return -1;
+}
+
+/* Evaluate the dims of "b" with the current slot values into "shape"; a negative one stops
+ * the run. */
+static int eval_dims(ir_interp *in, const ir_buffer *b, int64_t *shape) {
   for (int d = 0; d < b->ndim; d++) {
     ir_ival v;
     if (ir_interp_eval(in, b->dims[d], &v) < 0) return -1;
@@ -41,14 +50,21 @@ static int shape_buffer(ir_interp *in, const ir_buffer *b, ir_rbuf *r) {
       tir_str_free(&s);
       return -1;
     }
-    r->shape[d] = v.i;
+    shape[d] = v.i;
   }
-  for (int d = b->ndim - 1; d >= 0; d--) {
-    r->shape[b->ndim + d] = count;
-    if (__builtin_mul_overflow(count, r->shape[d], &count))
-      return ir_interp_fail(in, "buffer %s is too large", b->name);
-  }
-  r->count = count;
+  return 0;
+}
+
+/* Evaluate the dims of "b" into r->shape, with the row-major strides after them, and count
+ * its elements (ir/size.h: a size that cannot exist stops the run). */
+static int shape_buffer(ir_interp *in, const ir_buffer *b, ir_rbuf *r) {
+  r->shape = tir_xmalloc(2 * (size_t)(b->ndim ? b->ndim : 1) * sizeof *r->shape);
+  int64_t bytes;
+  if (eval_dims(in, b, r->shape) < 0) return -1;
+  /* the interpreter ignores storage_align: its strides are the plain row-major ones */
+  if (!ir_size_layout(b, r->shape, false, r->shape + b->ndim, &bytes))
+    return too_large(in, b, r->shape);
+  r->count = bytes / ir_dtype_bytes(b->dtype);
   return 0;
 }
 
@@ -65,10 +81,6 @@ static int alloc_local(ir_interp *in, const ir_buffer *b, ir_rbuf *saved) {
   memset(r, 0, sizeof *r);
   if (shape_buffer(in, b, r) < 0) goto error;
   size_t size = (size_t)ir_dtype_bytes(b->dtype);
-  if ((uint64_t)r->count > SIZE_MAX / size) {
-    ir_interp_fail(in, "buffer %s is too large", b->name);
-    goto error;
-  }
   r->data = calloc(r->count ? (size_t)r->count : 1, size);
   if (!r->data) {
     tir_str s = {0};
@@ -322,11 +334,7 @@ int ir_buffer_shape(const ir_func *f, const ir_buffer *b, const int64_t *sizes, 
                     char *err, size_t errlen) {
   ir_interp in;
   interp_init(&in, f, sizes, err, errlen);
-  ir_rbuf r = {0};
-  int rc = shape_buffer(&in, b, &r);
-  if (rc == 0)
-    for (int d = 0; d < b->ndim; d++) shape[d] = r.shape[d];
-  release_rbuf(&r);
+  int rc = eval_dims(&in, b, shape);
   interp_fini(&in);
   return rc;
 }

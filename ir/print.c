@@ -15,6 +15,7 @@ typedef struct printer {
   const char **var_name;   /* printed name by var id (NULL: the var's own name) */
   const char **buf_name;   /* printed name by buffer id (NULL: the buffer's own name) */
   TIR_VEC(const char *) reserved; /* sizes and buffers: no loop or iterator may take these */
+  tir_strmap reserved_at;         /* the same as a set, so a lookup is O(1) in the buffers */
   TIR_VEC(const char *) scope;    /* printed names of the enclosing loop variables and iterators */
   tir_arena *names;        /* owns the names made up with a suffix */
   int indent;
@@ -28,8 +29,18 @@ static bool in_list(const char *const *v, int n, const char *name) {
   return false;
 }
 
+static bool is_reserved(const printer *p, const char *name) {
+  return tir_strmap_get(&p->reserved_at, name, NULL);
+}
+
+static void reserve(printer *p, const char *name) {
+  tir_vec_push(&p->reserved, name);
+  tir_strmap_set(&p->reserved_at, name, 1);
+}
+
+/* (scope holds the loops and iterators in view: as deep as the nest, not as long as the file) */
 static bool name_taken(const printer *p, const char *name) {
-  return in_list(p->reserved.v, p->reserved.n, name) || in_list(p->scope.v, p->scope.n, name);
+  return is_reserved(p, name) || in_list(p->scope.v, p->scope.n, name);
 }
 
 /* "base" itself when free, else the first free `base_K`.  Depends only on the names in view,
@@ -82,24 +93,24 @@ static void name_globals(printer *p) {
   for (int i = 0; i < f->n_outs; i++) tir_vec_push(&bufs, f->outs[i]);
   collect_allocs(f->body, &bufs);
   /* every own name is reserved up front, so a suffixed name never steals a later own name */
-  TIR_VEC(const char *) own = {0};
-  for (int i = 0; i < f->n_sizes; i++) tir_vec_push(&own, f->sizes[i]->name);
-  for (int i = 0; i < bufs.n; i++) tir_vec_push(&own, bufs.v[i]->name);
-  for (int i = 0; i < f->n_sizes; i++) tir_vec_push(&p->reserved, f->sizes[i]->name);
+  tir_strmap own = {0};
+  for (int i = 0; i < f->n_sizes; i++) tir_strmap_set(&own, f->sizes[i]->name, 1);
+  for (int i = 0; i < bufs.n; i++) tir_strmap_set(&own, bufs.v[i]->name, 1);
+  for (int i = 0; i < f->n_sizes; i++) reserve(p, f->sizes[i]->name);
   for (int i = 0; i < bufs.n; i++) {
     const ir_buffer *b = bufs.v[i];
     if (b->id < 0 || b->id >= f->n_buffers || p->buf_name[b->id]) continue;
     const char *name = b->name;
-    if (in_list(p->reserved.v, p->reserved.n, name)) {
+    if (is_reserved(p, name)) {
       for (int k = 1;; k++) {
         name = tir_arena_printf(p->names, "%s_%d", b->name, k);
-        if (!in_list(p->reserved.v, p->reserved.n, name) && !in_list(own.v, own.n, name)) break;
+        if (!is_reserved(p, name) && !tir_strmap_get(&own, name, NULL)) break;
       }
     }
     p->buf_name[b->id] = name;
-    tir_vec_push(&p->reserved, name);
+    reserve(p, name);
   }
-  tir_vec_free(&own);
+  tir_strmap_free(&own);
   tir_vec_free(&bufs);
 }
 
@@ -553,6 +564,7 @@ void ir_func_print(const ir_func *f, tir_str *out) {
   TIR_ASSERT(p.scope.n == 0);
   tir_vec_free(&p.scope);
   tir_vec_free(&p.reserved);
+  tir_strmap_free(&p.reserved_at);
   tir_arena_free(p.names);
   free(p.var_name);
   free(p.buf_name);

@@ -109,10 +109,21 @@ static bool binder_range(lctx *c, const ast_binder *b, const ast_expr *body, ir_
 /* Loop bounds must be in loop variables, not block iterators: the index names resolve to
  * iterators while the statement is checked, so map each iterator back to its loop. */
 static ir_expr *iters_to_loops(lctx *c, ir_expr *e, const index_spec *ix, int n) {
-  ir_expr **map = tir_arena_alloc(c->f->arena, (size_t)c->f->n_vars * sizeof *map);
+  /* one scratch map by var id for the whole function, cleared after use: a fresh one per
+   * statement would make lowering quadratic in the number of statements */
+  if (c->subst_cap < c->f->n_vars) {
+    int cap = c->subst_cap ? c->subst_cap : 64;
+    while (cap < c->f->n_vars) cap *= 2;
+    c->subst = tir_xrealloc(c->subst, (size_t)cap * sizeof *c->subst);
+    memset(c->subst + c->subst_cap, 0, (size_t)(cap - c->subst_cap) * sizeof *c->subst);
+    c->subst_cap = cap;
+  }
   for (int i = 0; i < n; i++)
-    if (ix[i].iter) map[ix[i].iter->id] = ir_var_ref(c->f, ix[i].loop, tir_loc_none);
-  return ir_simplify(c->f, ir_expr_substitute(c->f, e, map));
+    if (ix[i].iter) c->subst[ix[i].iter->id] = ir_var_ref(c->f, ix[i].loop, tir_loc_none);
+  ir_expr *r = ir_simplify(c->f, ir_expr_substitute(c->f, e, c->subst));
+  for (int i = 0; i < n; i++)
+    if (ix[i].iter) c->subst[ix[i].iter->id] = NULL;
+  return r;
 }
 
 static void set_range_info(lctx *c, index_spec *ix) {
@@ -147,8 +158,7 @@ static bool open_index(lctx *c, index_spec *ix, bool shadow) {
     return false;
   }
   ix->loop = ir_var_make(c->f, ix->name, IR_VAR_LOOP, ix->loc);
-  char vname[256];
-  snprintf(vname, sizeof vname, "v%s", ix->name);
+  const char *vname = tir_arena_printf(c->f->arena, "v%s", ix->name); /* any length */
   ix->iter = ir_var_make(c->f, lang_fresh_name(c, vname, false), IR_VAR_ITER, ix->loc);
   /* pushed without the duplicate check: shadowing was decided above */
   sym ns = {0};
@@ -160,7 +170,7 @@ static bool open_index(lctx *c, index_spec *ix, bool shadow) {
   ns.lo = ix->lo;
   ns.extent = ix->extent;
   ns.loop = ix->loop;
-  tir_vec_push(&c->syms, ns);
+  lang_sym_push(c, ns);
   set_range_info(c, ix);
   return true;
 }
@@ -337,9 +347,9 @@ typedef struct free_scan {
 static void scan_free_name(free_scan *fs, const char *name) {
   for (int i = 0; i < fs->nbound; i++)
     if (strcmp(fs->bound[i], name) == 0) return;
-  for (int i = fs->c->syms.n - 1; i >= 0; i--) {
-    sym *s = &fs->c->syms.v[i];
-    if (strcmp(s->name, name) != 0) continue;
+  sym *s = lang_sym_find(fs->c, name);
+  if (s) {
+    int i = (int)(s - fs->c->syms.v);
     if (s->kind != SYM_INDEX) return;
     for (int k = 0; k < fs->nfound; k++)
       if (fs->found[k] == i) return;

@@ -23,6 +23,7 @@ typedef struct sym {
   int block_depth; /* blocks around the definition: a loop variable is hidden inside deeper ones */
   ir_expr *lo, *extent; /* SYM_INDEX: its range [lo, lo + extent), in sizes and loop variables */
   ir_var *loop;         /* SYM_INDEX: the loop variable that drives it */
+  int prev;             /* the index in syms of the symbol of this name it shadows, or -1 */
 } sym;
 
 /* What the bounds check knows about a variable (indexed by var id). */
@@ -50,6 +51,13 @@ typedef struct lctx {
   int in_where;   /* 1 while a block's `where` is checked: the loops around it are visible */
   stmt_vec *out;  /* where lowered statements (and hoisted reducer blocks) go */
   const char *target_name; /* the compute statement's target, for naming hoisted reducers */
+  /* name indexes, so that lowering stays linear in the statements (tir_strmap) */
+  tir_strmap sym_at;    /* name -> the index in syms of its innermost visible symbol, or -1 */
+  tir_strmap block_at;  /* block name -> index in block_names */
+  tir_strmap buffer_at; /* tensor name -> 1 */
+  tir_strmap next_k[3]; /* base -> the first suffix k not yet known taken, per kind of fresh name */
+  ir_expr **subst;      /* scratch substitution map by var id, all NULL between uses */
+  int subst_cap;
 } lctx;
 
 /* A checked expression.  Literals without a typed context stay untyped (lit != LIT_NONE, e NULL)
@@ -67,7 +75,10 @@ typedef struct tx {
 /* symbols (lower.c) */
 int lang_sym_mark(lctx *c);
 void lang_sym_pop(lctx *c, int mark);
+/* The innermost visible symbol "name", or NULL. */
 sym *lang_sym_find(lctx *c, const char *name);
+/* Push "s" (shadowing any symbol of its name until its scope is popped), unchecked. */
+sym *lang_sym_push(lctx *c, sym s);
 /* Define "name"; reports a duplicate against any visible symbol and returns NULL then. */
 sym *lang_sym_define(lctx *c, const char *name, sym_kind kind, tir_loc loc);
 bool lang_block_name_claim(lctx *c, const char *name, tir_loc loc, bool report);

@@ -10,12 +10,26 @@
 /* ---- symbols ---- */
 
 int lang_sym_mark(lctx *c) { return c->syms.n; }
-void lang_sym_pop(lctx *c, int mark) { c->syms.n = mark; }
 
+/* Closing a scope gives each name back the symbol it shadowed (sym.prev). */
+void lang_sym_pop(lctx *c, int mark) {
+  for (int i = c->syms.n - 1; i >= mark; i--) tir_strmap_set(&c->sym_at, c->syms.v[i].name, c->syms.v[i].prev);
+  c->syms.n = mark;
+}
+
+/* sym_at maps each name to its innermost visible symbol (-1: none), so a lookup is O(1). */
 sym *lang_sym_find(lctx *c, const char *name) {
-  for (int i = c->syms.n - 1; i >= 0; i--)
-    if (strcmp(c->syms.v[i].name, name) == 0) return &c->syms.v[i];
-  return NULL;
+  int i;
+  if (!tir_strmap_get(&c->sym_at, name, &i) || i < 0) return NULL;
+  return &c->syms.v[i];
+}
+
+sym *lang_sym_push(lctx *c, sym s) {
+  sym *old = lang_sym_find(c, s.name);
+  s.prev = old ? (int)(old - c->syms.v) : -1;
+  tir_vec_push(&c->syms, s);
+  tir_strmap_set(&c->sym_at, s.name, c->syms.n - 1);
+  return &c->syms.v[c->syms.n - 1];
 }
 
 sym *lang_sym_define(lctx *c, const char *name, sym_kind kind, tir_loc loc) {
@@ -30,8 +44,7 @@ sym *lang_sym_define(lctx *c, const char *name, sym_kind kind, tir_loc loc) {
   s.kind = kind;
   s.loc = loc;
   s.block_depth = c->block_depth;
-  tir_vec_push(&c->syms, s);
-  return &c->syms.v[c->syms.n - 1];
+  return lang_sym_push(c, s);
 }
 
 static bool in_list(const char *const *v, int n, const char *name) {
@@ -41,37 +54,54 @@ static bool in_list(const char *const *v, int n, const char *name) {
 }
 
 bool lang_block_name_claim(lctx *c, const char *name, tir_loc loc, bool report) {
-  for (int i = 0; i < c->block_names.n; i++)
-    if (strcmp(c->block_names.v[i], name) == 0) {
-      if (report) {
-        diag_error(c->d, loc, "duplicate block name \"%s\"", name);
-        diag_note(c->d, c->block_locs.v[i], "block \"%s\" was defined here", name);
-      }
-      return false;
+  int i;
+  if (tir_strmap_get(&c->block_at, name, &i)) {
+    if (report) {
+      diag_error(c->d, loc, "duplicate block name \"%s\"", name);
+      diag_note(c->d, c->block_locs.v[i], "block \"%s\" was defined here", name);
     }
+    return false;
+  }
   tir_vec_push(&c->block_names, tir_arena_strdup(c->f->arena, name));
   tir_vec_push(&c->block_locs, loc);
+  tir_strmap_set(&c->block_at, c->block_names.v[c->block_names.n - 1], c->block_names.n - 1);
   return true;
 }
 
-const char *lang_fresh_name(lctx *c, const char *base, bool also_block) {
-  char buf[300];
-  snprintf(buf, sizeof buf, "%s", base);
-  for (int k = 1;; k++) {
-    bool taken = lang_sym_find(c, buf) || in_list(c->buffer_names.v, c->buffer_names.n, buf) ||
-                 (also_block && in_list(c->block_names.v, c->block_names.n, buf));
-    if (!taken) return tir_arena_strdup(c->f->arena, buf);
-    snprintf(buf, sizeof buf, "%s_%d", base, k);
-  }
+/* The kinds of fresh names: which names are taken. */
+enum { FRESH_NAME, FRESH_NAME_OR_BLOCK, FRESH_BLOCK };
+
+/* Is "name" taken for "kind", counting only names that stay taken (tensors and blocks are
+ * never removed; symbols of closed scopes are)? */
+static bool taken_for_good(lctx *c, const char *name, int kind) {
+  if (kind != FRESH_BLOCK && tir_strmap_get(&c->buffer_at, name, NULL)) return true;
+  return kind != FRESH_NAME && tir_strmap_get(&c->block_at, name, NULL);
 }
 
-const char *lang_fresh_block_name(lctx *c, const char *base) {
-  char buf[300];
-  snprintf(buf, sizeof buf, "%s", base);
-  for (int k = 1; in_list(c->block_names.v, c->block_names.n, buf); k++)
-    snprintf(buf, sizeof buf, "%s_%d", base, k);
-  return tir_arena_strdup(c->f->arena, buf);
+static bool taken(lctx *c, const char *name, int kind) {
+  return taken_for_good(c, name, kind) || (kind != FRESH_BLOCK && lang_sym_find(c, name));
 }
+
+/* "base" when free, else the first free base_K (K = 1, 2, ...).  Suffixes taken for good are
+ * remembered per base, so naming n statements after one base costs O(n), not O(n^2); the
+ * name is built at its full length (a long base is never truncated into a collision). */
+static const char *fresh(lctx *c, const char *base, int kind) {
+  if (!taken(c, base, kind)) return tir_arena_strdup(c->f->arena, base);
+  int k = 1;
+  tir_strmap_get(&c->next_k[kind], base, &k);
+  const char *name;
+  while (taken_for_good(c, name = tir_arena_printf(c->f->arena, "%s_%d", base, k), kind)) k++;
+  if (!tir_strmap_get(&c->next_k[kind], base, NULL)) base = tir_arena_strdup(c->f->arena, base);
+  tir_strmap_set(&c->next_k[kind], base, k);
+  while (taken(c, name, kind)) name = tir_arena_printf(c->f->arena, "%s_%d", base, ++k);
+  return name;
+}
+
+const char *lang_fresh_name(lctx *c, const char *base, bool also_block) {
+  return fresh(c, base, also_block ? FRESH_NAME_OR_BLOCK : FRESH_NAME);
+}
+
+const char *lang_fresh_block_name(lctx *c, const char *base) { return fresh(c, base, FRESH_BLOCK); }
 
 vinfo *lang_vinfo(lctx *c, const ir_var *v) {
   while (c->vinfo.n <= v->id) {
@@ -90,6 +120,7 @@ static ir_buffer *make_buffer(lctx *c, const char *name, ir_dtype t, int ndim, i
                               ir_buf_kind kind, ir_scope scope, tir_loc loc) {
   ir_buffer *b = ir_buffer_make(c->f, name, t, ndim, dims, kind, scope, loc);
   tir_vec_push(&c->buffer_names, b->name);
+  tir_strmap_set(&c->buffer_at, b->name, 1);
   return b;
 }
 
@@ -559,6 +590,11 @@ static ir_func *lower_func(diag_engine *d, const ast_func *af) {
   tir_vec_free(&c.block_locs);
   tir_vec_free(&c.buffer_names);
   tir_vec_free(&c.written);
+  tir_strmap_free(&c.sym_at);
+  tir_strmap_free(&c.block_at);
+  tir_strmap_free(&c.buffer_at);
+  for (int k = 0; k < 3; k++) tir_strmap_free(&c.next_k[k]);
+  free(c.subst);
   if (diag_error_count(d) != errs) {
     ir_func_free(f);
     return NULL;

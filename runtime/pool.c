@@ -43,6 +43,7 @@ static struct {
   int64_t n, chunks;
   bool spin;             /* false when threads outnumber CPUs: spinning would steal them */
   atomic_int pending;    /* chunks the workers have not finished yet */
+  atomic_int status;     /* the first non-zero status a chunk returned, else 0 */
   atomic_int caller_sleeping; /* set under "done_mu" just before waiting on "done_cv" */
   pthread_mutex_t done_mu;
   pthread_cond_t done_cv;
@@ -94,7 +95,9 @@ static int64_t wanted_threads(void) {
 static void run_chunk(int64_t i) {
   int64_t base = pool.n / pool.chunks, extra = pool.n % pool.chunks;
   int64_t begin = i * base + (i < extra ? i : extra);
-  pool.body(pool.ctx, begin, begin + base + (i < extra));
+  int st = pool.body(pool.ctx, begin, begin + base + (i < extra));
+  int ok = 0;
+  if (st) atomic_compare_exchange_strong(&pool.status, &ok, st);
 }
 
 /* Poll "*flag" (spinning up to SPIN_NS when "spin") until it differs from "old"; return
@@ -215,14 +218,13 @@ static bool add_worker(void) {
   return true;
 }
 
-void tir_rt_parallel_for(tir_rt_body body, void *ctx, int64_t n) {
-  if (n <= 0) return;
+int tir_rt_parallel_for(tir_rt_body body, void *ctx, int64_t n) {
+  if (n <= 0) return 0;
   int64_t threads = wanted_threads();
   if (threads > n) threads = n;
   bool idle = false;
   if (threads <= 1 || !atomic_compare_exchange_strong(&pool.busy, &idle, true)) {
-    body(ctx, 0, n); /* one thread, or nested, or concurrent with another job */
-    return;
+    return body(ctx, 0, n); /* one thread, or nested, or concurrent with another job */
   }
   pthread_once(&pool_once, pool_init);
   while (pool.n_workers < threads - 1 && add_worker()) {
@@ -234,19 +236,35 @@ void tir_rt_parallel_for(tir_rt_body body, void *ctx, int64_t n) {
   pool.n = n;
   pool.chunks = threads;
   pool.spin = threads <= online_cpus();
+  atomic_store(&pool.status, 0);
   atomic_store(&pool.pending, (int)threads - 1);
   pool.seq++;
   for (int64_t i = 1; i < threads; i++) wake_worker(pool.workers[i], pool.seq);
   run_chunk(0);
   wait_for_workers(pool.spin);
+  int status = atomic_load(&pool.status);
   atomic_store(&pool.busy, false);
+  return status;
 }
 
 /* ---- buffers ---- */
 
-static _Noreturn void alloc_failed(int64_t bytes) {
-  fprintf(stderr, "tirc runtime: cannot allocate %" PRId64 " bytes\n", bytes);
-  abort();
+static atomic_int_fast64_t failed_bytes;
+
+int64_t tir_rt_failed_bytes(void) { return atomic_load(&failed_bytes); }
+
+static void *alloc_failed(int64_t bytes) {
+  atomic_store(&failed_bytes, bytes);
+  return NULL;
+}
+
+const char *tir_rt_status_message(int status) {
+  switch (status) {
+#define X(e, v, m) case v: return m;
+    TIR_RT_STATUSES(X)
+#undef X
+  }
+  return "unknown status";
 }
 
 /* calloc, not aligned_alloc + memset: large blocks come zeroed from the kernel untouched, so
@@ -254,9 +272,9 @@ static _Noreturn void alloc_failed(int64_t bytes) {
  * just below the aligned pointer for tir_rt_free. */
 static void *alloc_aligned(int64_t bytes, bool zero) {
   const size_t extra = ALIGN + sizeof(void *);
-  if (bytes < 0 || (uint64_t)bytes > SIZE_MAX - extra) alloc_failed(bytes);
+  if (bytes < 0 || (uint64_t)bytes > SIZE_MAX - extra) return alloc_failed(bytes);
   unsigned char *raw = zero ? calloc(1, (size_t)bytes + extra) : malloc((size_t)bytes + extra);
-  if (!raw) alloc_failed(bytes);
+  if (!raw) return alloc_failed(bytes);
   uintptr_t at = ((uintptr_t)raw + extra) & ~(uintptr_t)(ALIGN - 1);
   void *p = (void *)at;
   memcpy((unsigned char *)p - sizeof raw, &raw, sizeof raw);

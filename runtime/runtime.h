@@ -6,28 +6,51 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- status (DESIGN.md invariant 5) ---- */
+
+/* What a kernel returns: 0, or why it could not run.  One list: the enum, the messages and
+ * the describing function of every emitted header (backend/header.c) come from it.  Codes
+ * never change meaning once published. */
+#define TIR_RT_STATUSES(X)                                                                 \
+  X(OK, 0, "success")                                                                      \
+  X(NOMEM, 1, "out of memory: a local buffer could not be allocated")                      \
+  X(SIZE, 2, "impossible size: a local buffer would hold more than 2^63 - 1 bytes")
+enum {
+#define X(e, v, m) TIR_RT_##e = v,
+  TIR_RT_STATUSES(X)
+#undef X
+};
+/* The message of "status"; "unknown status" for a code not in the list. */
+const char *tir_rt_status_message(int status);
+
 /* ---- parallel loops (pool.c) ---- */
 
 /* The outlined body of a parallel loop: runs iterations [begin, end) with its captured
- * variables in "ctx". */
-typedef void (*tir_rt_body)(void *ctx, int64_t begin, int64_t end);
+ * variables in "ctx"; returns 0, or a status when it stopped early. */
+typedef int (*tir_rt_body)(void *ctx, int64_t begin, int64_t end);
 
 /* Run body(ctx, begin, end) over [0, n) split into contiguous chunks, one per thread, the
- * caller running the first; returns when every chunk has finished.  The thread count is
- * $TIR_NUM_THREADS (a positive integer), else the number of online CPUs, read on every call;
- * never more than "n".  A call made while another runs (from inside a body, or from another
- * thread) runs serially in the calling thread.  n <= 0 does nothing. */
-void tir_rt_parallel_for(tir_rt_body body, void *ctx, int64_t n);
+ * caller running the first; returns when every chunk has finished: 0, or the status of a
+ * chunk that failed (each chunk runs to its own end or failure; the others are not
+ * stopped).  The thread count is $TIR_NUM_THREADS (a positive integer), else the number of
+ * online CPUs, read on every call; never more than "n".  A call made while another runs
+ * (from inside a body, or from another thread) runs serially in the calling thread.  n <= 0
+ * does nothing and returns 0. */
+int tir_rt_parallel_for(tir_rt_body body, void *ctx, int64_t n);
 
 /* ---- buffers (pool.c) ---- */
 
-/* "bytes" zeroed bytes, 64-byte aligned; 0 bytes gives a valid pointer.  On failure prints
- * "tirc runtime: cannot allocate N bytes" and aborts, so callers need not check. */
+/* "bytes" zeroed bytes, 64-byte aligned; 0 bytes gives a valid pointer.  NULL when the
+ * memory cannot be had (or "bytes" is negative): the kernel then returns TIR_RT_NOMEM, and
+ * tir_rt_failed_bytes() says how much was asked.  Never prints, never aborts: the runtime
+ * lives inside its caller's process. */
 void *tir_rt_alloc(int64_t bytes);
 /* The same without zeroing, for buffers every read of which follows a write. */
 void *tir_rt_alloc_uninit(int64_t bytes);
 /* Free what tir_rt_alloc or tir_rt_alloc_uninit returned (and only that); NULL is ignored. */
 void tir_rt_free(void *p);
+/* The size of the latest allocation that failed in this process (any thread), or 0. */
+int64_t tir_rt_failed_bytes(void);
 
 /* Seconds on a monotonic clock, for timing kernels. */
 double tir_rt_now(void);

@@ -80,8 +80,12 @@ static ir_stmt *split_loop(sched_state *s, ir_stmt *root, ir_stmt *loop, int64_t
   *vi = ir_var_make(f, name_i, IR_VAR_LOOP, loop->loc);
   ir_expr *fk = ir_i64(f, factor);
   bool exact = divisible(l->extent, factor);
-  ir_expr *outer_ext = exact ? lin_div(f, l->extent, factor)
-                             : ir_simplify(f, ir_bin(f, IR_DIV,
+  ir_lin cl;
+  /* a constant extent: ceil(c / factor) without forming c + factor - 1, which can wrap */
+  bool constant = ir_lin_of(l->extent, &cl) && cl.n == 0;
+  ir_expr *outer_ext = constant ? ir_i64(f, cl.c <= 0 ? 0 : (cl.c - 1) / factor + 1)
+                       : exact  ? lin_div(f, l->extent, factor)
+                                : ir_simplify(f, ir_bin(f, IR_DIV,
                                                      ir_simplify(f, ir_bin(f, IR_ADD, l->extent,
                                                                            ir_i64(f, factor - 1),
                                                                            tir_loc_none)),

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../ir/interp.h"
+#include "../ir/size.h"
+#include "../runtime/runtime.h"
 
 /* ---- sizes ---- */
 
@@ -50,10 +53,13 @@ int exec_sizes_parse(const ir_func *f, const char *spec, const char *what, int64
       rc = -1;
       break;
     }
-    char *end;
+    /* plain decimal digits only: strtoll alone would take "+5", " 5" and "-0" */
+    bool digits = eq[1] != 0;
+    for (const char *c = eq + 1; *c; c++) digits &= *c >= '0' && *c <= '9';
+    char *end = eq + 1;
     errno = 0;
-    long long v = strtoll(eq + 1, &end, 10);
-    if (!eq[1] || *end || v < 0 || errno == ERANGE) {
+    long long v = digits ? strtoll(eq + 1, &end, 10) : -1;
+    if (!digits || *end || v < 0 || errno == ERANGE) {
       snprintf(err, errlen, "%s: %s must be a non-negative integer, got '%s'", what, item, eq + 1);
       rc = -1;
       break;
@@ -80,12 +86,11 @@ void exec_shape_print(const ir_buffer *b, const int64_t *shape, char *buf, size_
 }
 
 size_t exec_count(const int64_t *shape, int ndim, int elem_bytes) {
-  const uint64_t cap = (uint64_t)64 << 30;
-  uint64_t n = 1;
+  const int64_t cap = (int64_t)64 << 30;
+  int64_t n = 1, bytes;
   for (int i = 0; i < ndim; i++)
-    if (__builtin_mul_overflow(n, (uint64_t)shape[i], &n)) return SIZE_MAX;
-  uint64_t bytes;
-  if (__builtin_mul_overflow(n, (uint64_t)elem_bytes, &bytes) || bytes > cap) return SIZE_MAX;
+    if (shape[i] < 0 || !ir_size_mul(n, shape[i], &n)) return SIZE_MAX;
+  if (!ir_size_mul(n, elem_bytes, &bytes) || bytes > cap) return SIZE_MAX;
   return (size_t)n;
 }
 
@@ -100,6 +105,53 @@ int exec_shape(const ir_func *f, const ir_buffer *b, const int64_t *vals, int64_
     return -1;
   }
   return 0;
+}
+
+/* Collect the local buffers of a function (alloc statements). */
+static bool collect_local(ir_visitor *v, ir_stmt *s) {
+  if (s->kind == IR_S_ALLOC) {
+    TIR_VEC(const ir_buffer *) *locals = v->user;
+    tir_vec_push(locals, s->u.alloc);
+  }
+  return true;
+}
+
+int exec_plan(const ir_func *f, const int64_t *vals, exec_dims *shapes, size_t *counts,
+              char *err, size_t errlen) {
+  double total = 0, cap = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 2;
+  for (int i = 0; i < f->n_ins + f->n_outs; i++) {
+    const ir_buffer *b = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
+    if (exec_shape(f, b, vals, shapes[i], &counts[i], err, errlen)) return -1;
+    total += (double)counts[i] * ir_dtype_bytes(b->dtype);
+  }
+  /* A local whose size cannot exist at these sizes (its layout, storage_align padding
+   * included, overflows) is an error now rather than a failed run; one merely too large for
+   * memory is found when it is allocated (compaction may make it smaller). */
+  TIR_VEC(const ir_buffer *) locals = {0};
+  ir_visitor v = {NULL, collect_local, &locals};
+  ir_stmt_visit(f->body, &v);
+  int rc = 0;
+  for (int i = 0; i < locals.n && !rc; i++) {
+    const ir_buffer *b = locals.v[i];
+    int64_t shape[EXEC_MAX_DIMS + 1], bytes;
+    char why[512];
+    if (b->ndim > EXEC_MAX_DIMS || ir_buffer_shape(f, b, vals, shape, why, sizeof why))
+      continue; /* a negative dim: the interpreter names it, compiled code runs nothing */
+    if (!ir_size_layout(b, shape, true, NULL, &bytes)) {
+      char want[256];
+      exec_shape_print(b, shape, want, sizeof want);
+      snprintf(err, errlen, "local '%s' of %s would be %s%s, more than 2^63 - 1 bytes",
+               b->name, f->name, want, b->n_align ? " (with its storage_align padding)" : "");
+      rc = -1;
+    }
+  }
+  tir_vec_free(&locals);
+  if (!rc && cap > 0 && total > cap) {
+    snprintf(err, errlen, "the buffers of %s would take %.1f GiB, more than half of this "
+             "machine's memory; choose smaller sizes", f->name, total / (1 << 30));
+    rc = -1;
+  }
+  return rc;
 }
 
 static uint64_t splitmix(uint64_t *s) {
@@ -144,7 +196,16 @@ int exec_once(const ir_func *f, be_jit *jit, const int64_t *vals, void *const *b
   char msg[1024];
   double t0 = tool_now();
   if (jit) {
-    be_jit_call(jit, bufs, vals);
+    int st = be_jit_call(jit, bufs, vals);
+    if (st == TIR_RT_NOMEM) {
+      snprintf(err, errlen, "%s stopped: %s (%" PRId64 " bytes)", f->name,
+               tir_rt_status_message(st), tir_rt_failed_bytes());
+      return -1;
+    }
+    if (st) {
+      snprintf(err, errlen, "%s stopped: %s", f->name, tir_rt_status_message(st));
+      return -1;
+    }
   } else if (ir_interp_run(f, vals, bufs, msg, sizeof msg)) {
     snprintf(err, errlen, "run-time error in %s: %s", f->name, msg);
     return -1;

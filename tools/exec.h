@@ -31,6 +31,12 @@ size_t exec_count(const int64_t *shape, int ndim, int elem_bytes);
  * the buffer would be too large to allocate. */
 int exec_shape(const ir_func *f, const ir_buffer *b, const int64_t *vals, int64_t *shape,
                size_t *count, char *err, size_t errlen);
+/* The shapes and element counts of every parameter of "f" at "vals", checked before
+ * anything is allocated: each one's size (exec_shape), all of them together at most half of
+ * this machine's memory, and every local's size (ir/size.h, storage_align included)
+ * representable.  -1 with "err" otherwise. */
+int exec_plan(const ir_func *f, const int64_t *vals, exec_dims *shapes, size_t *counts,
+              char *err, size_t errlen);
 /* Seeded random contents: floats in [-1, 1), signed ints in [-8, 8), unsigned in [0, 16). */
 void exec_fill_random(ir_dtype t, void *data, size_t count, uint64_t seed);
 /* The seed of input "i" of a run with seed "seed" (every input differs). */

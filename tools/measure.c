@@ -1,6 +1,7 @@
 /* measure.c - what `tirc run --check` and `--bench` print: each output compared with the
  * reference interpreter within its dtype's tolerance, and kernel times with GFLOP/s. */
 #include <inttypes.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,20 @@ bool tool_check_output(const ir_buffer *b, const int64_t *shape, size_t count, c
 }
 
 double tool_now(void) { return tir_rt_now(); }
+
+int tool_threads_check(char *err, size_t errlen) {
+  const char *env = getenv("TIR_NUM_THREADS");
+  if (!env || !*env) return 0; /* set but empty: as unset */
+  bool digits = *env != 0;
+  for (const char *c = env; *c; c++) digits &= *c >= '0' && *c <= '9';
+  char *end;
+  errno = 0;
+  long v = digits ? strtol(env, &end, 10) : 0;
+  if (digits && errno == 0 && v > 0 && v < (1L << 30)) return 0;
+  snprintf(err, errlen, "TIR_NUM_THREADS must be a positive integer (the threads of parallel "
+           "loops), got '%s'; unset it to use every core", env);
+  return -1;
+}
 
 int tool_threads(void) {
   const char *env = getenv("TIR_NUM_THREADS");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../util/tir.h"
+#include "outfile.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "npy.c reads and writes little-endian data in place: port the byte swapping first"
@@ -349,7 +350,7 @@ static size_t make_header(const npy_array *a, unsigned char *buf, size_t cap) {
   return pre + hlen;
 }
 
-int npy_write(const char *path, const npy_array *a, char *err, size_t errlen) {
+int npy_write_file(const char *path, const npy_array *a, char *err, size_t errlen) {
   if (a->ndim < 0 || a->ndim > NPY_MAX_DIMS)
     return fail(err, errlen, path, "too many dimensions (%d, at most %d)", a->ndim, NPY_MAX_DIMS);
   if (!dtype_descr(a->dtype)) return fail(err, errlen, path, "unknown dtype");
@@ -362,46 +363,28 @@ int npy_write(const char *path, const npy_array *a, char *err, size_t errlen) {
     return fail(err, errlen, path, "data holds %zu bytes, the shape needs %zu", a->nbytes, nbytes);
   unsigned char head[64 + 64 + NPY_MAX_DIMS * 24];
   size_t head_len = make_header(a, head, sizeof head);
-
-  size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
-  if (!tmp) return fail(err, errlen, path, "out of memory");
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, ".tmpXXXXXX", 11);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    fail(err, errlen, path, "cannot create a temporary file beside it: %s", strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  /* mkstemp makes the file 0600; give it the mode a plain create would */
-  mode_t mask = umask(0);
-  umask(mask);
-  FILE *f = fdopen(fd, "wb");
-  if (!f) {
-    fail(err, errlen, path, "cannot write: %s", strerror(errno));
-    close(fd);
-    goto error;
-  }
-  if (fchmod(fd, 0666 & ~mask) != 0 || fwrite(head, 1, head_len, f) != head_len ||
+  FILE *f = fopen(path, "wb");
+  if (!f) return fail(err, errlen, path, "cannot write: %s", strerror(errno));
+  struct stat st;
+  /* fsync where it means something: a device or FIFO refuses it (EINVAL) */
+  bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  if (fwrite(head, 1, head_len, f) != head_len ||
       (nbytes && fwrite(a->data, 1, nbytes, f) != nbytes) || fflush(f) != 0 ||
-      fsync(fd) != 0) {
+      (regular && fsync(fileno(f)) != 0)) {
     fail(err, errlen, path, "cannot write: %s", strerror(errno));
     fclose(f);
-    goto error;
+    return -1;
   }
-  if (fclose(f) != 0) {
-    fail(err, errlen, path, "cannot write: %s", strerror(errno));
-    goto error;
-  }
-  if (rename(tmp, path) != 0) {
-    fail(err, errlen, path, "cannot replace: %s", strerror(errno));
-    goto error;
-  }
-  free(tmp);
+  if (fclose(f) != 0) return fail(err, errlen, path, "cannot write: %s", strerror(errno));
   return 0;
-error:
-  unlink(tmp);
-  free(tmp);
-  return -1;
+}
+
+int npy_write(const char *path, const npy_array *a, char *err, size_t errlen) {
+  tool_out o;
+  char why[1024];
+  if (tool_out_begin(&o, path, why, sizeof why)) return fail(err, errlen, path, "%s", why);
+  int rc = npy_write_file(o.path, a, err, errlen);
+  if (rc == 0 && tool_out_commit(&o, why, sizeof why)) rc = fail(err, errlen, path, "%s", why);
+  tool_out_end(&o);
+  return rc;
 }

@@ -28,9 +28,12 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen);
  * with `a.npy: dtype is int32 (<i4), expected f32`. */
 int npy_read_as(const char *path, ir_dtype want, npy_array *out, char *err, size_t errlen);
 
-/* Write "a" to "path" atomically: a temporary file in the same folder renamed over "path",
- * so "path" never holds a partial file.  Returns 0, or -1 with a message. */
+/* Write "a" to "path" through the safe writer (tools/outfile.h): a temporary file in the same
+ * folder renamed over "path", so "path" never holds a partial file; a device or FIFO written
+ * in place; a directory or an input of this run refused.  Returns 0, or -1 with a message. */
 int npy_write(const char *path, const npy_array *a, char *err, size_t errlen);
+/* Write "a" to "path" as it is (the writer under tool_out, which chose "path"). */
+int npy_write_file(const char *path, const npy_array *a, char *err, size_t errlen);
 
 /* Free a->data and empty "a"; safe on an empty array. */
 void npy_array_free(npy_array *a);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../parser/parser.h"
+#include "outfile.h"
 #include "repl_private.h"
 
 static const char usage[] =
@@ -275,6 +276,7 @@ void repl_describe(repl *r) {
 enum { DEFAULT_SIZE = 64 };
 
 int repl_load(repl *r, const char *path, const char *func, const char *sizes) {
+  tool_out_protect(path); /* `save` never replaces a file the session read */
   size_t len;
   char *text = tir_read_file(path, &len);
   if (!text) {
@@ -592,6 +594,11 @@ int tool_repl_main(int argc, char **argv) {
   const char *path = NULL, *func = NULL, *sizes = NULL;
   r.target = repl_targets[0];
   if (parse_args(argc, argv, &r, &path, &func, &sizes)) return 1;
+  char why[512];
+  if (tool_threads_check(why, sizeof why)) {
+    fprintf(stderr, "tirc: error: %s\n", why);
+    return 1;
+  }
   const char *term = getenv("TERM");
   r.tty = isatty(STDIN_FILENO);
   r.color = r.tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");

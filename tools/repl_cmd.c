@@ -11,6 +11,7 @@
 #include "../autosched/rules.h"
 #include "../backend/be.h"
 #include "../ir/print.h"
+#include "outfile.h"
 #include "repl_private.h"
 
 const char *const repl_targets[] = {"host", "x86-64", "avx2", "avx512", "cuda"};
@@ -383,22 +384,25 @@ static int cmd_save(repl *r, char *args) {
   }
   tir_str text = {0};
   saved_text(r, &text);
-  size_t n = strlen(args) + 32;
-  char *tmp = tir_xmalloc(n);
-  snprintf(tmp, n, "%s.tirc-%ld.tmp", args, (long)getpid());
-  FILE *fp = fopen(tmp, "w");
-  bool ok = fp && fwrite(text.s ? text.s : "", 1, text.n, fp) == text.n;
-  if (fp) ok &= fclose(fp) == 0;
-  if (ok && rename(tmp, args) == 0) {
+  tool_out o = {.hold_fd = -1};
+  char err[1024];
+  bool ok = tool_out_begin(&o, args, err, sizeof err) == 0;
+  if (ok) {
+    FILE *fp = fopen(o.path, "w");
+    ok = fp && fwrite(text.s ? text.s : "", 1, text.n, fp) == text.n;
+    if (fp) ok &= fclose(fp) == 0;
+    if (!ok) snprintf(err, sizeof err, "%s", strerror(errno));
+    ok = ok && tool_out_commit(&o, err, sizeof err) == 0;
+  }
+  if (ok) {
     repl_func *rf = repl_cur(r);
     int k = rf->s ? sched_trace_length(rf->s) : 0;
     printf("saved %s: %s with its schedule (%d statement%s)\n", args, rf->f->name, k,
            k == 1 ? "" : "s");
   } else {
-    repl_error(r, "cannot write '%s': %s", args, strerror(errno));
-    remove(tmp);
+    repl_error(r, "cannot write '%s': %s", args, err);
   }
-  free(tmp);
+  tool_out_end(&o);
   tir_str_free(&text);
   return 0;
 }

@@ -74,27 +74,17 @@ static void bufs_free(bufset *b) {
   free(b->shapes);
 }
 
-/* Inputs (seeded random) and zeroed outputs of "f" at "vals"; -1 after printing why (a
- * negative dim, or more memory than half of this machine's). */
+/* Inputs (seeded random) and zeroed outputs of "f" at "vals"; -1 after printing why
+ * (exec_plan: a negative dim, an impossible local, or more than half of the memory). */
 static int bufs_make(repl *r, const ir_func *f, const int64_t *vals, bufset *b) {
   b->n = f->n_ins + f->n_outs;
   b->bufs = tir_xcalloc((size_t)b->n, sizeof *b->bufs);
   b->shapes = tir_xcalloc((size_t)b->n, sizeof *b->shapes);
   size_t *counts = tir_xcalloc((size_t)b->n, sizeof *counts);
-  double total = 0, cap = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 2;
   char err[1024];
   int rc = 0;
-  for (int i = 0; i < b->n && !rc; i++) {
-    const ir_buffer *buf = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
-    if (exec_shape(f, buf, vals, b->shapes[i], &counts[i], err, sizeof err)) {
-      repl_error(r, "%s", err);
-      rc = -1;
-    }
-    total += (double)counts[i] * ir_dtype_bytes(buf->dtype);
-  }
-  if (!rc && cap > 0 && total > cap) {
-    repl_error(r, "the buffers of %s would take %.1f GiB, more than half of this machine's "
-                  "memory; choose smaller sizes with size", f->name, total / (1 << 30));
+  if (exec_plan(f, vals, b->shapes, counts, err, sizeof err)) {
+    repl_error(r, "%s", err);
     rc = -1;
   }
   for (int i = 0; i < b->n && !rc; i++) {

@@ -19,6 +19,7 @@
 #include "../polyhedral/poly.h"
 #include "exec.h"
 #include "npy.h"
+#include "outfile.h"
 #include "tools.h"
 
 typedef struct binding {
@@ -185,13 +186,23 @@ static int sizes_from_inputs(const ir_func *f, const npy_array *given, const cha
   return 0;
 }
 
-/* Write every --output, all or none: each goes to a temporary name first and is renamed only
- * once all were written. */
-static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64_t (*shapes)[16]) {
+/* Open every --output through the safe writer (tools/outfile.h) before anything runs, so a
+ * target that must not be written (a directory, an input of this run) is refused at once. */
+static int begin_outputs(const run_opts *o, tool_out *outs) {
   char err[1024];
-  int n = o->outputs.n, rc = 0, written = 0;
-  char **tmp = tir_xcalloc((size_t)n + 1, sizeof *tmp);
-  for (int i = 0; i < n && !rc; i++) {
+  for (int i = 0; i < o->outputs.n; i++)
+    if (tool_out_begin(&outs[i], o->outputs.v[i].path, err, sizeof err))
+      return fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
+                  o->outputs.v[i].path, err);
+  return 0;
+}
+
+/* Write every --output, all or none: each goes to its temporary (or, for a device or FIFO,
+ * in place), and the temporaries are renamed only once all were written. */
+static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64_t (*shapes)[16],
+                         tool_out *outs) {
+  char err[1024];
+  for (int i = 0; i < o->outputs.n; i++) {
     const binding *bd = &o->outputs.v[i];
     int k = 0;
     while (strcmp(f->outs[k]->name, bd->name) != 0) k++;
@@ -202,25 +213,16 @@ static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64
     memcpy(a.shape, shapes[f->n_ins + k], sizeof a.shape);
     a.data = bufs[f->n_ins + k];
     a.nbytes = exec_count(a.shape, a.ndim, ir_dtype_bytes(b->dtype)) * (size_t)ir_dtype_bytes(b->dtype);
-    size_t len = strlen(bd->path) + 32;
-    tmp[i] = tir_xmalloc(len);
-    snprintf(tmp[i], len, "%s.tirc-%ld.tmp", bd->path, (long)getpid());
-    if (npy_write(tmp[i], &a, err, sizeof err)) {
-      rc = fail("output '%s': %s: %s", bd->name, bd->path, err);
-      break;
+    if (npy_write_file(outs[i].path, &a, err, sizeof err)) {
+      const char *why = strchr(err, ':'); /* npy names the temporary; name the target instead */
+      return fail("output '%s': %s%s", bd->name, bd->path, why ? why : err);
     }
-    written = i + 1;
   }
-  for (int i = 0; i < written && !rc; i++)
-    if (rename(tmp[i], o->outputs.v[i].path) != 0)
-      rc = fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
-                o->outputs.v[i].path, strerror(errno));
-  for (int i = 0; i < n; i++) {
-    if (tmp[i]) remove(tmp[i]); /* after a rename this finds nothing */
-    free(tmp[i]);
-  }
-  free(tmp);
-  return rc;
+  for (int i = 0; i < o->outputs.n; i++)
+    if (tool_out_commit(&outs[i], err, sizeof err))
+      return fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
+                  o->outputs.v[i].path, err);
+  return 0;
 }
 
 /* --bench: "first" timed the warm-up run; time --repeats more (or about 0.5 s worth) and print
@@ -260,6 +262,9 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   npy_array *given = tir_xcalloc((size_t)nb, sizeof *given);
   void **bufs = tir_xcalloc((size_t)nb, sizeof *bufs);
   exec_dims *shapes = tir_xcalloc((size_t)nb, sizeof *shapes);
+  size_t *counts = tir_xcalloc((size_t)nb + 1, sizeof *counts);
+  tool_out *outs = tir_xcalloc((size_t)o->outputs.n + 1, sizeof *outs);
+  for (int i = 0; i < o->outputs.n; i++) outs[i].hold_fd = -1;
   const char **paths = tir_xcalloc((size_t)nb, sizeof *paths);
   char err[1024];
 
@@ -280,6 +285,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
       fail("--input: '%s' is given twice", bd->name);
       goto out;
     }
+    tool_out_protect(bd->path); /* no --output may replace it */
     if (npy_read_as(bd->path, b->dtype, &given[k], err, sizeof err)) {
       fail("input '%s': %s", bd->name, err);
       goto out;
@@ -298,18 +304,32 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
            f->sizes[k]->name, f->name, f->sizes[k]->name);
       goto out;
     }
-  for (int i = 0; i < o->outputs.n; i++)
+  for (int i = 0; i < o->outputs.n; i++) {
     if (!find_param(f->outs, f->n_outs, o->outputs.v[i].name)) {
       fail("--output: '%s' is not an output of %s", o->outputs.v[i].name, f->name);
       goto out;
     }
+    for (int k = 0; k < i; k++) {
+      if (strcmp(o->outputs.v[k].name, o->outputs.v[i].name) == 0) {
+        fail("--output: '%s' is given twice", o->outputs.v[i].name);
+        goto out;
+      }
+      if (strcmp(o->outputs.v[k].path, o->outputs.v[i].path) == 0) {
+        fail("--output: '%s' and '%s' both go to '%s'", o->outputs.v[k].name,
+             o->outputs.v[i].name, o->outputs.v[i].path);
+        goto out;
+      }
+    }
+  }
+  if (begin_outputs(o, outs)) goto out;
+  /* every size checked before anything is allocated */
+  if (exec_plan(f, vals, shapes, counts, err, sizeof err)) {
+    fail("%s", err);
+    goto out;
+  }
   for (int i = 0; i < nb; i++) {
     ir_buffer *b = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
-    size_t count;
-    if (exec_shape(f, b, vals, shapes[i], &count, err, sizeof err)) {
-      fail("%s", err);
-      goto out;
-    }
+    size_t count = counts[i];
     char want[256];
     exec_shape_print(b, shapes[i], want, sizeof want);
     if (i < f->n_ins && given[i].data) {
@@ -364,7 +384,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     printf("%s: %s sum=%.9g l1=%.9g\n", b->name, sh, sum, l1);
   }
   if (o->check && check_outputs(f, f0, vals, bufs, shapes)) goto out;
-  if (write_outputs(o, f, bufs, shapes)) goto out;
+  if (write_outputs(o, f, bufs, shapes, outs)) goto out;
   if (o->bench && bench(o, f, f0, jit, jit_seconds, vals, bufs, first)) goto out;
   rc = fflush(stdout) == 0 ? 0 : 1;
 out:
@@ -378,13 +398,18 @@ out:
   free(given);
   free(bufs);
   free(shapes);
+  free(counts);
+  for (int i = 0; i < o->outputs.n; i++) tool_out_end(&outs[i]);
+  free(outs);
   free(paths);
   return rc;
 }
 
 int tool_run_main(int argc, char **argv) {
   run_opts o = {0};
+  char why[512];
   int rc = parse_args(argc, argv, &o);
+  if (!rc && tool_threads_check(why, sizeof why)) rc = fail("%s", why);
   if (!rc) {
     diag_engine *d = diag_engine_make(stderr);
     lang_unit *u = tool_load(d, &o.in, NULL), *u0 = NULL;

@@ -13,6 +13,7 @@
 #include "../polyhedral/poly.h"
 #include "../autosched/rules.h"
 #include "../schedule/script.h"
+#include "outfile.h"
 #include "tools.h"
 
 static const char usage[] =
@@ -94,6 +95,7 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
 }
 
 static lang_unit *compile_path(diag_engine *d, const char *path) {
+  tool_out_protect(path); /* no output of this run may replace its source */
   size_t len;
   char *text = tir_read_file(path, &len);
   if (!text) {
@@ -207,14 +209,6 @@ static void header_names(const char *path, const char *ext, tir_str *hpath, tir_
   tir_str_puts(guard, "_H");
 }
 
-/* A temporary name next to "path", renamed to it once everything was written. */
-static char *temp_name(const char *path) {
-  size_t n = strlen(path) + 32;
-  char *t = tir_xmalloc(n);
-  snprintf(t, n, "%s.tirc-%ld.tmp", path, (long)getpid());
-  return t;
-}
-
 static int write_text(const char *path, const char *text) {
   FILE *fp = fopen(path, "w");
   if (!fp) return -1;
@@ -223,30 +217,34 @@ static int write_text(const char *path, const char *text) {
   return ok ? 0 : -1;
 }
 
-/* -o PATH: the object or shared library of "m" and its header, both or neither. */
+/* -o PATH: the object or shared library of "m" and its header, both or neither, through the
+ * safe writer (tools/outfile.h). */
 static int write_outputs(be_module *m, ir_module *mod, const char *path, bool shared) {
   tir_str hpath = {0}, guard = {0}, header = {0};
   header_names(path, shared ? ".so" : ".o", &hpath, &guard);
   be_header_print(mod->funcs, mod->n_funcs, tir_str_cstr(&guard), &header);
-  char *tobj = temp_name(path), *thdr = temp_name(tir_str_cstr(&hpath));
+  tool_out obj = {.hold_fd = -1}, hdr = {.hold_fd = -1};
   char err[1024] = "";
+  const char *hp = tir_str_cstr(&hpath);
   int rc = 1;
-  if (be_module_write_object(m, tobj, shared, err, sizeof err)) {
+  if (tool_out_begin(&obj, path, err, sizeof err)) {
     fprintf(stderr, "tirc: error: cannot write '%s': %s\n", path, err);
-  } else if (write_text(thdr, tir_str_cstr(&header))) {
-    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", tir_str_cstr(&hpath), strerror(errno));
-  } else if (rename(tobj, path) != 0) {
-    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", path, strerror(errno));
-  } else if (rename(thdr, tir_str_cstr(&hpath)) != 0) {
-    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", tir_str_cstr(&hpath), strerror(errno));
-    remove(path);
+  } else if (tool_out_begin(&hdr, hp, err, sizeof err)) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", hp, err);
+  } else if (be_module_write_object(m, obj.path, shared, err, sizeof err)) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", path, err);
+  } else if (write_text(hdr.path, tir_str_cstr(&header))) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", hp, strerror(errno));
+  } else if (tool_out_commit(&obj, err, sizeof err)) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", path, err);
+  } else if (tool_out_commit(&hdr, err, sizeof err)) {
+    fprintf(stderr, "tirc: error: cannot write '%s': %s\n", hp, err);
+    if (!obj.in_place) remove(path);
   } else {
     rc = 0;
   }
-  remove(tobj); /* after a rename these find nothing */
-  remove(thdr);
-  free(tobj);
-  free(thdr);
+  tool_out_end(&obj);
+  tool_out_end(&hdr);
   tir_str_free(&hpath);
   tir_str_free(&guard);
   tir_str_free(&header);

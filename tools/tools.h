@@ -46,6 +46,9 @@ double tool_now(void); /* seconds, monotonic */
 /* The threads parallel loops use: $TIR_NUM_THREADS when a positive integer, else the online
  * CPUs (as the runtime decides). */
 int tool_threads(void);
+/* 0 when $TIR_NUM_THREADS is unset or a positive integer; else -1 with the message: `tirc
+ * run` and the REPL refuse a value the runtime would silently ignore. */
+int tool_threads_check(char *err, size_t errlen);
 /* Print `bench F: median ..., min ..., G GFLOP/s (M=.., R runs, T threads)` for the run
  * times[0..n) (sorted in place); GFLOP/s from "flops" when it is positive.  Returns the
  * median. */

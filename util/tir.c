@@ -187,3 +187,51 @@ char *tir_read_file(const char *path, size_t *len) {
   *len = b.n;
   return b.s;
 }
+
+/* ---- string map ---- */
+
+static uint64_t str_hash(const char *s) { /* FNV-1a */
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static int strmap_slot(const tir_strmap *m, const char *key) {
+  size_t mask = (size_t)m->cap - 1, i = (size_t)str_hash(key) & mask;
+  while (m->keys[i] && strcmp(m->keys[i], key) != 0) i = (i + 1) & mask;
+  return (int)i;
+}
+
+bool tir_strmap_get(const tir_strmap *m, const char *key, int *val) {
+  if (!m->cap) return false;
+  int i = strmap_slot(m, key);
+  if (!m->keys[i]) return false;
+  if (val) *val = m->vals[i];
+  return true;
+}
+
+void tir_strmap_set(tir_strmap *m, const char *key, int val) {
+  if (2 * (m->n + 1) > m->cap) { /* at most half full: probes stay short */
+    tir_strmap old = *m;
+    m->cap = old.cap ? 2 * old.cap : 16;
+    m->keys = tir_xcalloc((size_t)m->cap, sizeof *m->keys);
+    m->vals = tir_xcalloc((size_t)m->cap, sizeof *m->vals);
+    m->n = 0;
+    for (int i = 0; i < old.cap; i++)
+      if (old.keys[i]) tir_strmap_set(m, old.keys[i], old.vals[i]);
+    free(old.keys);
+    free(old.vals);
+  }
+  int i = strmap_slot(m, key);
+  if (!m->keys[i]) {
+    m->keys[i] = key;
+    m->n++;
+  }
+  m->vals[i] = val;
+}
+
+void tir_strmap_free(tir_strmap *m) {
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}

@@ -77,6 +77,18 @@ void tir_str_printf(tir_str *b, const char *fmt, ...) TIR_PRINTF(2, 3);
 void tir_str_free(tir_str *b);
 const char *tir_str_cstr(tir_str *b); /* "" when empty */
 
+/* A map from strings to ints (open addressing; insert or update, no removal).  Keys are
+ * borrowed: they must outlive the map (arena strings).  Lookups are O(1), so name tables of
+ * front ends stay linear in the number of names. */
+typedef struct tir_strmap {
+  const char **keys;
+  int *vals;
+  int cap, n; /* cap a power of two (or 0), n used slots */
+} tir_strmap;
+bool tir_strmap_get(const tir_strmap *m, const char *key, int *val);
+void tir_strmap_set(tir_strmap *m, const char *key, int val);
+void tir_strmap_free(tir_strmap *m);
+
 /* Whole-file reading; returns NULL and sets errno on failure. *len excludes the NUL added. */
 TIR_GIVE char *tir_read_file(const char *path, size_t *len);
 

@@ -4,8 +4,8 @@
  *
  *   gemm [--sizes 1024,2048] [--threads 1,0] [--seconds S] TARGET=LIB.so ...
  *
- * Each library exports `void matmul(const float *A, const float *B, float *C, int64_t M,
- * int64_t K, int64_t N)` (its header, from tirc -o).  --threads 0 means every core.  For each
+ * Each library exports `int matmul(const float *A, const float *B, float *C, int64_t M,
+ * int64_t K, int64_t N)` (its header, from tirc -o), 0 on success.  --threads 0 means every core.  For each
  * size and thread count the contenders take turns, three times, each running calls for about
  * S / 3 / contenders seconds (S default 6) after 0.15 s untimed; the median call is reported,
  * with GFLOP/s and the ratio to OpenBLAS.  Every result is compared with OpenBLAS's (relative
@@ -30,7 +30,7 @@
 char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
 
-typedef void (*matmul_fn)(const float *, const float *, float *, int64_t, int64_t, int64_t);
+typedef int (*matmul_fn)(const float *, const float *, float *, int64_t, int64_t, int64_t);
 
 typedef enum { PEER_OPENBLAS, PEER_ONEDNN, TIRC } contender_kind;
 
@@ -77,7 +77,14 @@ static void set_threads(int n) {
 
 static void run(contender *c, const float *A, const float *B, float *C, long n) {
   switch (c->kind) {
-  case TIRC: c->fn(A, B, C, n, n, n); return;
+  case TIRC: {
+    int st = c->fn(A, B, C, n, n, n); /* non-zero: a local could not be allocated */
+    if (st != 0) {
+      fprintf(stderr, "gemm: %s: matmul failed with status %d\n", c->name, st);
+      exit(1);
+    }
+    return;
+  }
   case PEER_OPENBLAS:
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, A,
                 (int)n, B, (int)n, 0.0f, C, (int)n);

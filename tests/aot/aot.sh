@@ -17,7 +17,7 @@ ext=o
 for f in "matmul.$ext" matmul.h; do
   [ -s "$tmp/$f" ] || { echo "FAIL: tirc -o did not write $f"; exit 1; }
 done
-grep -q 'void matmul(const float \*A, const float \*B, float \*C, int64_t M, int64_t K, int64_t N);' \
+grep -q 'int matmul(const float \*A, const float \*B, float \*C, int64_t M, int64_t K, int64_t N);' \
   "$tmp/matmul.h" || { echo "FAIL: unexpected prototype in matmul.h:"; cat "$tmp/matmul.h"; exit 1; }
 if [ "$kind" = shared ]; then
   "$cc" -std=c11 -Wall -Wextra -Werror -I"$tmp" "$here/main.c" "$tmp/matmul.so" \

@@ -235,6 +235,7 @@ static void test_atomic_write(void) {
   char err[512], want[512];
   const char *p = path_of("no/such/dir/x.npy");
   snprintf(want, sizeof want, "%s: cannot create a temporary file beside it: %s", p, strerror(ENOENT));
+  /* (the message comes from tools/outfile.c, the one writer) */
   CHECK(npy_write(p, &a, err, sizeof err) < 0 && strcmp(err, want) == 0, "write to a missing dir: %s", err);
   /* a bad array is refused before anything is created */
   npy_array bad = {IR_F32, 1, {4}, v, sizeof v};

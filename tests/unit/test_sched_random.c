@@ -263,8 +263,9 @@ static bool jit_matches(ir_func *f, const int64_t *sizes, const run *want) {
   }
   run got;
   run_alloc(f, sizes, &got, 7);
-  be_jit_call(j, got.bufs, sizes);
-  bool ok = outputs_close(f, &got, want, err, sizeof err);
+  int st = be_jit_call(j, got.bufs, sizes);
+  if (st) snprintf(err, sizeof err, "status %d", st);
+  bool ok = !st && outputs_close(f, &got, want, err, sizeof err);
   if (!ok) fprintf(stderr, "  compiled code: %s\n", err);
   run_free(&got);
   be_jit_free(j);
