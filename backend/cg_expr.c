@@ -560,7 +560,9 @@ static LLVMValueRef math_value(cg *g, ir_mathfn fn, ir_dtype t, LLVMValueRef x, 
   LLVMValueRef one = const_like(g, x, LLVMConstReal(dbl ? g->f64 : g->f32, 1.0));
   switch (fn) {
   case IR_FN_EXP: return cg_call_intrinsic(g, "llvm.exp", &ty, 1, &x, 1);
+  case IR_FN_EXP2: return cg_call_intrinsic(g, "llvm.exp2", &ty, 1, &x, 1);
   case IR_FN_LOG: return cg_call_intrinsic(g, "llvm.log", &ty, 1, &x, 1);
+  case IR_FN_LOG2: return cg_call_intrinsic(g, "llvm.log2", &ty, 1, &x, 1);
   case IR_FN_SQRT: return cg_call_intrinsic(g, "llvm.sqrt", &ty, 1, &x, 1);
   case IR_FN_RSQRT: return LLVMBuildFDiv(b, one, cg_call_intrinsic(g, "llvm.sqrt", &ty, 1, &x, 1), "");
   case IR_FN_FLOOR: return cg_call_intrinsic(g, "llvm.floor", &ty, 1, &x, 1);
