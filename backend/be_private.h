@@ -82,6 +82,7 @@ typedef struct cg {
   int lanes;            /* 0 in scalar code */
   LLVMValueRef mask;    /* <lanes x i1>, NULL when every lane runs */
   bool some_lane;       /* at least one lane of "mask" is known to be on */
+  bool fastmath;        /* inside a block annotated "fastmath" (backend/vmath.h) */
   /* types */
   LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, half, ptr, void_t;
   LLVMValueRef tbaa_root;

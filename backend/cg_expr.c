@@ -4,6 +4,7 @@
 
 #include "../ir/affine.h"
 #include "be_private.h"
+#include "vmath.h"
 
 /* ---- types and constants ---- */
 
@@ -557,10 +558,14 @@ static LLVMValueRef math_value(cg *g, ir_mathfn fn, ir_dtype t, LLVMValueRef x, 
     return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, LLVMConstNull(ty), ""), neg, x, "");
   }
   bool dbl = t == IR_F64;
+  /* f32 (and f16/bf16, computed in f32): our own vector code, never a call per lane */
+  if (!dbl && be_vmath_has(fn)) return be_vmath_emit(b, g->mod, fn, x, y, g->fastmath);
   LLVMValueRef one = const_like(g, x, LLVMConstReal(dbl ? g->f64 : g->f32, 1.0));
   switch (fn) {
   case IR_FN_EXP: return cg_call_intrinsic(g, "llvm.exp", &ty, 1, &x, 1);
+  case IR_FN_EXP2: return cg_call_intrinsic(g, "llvm.exp2", &ty, 1, &x, 1);
   case IR_FN_LOG: return cg_call_intrinsic(g, "llvm.log", &ty, 1, &x, 1);
+  case IR_FN_LOG2: return cg_call_intrinsic(g, "llvm.log2", &ty, 1, &x, 1);
   case IR_FN_SQRT: return cg_call_intrinsic(g, "llvm.sqrt", &ty, 1, &x, 1);
   case IR_FN_RSQRT: return LLVMBuildFDiv(b, one, cg_call_intrinsic(g, "llvm.sqrt", &ty, 1, &x, 1), "");
   case IR_FN_FLOOR: return cg_call_intrinsic(g, "llvm.floor", &ty, 1, &x, 1);

@@ -587,8 +587,18 @@ static cg_val init_due(cg *g, const ir_block *b) {
 
 static void stmt_thunk(cg *g, void *user) { cg_stmt(g, user); }
 
+/* Does block "b" carry `annotate("fastmath" = N)` with N != 0 (backend/vmath.h)? */
+static bool block_fastmath(const ir_block *b) {
+  for (int k = 0; k < b->n_annots; k++)
+    if (strcmp(b->annots[k].key, "fastmath") == 0 && !b->annots[k].is_str && b->annots[k].i)
+      return true;
+  return false;
+}
+
 /* Init (where due) and body of block "b", its iterators set, under the current mask. */
 static void block_body(cg *g, const ir_block *b) {
+  bool saved_fast = g->fastmath;
+  if (block_fastmath(b)) g->fastmath = true;
   if (b->init) {
     cg_val due = init_due(g, b);
     if (due.form == CG_UNIFORM) {
@@ -605,6 +615,7 @@ static void block_body(cg *g, const ir_block *b) {
     }
   }
   cg_stmt(g, b->body);
+  g->fastmath = saved_fast;
 }
 
 static LLVMValueRef reduce_mask(cg *g, const char *intr, LLVMValueRef m) {

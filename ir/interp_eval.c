@@ -130,6 +130,8 @@ static void f64_binop(ir_binop op, double a, double b, ir_ival *out) {
 static float f32_math(ir_mathfn fn, float x, float y) {
   switch (fn) {
   case IR_FN_EXP: return expf(x);
+  case IR_FN_EXP2: return exp2f(x);
+  case IR_FN_LOG2: return log2f(x);
   case IR_FN_LOG: return logf(x);
   case IR_FN_SQRT: return sqrtf(x);
   case IR_FN_RSQRT: return 1.0f / sqrtf(x);
@@ -148,6 +150,8 @@ static float f32_math(ir_mathfn fn, float x, float y) {
 static double f64_math(ir_mathfn fn, double x, double y) {
   switch (fn) {
   case IR_FN_EXP: return exp(x);
+  case IR_FN_EXP2: return exp2(x);
+  case IR_FN_LOG2: return log2(x);
   case IR_FN_LOG: return log(x);
   case IR_FN_SQRT: return sqrt(x);
   case IR_FN_RSQRT: return 1.0 / sqrt(x);

@@ -80,7 +80,7 @@ typedef enum { IR_NEG, IR_NOT } ir_unop;
 
 /* Math functions: enum name, surface name, arity.  Arguments and result share the dtype. */
 #define IR_MATHFNS(X) \
-  X(EXP, "exp", 1) X(LOG, "log", 1) X(SQRT, "sqrt", 1) X(RSQRT, "rsqrt", 1) \
+  X(EXP, "exp", 1) X(EXP2, "exp2", 1) X(LOG, "log", 1) X(LOG2, "log2", 1) X(SQRT, "sqrt", 1) X(RSQRT, "rsqrt", 1) \
   X(TANH, "tanh", 1) X(ERF, "erf", 1) X(SIGMOID, "sigmoid", 1) X(FLOOR, "floor", 1) \
   X(CEIL, "ceil", 1) X(ABS, "abs", 1) X(POW, "pow", 2)
 typedef enum {

@@ -259,6 +259,7 @@ int parse_lex(PARSE_STYPE *lval, PARSE_LTYPE *lloc, parse_state *ps) {
       dec+ "." dec+ exp? | dec+ exp { return lex_float(ps, lval, lloc, tok); }
 
       "->"            { return lex_token(ps, lloc, tok, TOK_ARROW); }
+      "**"            { return lex_token(ps, lloc, tok, TOK_POW); }
       ".."            { return lex_token(ps, lloc, tok, TOK_DOTDOT); }
       "||"            { return lex_token(ps, lloc, tok, TOK_OROR); }
       "&&"            { return lex_token(ps, lloc, tok, TOK_ANDAND); }

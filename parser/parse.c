@@ -155,6 +155,19 @@ ast_expr *parse_expr_bin(parse_state *ps, tir_loc loc, ast_binop op, ast_expr *a
   return e;
 }
 
+/* `a ** b`: the call `pow(a, b)`, located at the operator. */
+ast_expr *parse_expr_pow(parse_state *ps, tir_loc loc, ast_expr *a, ast_expr *b) {
+  int da = parse_depth(a), db = parse_depth(b);
+  ast_expr *e = parse_expr_make(ps, AST_E_CALL, loc, da > db ? da : db);
+  ast_expr **args = tir_arena_alloc(ps->a, 2 * sizeof *args);
+  args[0] = a;
+  args[1] = b;
+  e->u.call.name = "pow";
+  e->u.call.args = args;
+  e->u.call.n = 2;
+  return e;
+}
+
 ast_expr *parse_expr_un(parse_state *ps, tir_loc loc, ast_unop op, ast_expr *a) {
   ast_expr *e = parse_expr_make(ps, AST_E_UN, loc, parse_depth(a));
   e->u.un.op = op;

@@ -52,6 +52,7 @@ ast_expr *parse_expr_access(parse_state *ps, tir_loc loc, const char *name, pars
 ast_expr *parse_expr_call(parse_state *ps, tir_loc loc, const char *name, parse_list *args);
 ast_expr *parse_expr_cast(parse_state *ps, tir_loc loc, ir_dtype to, ast_expr *e);
 ast_expr *parse_expr_bin(parse_state *ps, tir_loc loc, ast_binop op, ast_expr *a, ast_expr *b);
+ast_expr *parse_expr_pow(parse_state *ps, tir_loc loc, ast_expr *a, ast_expr *b);
 ast_expr *parse_expr_un(parse_state *ps, tir_loc loc, ast_unop op, ast_expr *a);
 ast_expr *parse_expr_reduce(parse_state *ps, tir_loc loc, const char *op, parse_list *items,
                             ast_expr *body);

@@ -100,7 +100,7 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %token TRUE "'true'" FALSE "'false'" INF "'inf'" NAN "'nan'"
 %token GLOBAL "'global'" SHARED "'shared'" LOCAL "'local'"
 %token ANNOTATE "'annotate'" ALIGN "'align'"
-%token ARROW "'->'" DOTDOT "'..'"
+%token ARROW "'->'" DOTDOT "'..'" POW "'**'"
 %token OROR "'||'" ANDAND "'&&'" EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
 /* The first token of every parse, from ps->start: never in a message. */
 %token START_FILE "start of file" START_SSTMT "start of schedule statement"
@@ -111,6 +111,7 @@ static void parse_error(tir_loc *loc, parse_state *ps, const char *msg);
 %left '+' '-'
 %left '*' '/' '%'
 %precedence UNARY
+%right POW
 
 %type <num> func_kw sched_kw loop_kw iter_kind scope
 %type <func> func
@@ -377,6 +378,9 @@ expr:
 | expr '*' expr         { $$ = parse_expr_bin(ps, @2, AST_MUL, $1, $3); }
 | expr '/' expr         { $$ = parse_expr_bin(ps, @2, AST_DIV, $1, $3); }
 | expr '%' expr         { $$ = parse_expr_bin(ps, @2, AST_MOD, $1, $3); }
+  /* `a ** b` is `pow(a, b)`; as in Python it binds tighter than a unary minus on its left
+   * (`-x ** 2` is `-(x ** 2)`) and groups to the right (`a ** b ** c` is `a ** (b ** c)`). */
+| expr POW expr         { $$ = parse_expr_pow(ps, @2, $1, $3); }
   /* `-1` stays a negation of a literal: the checker folds it once it knows the dtype. */
 | '-' expr %prec UNARY  { $$ = parse_expr_un(ps, @1, AST_NEG, $2); }
 | '!' expr %prec UNARY  { $$ = parse_expr_un(ps, @1, AST_NOT, $2); }
@@ -537,7 +541,7 @@ static bool parse_is_binop(int k) {
   for (size_t i = 0; i < sizeof chars / sizeof chars[0]; i++)
     if (k == YYTRANSLATE(chars[i])) return true;
   return k == YYSYMBOL_OROR || k == YYSYMBOL_ANDAND || k == YYSYMBOL_EQ || k == YYSYMBOL_NE ||
-         k == YYSYMBOL_LE || k == YYSYMBOL_GE;
+         k == YYSYMBOL_LE || k == YYSYMBOL_GE || k == YYSYMBOL_POW;
 }
 
 /* Tokens that may extend a complete operand: binary operators, and '(' '[' '.' after a name. */

@@ -21,7 +21,7 @@ import tempfile
 INTS = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"]
 FLOATS = ["f16", "bf16", "f32", "f64"]
 DTYPES = INTS + FLOATS + ["bool"]
-MATH1 = ["exp", "tanh", "sigmoid", "floor", "ceil", "abs", "erf"]
+MATH1 = ["exp", "exp2", "log", "log2", "tanh", "sigmoid", "floor", "ceil", "abs", "erf"]
 
 
 class Gen:
