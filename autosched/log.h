@@ -1,6 +1,6 @@
 /* log.h - tuning logs: JSON Lines (jansson), one measured candidate a line, versioned; read
  * back with an error naming the file and line for anything that is not such an entry; and the
- * best entry for a function, target and size class (docs/language.md §6.2). */
+ * best entry for a function, target and size class (docs/language.md §6, "The tuner"). */
 #ifndef TIR_AUTOSCHED_LOG_H
 #define TIR_AUTOSCHED_LOG_H
 

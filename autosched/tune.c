@@ -24,7 +24,7 @@
 #include "../schedule/script.h"
 #include "model.h"
 
-enum { ROUND_GEN = 24, ROUND_TOP = 4, ROUND_RANDOM = 2, ROTATE = 3 };
+enum { ROUND_GEN = 24, ROUND_TOP = 4, ROUND_RANDOM = 2, ROTATE = 3, KEEP = 3 };
 
 /* ---- random numbers (splitmix64: reproducible from --seed) ---- */
 
@@ -275,6 +275,7 @@ static void measure(bench *b, cand **c, int n, double budget) {
   int reps = slowest > 0 ? (int)(budget / (slowest * n)) : 50;
   reps = reps < 3 ? 3 : reps > 50 ? 50 : reps;
   for (int i = 0; i < n; i++) {
+    free(c[i]->times);
     c[i]->times = tir_xcalloc((size_t)reps, sizeof(double));
     c[i]->n_times = reps;
   }
@@ -365,6 +366,31 @@ static bool seen_add(seen *s, const char *trace) {
   return true;
 }
 
+/* Keep measured "c" (moved out) when it is the baseline (kept[0]) or among the KEEP fastest
+ * others (kept[1..], fastest first). */
+static void keep(cand **kept, int *n, cand *c, bool baseline) {
+  if (!baseline && *n == 0) return; /* no baseline: it failed, and tuning stopped */
+  int at = baseline ? 0 : *n;
+  if (!baseline) {
+    while (at > 1 && kept[at - 1]->median > c->median) at--;
+    if (at > KEEP) return;
+  }
+  cand *k = tir_xmalloc(sizeof *k);
+  *k = *c;
+  memset(c, 0, sizeof *c);
+  free(k->times); /* measured again in the final round */
+  k->times = NULL;
+  k->n_times = 0;
+  if (!baseline && *n == KEEP + 1) {
+    cand_free(kept[KEEP]);
+    free(kept[KEEP]);
+    (*n)--;
+  }
+  memmove(&kept[at + 1], &kept[at], (size_t)(*n - at) * sizeof *kept);
+  kept[at] = k;
+  (*n)++;
+}
+
 static int by_pred(const void *a, const void *b) {
   const cand *x = *(cand *const *)a, *y = *(cand *const *)b;
   return (x->pred > y->pred) - (x->pred < y->pred);
@@ -422,7 +448,9 @@ int as_tune(const as_tune_opts *o, as_tune_result *r, char *err, size_t errlen) 
 
   as_model m = {0};
   seen traces = {0};
-  cand *best = NULL;
+  /* the baseline and the KEEP fastest others stay compiled for the final round */
+  cand *kept[KEEP + 1] = {NULL};
+  int nkept = 0;
   int rc = 0;
   for (int round = 0; !rc; round++) {
     double elapsed = tir_rt_now() - t0;
@@ -487,16 +515,8 @@ int as_tune(const as_tune_opts *o, as_tune_result *r, char *err, size_t errlen) 
       r->measured++;
       if (round == 0) r->default_s = c->median;
       if (log_cand(o, f0, c, r->flops, machine, err, errlen)) rc = -1;
-      if (!best || c->median < best->median) {
-        if (best) {
-          cand_free(best);
-          free(best);
-        }
-        best = tir_xmalloc(sizeof *best);
-        *best = *c;
-        memset(c, 0, sizeof *c); /* moved */
-        r->best_s = best->median;
-      }
+      if (r->best_s <= 0 || c->median < r->best_s) r->best_s = c->median;
+      keep(kept, &nkept, c, round == 0);
     }
     as_model_fit(&m);
     for (int i = 0; i < ng; i++) cand_free(&pool[i]);
@@ -504,6 +524,20 @@ int as_tune(const as_tune_opts *o, as_tune_result *r, char *err, size_t errlen) 
     free(pc);
     progress(o, r, round, tir_rt_now() - t0, false);
   }
+  /* the final round: the baseline and the fastest few once more, side by side, so that the
+   * comparison and the pick do not hang on how loaded the machine was in each round */
+  if (!rc && nkept > 1) {
+    measure(&b, kept, nkept, 0.5 * nkept);
+    for (int i = 0; i < nkept && !rc; i++) {
+      as_model_add(&m, &kept[i]->feat, kept[i]->median);
+      if (log_cand(o, f0, kept[i], r->flops, machine, err, errlen)) rc = -1;
+    }
+    r->default_s = kept[0]->median;
+  }
+  cand *best = NULL;
+  for (int i = 0; i < nkept; i++)
+    if (!best || kept[i]->median < best->median) best = kept[i];
+  if (best) r->best_s = best->median;
   progress(o, r, -1, tir_rt_now() - t0, true);
   if (!rc && !best) {
     snprintf(err, errlen, "no candidate could be measured");
@@ -514,9 +548,9 @@ int as_tune(const as_tune_opts *o, as_tune_result *r, char *err, size_t errlen) 
     r->best_trace = tir_xstrdup(best->trace);
     r->checked = check_best(o, best, f0, r->check_msg, sizeof r->check_msg);
   }
-  if (best) {
-    cand_free(best);
-    free(best);
+  for (int i = 0; i < nkept; i++) {
+    cand_free(kept[i]);
+    free(kept[i]);
   }
   for (int i = 0; i < traces.n; i++) free(traces.v[i]);
   free(traces.v);

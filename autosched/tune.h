@@ -1,7 +1,9 @@
 /* tune.h - the tuner: a search over the default rules with their params sampled, each
  * candidate a fresh compile of the function scheduled on a worker thread, ranked by the cost
  * model (model.h), the most promising and a few random ones JIT-compiled and measured one at
- * a time on this thread, every measurement appended to a tuning log (log.h). */
+ * a time on this thread, every measurement appended to a tuning log (log.h); a final round
+ * measures the baseline and the fastest few side by side before the best is picked and
+ * checked against the interpreter. */
 #ifndef TIR_AUTOSCHED_TUNE_H
 #define TIR_AUTOSCHED_TUNE_H
 

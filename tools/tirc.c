@@ -54,7 +54,7 @@ static const char usage[] =
     "  --bench        time the run: a warm-up, then R runs (default: about 0.5 s worth,\n"
     "                 5 to 1000); print median and minimum time and GFLOP/s\n"
     "  --tuning-log F apply the best trace of tuning log F for each function, target and\n"
-    "                 size class (--size; docs §6.2) instead of its schedule and the rules\n"
+    "                 size class (--size; docs §6) instead of its schedule and the rules\n"
     "  tune           search the rules' parameters for --func at --size, measuring\n"
     "                 candidates here; every measurement goes to --log (JSON Lines)\n"
     "  repl           apply schedule statements one at a time, with show, trace, undo,\n"
