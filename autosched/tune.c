@@ -526,18 +526,21 @@ int as_tune(const as_tune_opts *o, as_tune_result *r, char *err, size_t errlen) 
   }
   /* the final round: the baseline and the fastest few once more, side by side, so that the
    * comparison and the pick do not hang on how loaded the machine was in each round */
+  double score[KEEP + 1];
+  for (int i = 0; i < nkept; i++) score[i] = kept[i]->median;
   if (!rc && nkept > 1) {
     measure(&b, kept, nkept, 0.5 * nkept);
     for (int i = 0; i < nkept && !rc; i++) {
       as_model_add(&m, &kept[i]->feat, kept[i]->median);
       if (log_cand(o, f0, kept[i], r->flops, machine, err, errlen)) rc = -1;
+      /* a candidate scores its best median: what --tuning-log ranks the log by */
+      score[i] = fmin(score[i], kept[i]->median);
     }
-    r->default_s = kept[0]->median;
   }
   cand *best = NULL;
   for (int i = 0; i < nkept; i++)
-    if (!best || kept[i]->median < best->median) best = kept[i];
-  if (best) r->best_s = best->median;
+    if (!best || score[i] < r->best_s) best = kept[i], r->best_s = score[i];
+  if (nkept) r->default_s = score[0];
   progress(o, r, -1, tir_rt_now() - t0, true);
   if (!rc && !best) {
     snprintf(err, errlen, "no candidate could be measured");
