@@ -446,6 +446,18 @@ int as_tune(const as_tune_opts *o, as_tune_result *r, char *err, size_t errlen) 
     return -1;
   }
 
+  /* the backend initialises LLVM on its first compile, unguarded: do one here, before any
+   * worker compiles */
+  be_target bt = BE_TARGET_HOST;
+  be_target_from_name(o->target, &bt);
+  be_jit *first = be_jit_compile_for(f0, bt, err, errlen);
+  if (!first) {
+    bench_free(&b);
+    lang_unit_free(u0);
+    return -1;
+  }
+  be_jit_free(first);
+
   as_model m = {0};
   seen traces = {0};
   /* the baseline and the KEEP fastest others stay compiled for the final round */
