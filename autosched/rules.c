@@ -49,6 +49,9 @@ void as_params_default(const as_target *t, as_params *p) {
   p->pack = true;
   p->inline_producers = true;
   p->vectorize_reductions = true;
+  p->elem_vectors = 1;
+  p->parallel = AS_PARALLEL_RULE;
+  p->vo_inner = false;
 }
 
 typedef struct ctx {
@@ -166,16 +169,22 @@ static int lanes(const ctx *c, const shape *sh) {
   return n > 1 ? n : 1;
 }
 
-/* Parallel outermost loop of "b" (optional). */
+/* A parallel loop around "b" (optional): the outermost, or the one the params choose. */
 static void parallel_outer(ctx *c, sched_block b) {
+  if (c->p->parallel == AS_PARALLEL_NONE) return;
+  int k = c->p->parallel > 0 ? c->p->parallel - 1 : 0;
   sched_loop l[MAXL];
-  if (sched_loops(c->s, b, l, MAXL) < 1) return;
-  sched_error e;
-  if (sched_loop_is_parallel(c->s, l[0]) != 1) {
-    note(c, b.name, "parallel(%s) not applied: the loop carries a dependence", l[0].var->name);
+  int n = sched_loops(c->s, b, l, MAXL);
+  if (n <= k || k >= MAXL) {
+    if (n > 0) note(c, b.name, "parallel not applied: it has no loop %d", k + 1);
     return;
   }
-  ok(c, sched_parallel(c->s, l[0], &e), &e, b, "parallel");
+  sched_error e;
+  if (sched_loop_is_parallel(c->s, l[k]) != 1) {
+    note(c, b.name, "parallel(%s) not applied: the loop carries a dependence", l[k].var->name);
+    return;
+  }
+  ok(c, sched_parallel(c->s, l[k], &e), &e, b, "parallel");
 }
 
 /* Vectorize the last loop of block "b" and unroll the one before (optional; the copies and
@@ -251,11 +260,15 @@ static bool rule_tile(ctx *c, const shape *sh) {
   /* vo, the other spatial loops, uo, the reduction loops, ui, vi */
   sched_loop order[2 * MAXL], par = vo;
   int n = 0, first_reduce = -1;
-  order[n++] = vo;
+  if (!c->p->vo_inner) order[n++] = vo;
   /* threads over the innermost other spatial loop (conv's rows: its images may be one),
    * else over the panels */
   for (int k = 0; k < sh->nl; k++)
     if (k != u && k != v && !sh->reduce[k]) par = order[n++] = sh->loops[k];
+  if (c->p->vo_inner) order[n++] = vo;
+  /* the params may pick another of the tile's outer loops (uo included) */
+  if (c->p->parallel > 0 && c->p->parallel <= n + 1)
+    par = c->p->parallel == n + 1 ? uo : order[c->p->parallel - 1];
   order[n++] = uo;
   for (int k = 0; k < sh->nl; k++)
     if (sh->reduce[k]) {
@@ -293,7 +306,7 @@ static bool rule_tile(ctx *c, const shape *sh) {
   vector_tail(c, init, true);
   vector_tail(c, cl, true);
   if (pl.name) vector_tail(c, pl, false);
-  ok(c, sched_parallel(s, par, &e), &e, b, "parallel");
+  if (c->p->parallel != AS_PARALLEL_NONE) ok(c, sched_parallel(s, par, &e), &e, b, "parallel");
   note(c, b.name, "register tile %d x %d over loops %s and %s%s", c->p->tile_rows, width,
        sh->loops[u].var->name, sh->loops[v].var->name, pl.name ? ", operand panel packed" : "");
   return true;
@@ -375,14 +388,23 @@ static bool rule_spatial(ctx *c, const shape *sh) {
     }
     undo_to(c, start);
   }
+  int ev = c->p->elem_vectors > 1 ? c->p->elem_vectors : 1;
   if (v >= 0 && v == sh->nl - 1) {
-    sched_loop vo, vi;
-    if (ok(c, sched_split(s, sh->loops[v], L, &vo, &vi, &e), &e, b, "split")) {
+    sched_loop vo, vi, vm;
+    int start = sched_trace_length(s);
+    if (ok(c, sched_split(s, sh->loops[v], (int64_t)L * ev, &vo, &vi, &e), &e, b, "split") &&
+        (ev == 1 || ok(c, sched_split(s, vi, L, &vm, &vi, &e), &e, b, "split"))) {
+      if (ev > 1) ok(c, sched_unroll(s, vm, &e), &e, b, "unroll");
       ok(c, sched_vectorize(s, vi, &e), &e, b, "vectorize");
       parallel_outer(c, b);
-      note(c, b.name, "elementwise: %s in vectors of %d", sh->loops[v].var->name, L);
+      if (ev > 1)
+        note(c, b.name, "elementwise: %s in steps of %d vectors of %d", sh->loops[v].var->name,
+             ev, L);
+      else
+        note(c, b.name, "elementwise: %s in vectors of %d", sh->loops[v].var->name, L);
       return true;
     }
+    undo_to(c, start);
   } else {
     note(c, b.name, "not vectorized: its output is not contiguous in its innermost loop");
   }

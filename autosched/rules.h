@@ -26,7 +26,15 @@ typedef struct as_params {
   bool pack;        /* copy the streamed operand's panel (cache_read + compute_at) */
   bool inline_producers;
   bool vectorize_reductions; /* rfactor the innermost reduction loop into vector lanes */
+  int elem_vectors; /* elementwise blocks: vectors per step of the contiguous loop (1..4), the
+                     * vectors of one step unrolled */
+  int parallel;     /* which loop runs in parallel: AS_PARALLEL_RULE the rule's own choice,
+                     * AS_PARALLEL_NONE none, k >= 1 the k-th loop around the block from outside
+                     * (of the tile's outer loops, for the tile rule) */
+  bool vo_inner;    /* tile rule: the panels' loop inside the other spatial loops (conv's
+                     * images and rows) instead of outermost */
 } as_params;
+enum { AS_PARALLEL_NONE = -1, AS_PARALLEL_RULE = 0 };
 void as_params_default(const as_target *t, as_params *p);
 
 /* Apply the rules to every block of the state's function that no schedule step touched: its

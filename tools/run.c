@@ -412,6 +412,7 @@ int tool_run_main(int argc, char **argv) {
   if (!rc && tool_threads_check(why, sizeof why)) rc = fail("%s", why);
   if (!rc) {
     diag_engine *d = diag_engine_make(stderr);
+    o.in.sizes = o.sizes; /* the size class --tuning-log picks */
     lang_unit *u = tool_load(d, &o.in, NULL), *u0 = NULL;
     ir_func *f = u ? tool_pick_func(u->module, o.func, o.in.path) : NULL, *f0 = f;
     /* --check and the flops of --bench use the unscheduled function */
@@ -419,6 +420,7 @@ int tool_run_main(int argc, char **argv) {
       tool_input in0 = o.in;
       in0.no_schedule = true;
       in0.time = false;
+      in0.tuning_log = NULL;
       u0 = tool_load(d, &in0, NULL);
       f0 = u0 ? ir_module_find(u0->module, f->name) : NULL;
       TIR_ASSERT(!u0 || f0);

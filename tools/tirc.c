@@ -11,19 +11,23 @@
 #include "../ir/print.h"
 #include "../lang/lang.h"
 #include "../polyhedral/poly.h"
+#include "../autosched/log.h"
 #include "../autosched/rules.h"
 #include "../schedule/script.h"
+#include "exec.h"
 #include "outfile.h"
 #include "tools.h"
 
 static const char usage[] =
     "usage: tirc FILE.tir [--emit ir|trace|llvm|asm] [-o FILE.o|FILE.so] [--target T]\n"
     "                     [--schedule FILE] [--no-schedule] [--no-auto-schedule]\n"
-    "                     [--verbose] [--time]\n"
+    "                     [--verbose] [--time] [--tuning-log FILE.jsonl [--size M=..]]\n"
     "       tirc run FILE.tir [--func F] [--size M=64,N=32] [--seed S] [--interp]\n"
     "                         [--check] [--bench [--repeats R]]\n"
     "                         [--input A=a.npy]... [--output C=c.npy]...\n"
     "                         [--schedule FILE] [--no-schedule] [--target T]\n"
+    "       tirc tune FILE.tir --func F --size M=512,N=512 --log FILE.jsonl [--target T]\n"
+    "                          [--trials N] [--time S] [--seed S] [--jobs J] [--schedule FILE]\n"
     "       tirc repl FILE.tir [--func F] [--size M=64,N=32] [--target T] [--seed S]\n"
     "                          [--no-schedule]\n"
     "\n"
@@ -50,6 +54,10 @@ static const char usage[] =
     "                 unscheduled function (floats within a tolerance, see docs §7.8)\n"
     "  --bench        time the run: a warm-up, then R runs (default: about 0.5 s worth,\n"
     "                 5 to 1000); print median and minimum time and GFLOP/s\n"
+    "  --tuning-log F apply the best trace of tuning log F for each function, target and\n"
+    "                 size class (--size; docs §6) instead of its schedule and the rules\n"
+    "  tune           search the rules' parameters for --func at --size, measuring\n"
+    "                 candidates here; every measurement goes to --log (JSON Lines)\n"
     "  repl           apply schedule statements one at a time, with show, trace, undo,\n"
     "                 check, bench, emit, save (help inside lists the commands;\n"
     "                 docs/repl.md)\n";
@@ -59,6 +67,7 @@ static const char *const targets[] = {"host", "x86-64", "avx2", "avx512", "cuda"
 int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   bool sched = strcmp(a, "--schedule") == 0, target = strcmp(a, "--target") == 0;
+  bool tlog = strcmp(a, "--tuning-log") == 0;
   if (strcmp(a, "--no-schedule") == 0) {
     in->no_schedule = true;
     return 1;
@@ -75,12 +84,16 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
     in->verbose = true;
     return 1;
   }
-  if (!sched && !target) return 0;
+  if (!sched && !target && !tlog) return 0;
   if (*i + 1 >= argc) {
     fprintf(stderr, "tirc: error: option '%s' needs a value\n", a);
     return -1;
   }
   const char *v = argv[++*i];
+  if (tlog) {
+    in->tuning_log = v;
+    return 1;
+  }
   if (sched) {
     in->schedule = v;
     return 1;
@@ -119,9 +132,33 @@ void tool_schedule_targets(const char *target, const char **names) {
   if (be_target_from_name(target ? target : "host", &bt)) be_target_schedule_names(bt, names);
 }
 
-/* The default rules on what the file's schedule left (sched_apply_file's hook). */
+/* What the hook of sched_apply_file needs: the options, and the traces --tuning-log chose. */
+typedef struct hook_user {
+  const tool_input *in;
+  diag_engine *d;
+  const ast_file *tuned; /* schedule blocks of the chosen log traces, or NULL */
+  const char *const *targets;
+} hook_user;
+
+/* The default rules on what the file's schedule left (sched_apply_file's hook); a function
+ * with a tuned trace gets that trace instead of the file's schedule and the rules. */
 static void rules_hook(sched_state *s, void *user) {
-  const tool_input *in = user;
+  const hook_user *h = user;
+  const tool_input *in = h->in;
+  const ast_schedule *tuned =
+      h->tuned ? sched_pick_block(h->tuned, sched_state_func(s)->name, h->targets) : NULL;
+  if (tuned) {
+    sched_reset(s);
+    for (int k = 0; k < tuned->n && !diag_too_many(h->d); k++) {
+      sched_error e;
+      if (sched_apply(s, &tuned->stmts[k], &e)) sched_error_report(h->d, &e);
+    }
+    if (in->verbose)
+      fprintf(stderr, "tuning log: %s: the best trace of %s\n", sched_state_func(s)->name,
+              in->tuning_log);
+    return;
+  }
+  if (in->no_auto) return;
   const char *name = in->target ? in->target : "host";
   be_target bt;
   if (strcmp(name, "host") == 0) name = be_target_name(be_target_host_isa());
@@ -134,6 +171,47 @@ static void rules_hook(sched_state *s, void *user) {
   as_rules_apply(s, &t, &p, in->verbose ? &why : NULL);
   if (why.s) fputs(tir_str_cstr(&why), stderr);
   tir_str_free(&why);
+}
+
+/* --tuning-log: the best logged trace of each function of "m" for the target and the size
+ * class of --size (any size without it), as one schedule text compiled like a --schedule
+ * file; NULL when the log has none.  *bad when the log cannot be read. */
+static lang_unit *tuned_schedules(diag_engine *d, const tool_input *in, ir_module *m, bool *bad) {
+  as_log log = {0};
+  char err[1024];
+  *bad = false;
+  if (as_log_read(in->tuning_log, &log, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    *bad = true;
+    return NULL;
+  }
+  tir_str text = {0};
+  for (int i = 0; i < m->n_funcs; i++) {
+    ir_func *f = m->funcs[i];
+    const char *names[AS_LOG_MAX_SIZES];
+    int64_t vals[64] = {0};
+    bool known[64] = {0};
+    int n = f->n_sizes < AS_LOG_MAX_SIZES ? f->n_sizes : AS_LOG_MAX_SIZES;
+    bool sized = in->sizes && f->n_sizes <= 64 &&
+                 exec_sizes_parse(f, in->sizes, "--size", vals, known, err, sizeof err) == 0;
+    for (int k = 0; k < n; k++) {
+      names[k] = f->sizes[k]->name;
+      sized &= known[k];
+    }
+    /* sizes given for another function: this one keeps the rules */
+    if (in->sizes && !sized) continue;
+    const as_log_entry *e = as_log_best(&log, f->name, in->target ? in->target : "host",
+                                        sized ? names : NULL, vals, n);
+    if (e) tir_str_puts(&text, e->trace);
+  }
+  as_log_free(&log);
+  lang_unit *u = NULL;
+  if (text.s) {
+    u = lang_compile_unit(d, in->tuning_log, tir_str_cstr(&text), strlen(tir_str_cstr(&text)));
+    *bad = !u;
+  }
+  tir_str_free(&text);
+  return u;
 }
 
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
@@ -156,12 +234,18 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   const char *targets[TOOL_MAX_TARGETS];
   tool_schedule_targets(in->target, targets);
   tir_str costs = {0};
-  if (u && !in->no_schedule &&
-      sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces,
-                       in->time ? &costs : NULL, in->no_auto ? NULL : rules_hook, (void *)in)) {
+  lang_unit *tu = NULL;
+  bool bad = false;
+  if (u && !in->no_schedule && in->tuning_log) tu = tuned_schedules(d, in, u->module, &bad);
+  hook_user hu = {in, d, tu ? tu->ast : NULL, targets};
+  if (u && (bad || (!in->no_schedule &&
+                    sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces,
+                                     in->time ? &costs : NULL,
+                                     in->no_auto && !tu ? NULL : rules_hook, &hu)))) {
     lang_unit_free(u);
     u = NULL;
   }
+  lang_unit_free(tu);
   lang_unit_free(su);
   diag_finish(d);
   if (in->time) {
@@ -306,6 +390,12 @@ static int compile_main(int argc, char **argv) {
                         "asm)\n", emit);
         return 1;
       }
+    } else if (strcmp(a, "--size") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "tirc: error: option '--size' needs a value\n");
+        return 1;
+      }
+      in.sizes = argv[++i];
     } else if (strcmp(a, "-o") == 0) {
       if (i + 1 >= argc) {
         fprintf(stderr, "tirc: error: option '-o' needs a value\n");
@@ -365,5 +455,6 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && strcmp(argv[1], "run") == 0) return tool_run_main(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "repl") == 0) return tool_repl_main(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "tune") == 0) return tool_tune_main(argc - 1, argv + 1);
   return compile_main(argc, argv);
 }

@@ -16,6 +16,8 @@ typedef struct tool_input {
   bool no_auto;         /* --no-auto-schedule: no default rules for what schedules leave */
   bool verbose;         /* --verbose: say what the rules did and why not */
   bool time;            /* --time: print how long each stage took to stderr */
+  const char *tuning_log; /* --tuning-log FILE.jsonl: the best logged trace per function */
+  const char *sizes;      /* --size: the size class --tuning-log picks (NULL: any size) */
 } tool_input;
 
 /* The schedule targets for --target "target" (NULL: host), most specific first, NULL-terminated
@@ -34,6 +36,7 @@ ir_func *tool_pick_func(ir_module *m, const char *name, const char *path);
 
 int tool_run_main(int argc, char **argv);  /* `tirc run ...` (run.c) */
 int tool_repl_main(int argc, char **argv); /* `tirc repl FILE.tir` (repl.c) */
+int tool_tune_main(int argc, char **argv); /* `tirc tune FILE.tir` (tune.c) */
 
 /* ---- measure.c: what --check and --bench print ---- */
 
