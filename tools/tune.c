@@ -46,7 +46,8 @@ int tool_tune_main(int argc, char **argv) {
   const char *func = NULL, *sizes = NULL, *log_path = NULL;
   double trials = 32, time_s = 0, seed = 0, jobs = 0;
   for (int i = 1; i < argc; i++) {
-    int r = tool_input_option(&in, argc, argv, &i);
+    /* `--time S` is the tuning budget here, not the shared flag that prints stage timings */
+    int r = strcmp(argv[i], "--time") == 0 ? 0 : tool_input_option(&in, argc, argv, &i);
     if (r < 0) return 1;
     if (r) continue;
     const char *a = argv[i];

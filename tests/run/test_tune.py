@@ -180,6 +180,10 @@ def t_tune_usage(args):
                                    "--size K=...\n"), err
     status, _, err = tirtest.tirc(["tune", tir, "--trials", "0", "--log", os.devnull])
     assert status == 1 and "--trials expects" in err, err
+    # --time takes the budget in seconds (not the stage-timing flag of the other commands)
+    status, _, err = tirtest.tirc(["tune", tir, "--time", "soon", "--log", os.devnull])
+    assert status == 1 and err == ("tirc: error: --time expects seconds (a positive number), "
+                                   "got 'soon'\n"), err
 
 
 CASES = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith("t_")}
