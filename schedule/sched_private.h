@@ -111,6 +111,9 @@ int sched_call_end(prim_call *c, ir_stmt *body);
 
 ir_stmt *sched_find_loop(ir_stmt *root, const ir_var *v);
 ir_stmt *sched_find_block(ir_stmt *root, const char *name);
+/* The loop under "root" whose variable is named "name" when exactly one is (else NULL);
+ * *count says how many are. */
+ir_stmt *sched_loop_named(ir_stmt *root, const char *name, int *count);
 /* The chain of statements from "root" down to "target" (both included); returns its length,
  * 0 if target is not under root. */
 int sched_path(ir_stmt *root, ir_stmt *target, ir_stmt **path, int max);

@@ -31,24 +31,12 @@ static bool loop_arg(sched_state *s, const ast_expr *arg, sched_loop *out, sched
     return false;
   }
   /* not a handle: the one loop whose variable has that name */
-  sched_block blocks[1024];
-  int nb = sched_blocks(s, blocks, 1024), count = 0;
-  ir_var *seen[1024];
-  int nseen = 0;
-  for (int i = 0; i < nb && i < 1024; i++) {
-    sched_loop ls[256];
-    int nl = sched_loops(s, blocks[i], ls, 256);
-    for (int j = 0; j < nl && j < 256; j++) {
-      if (strcmp(ls[j].var->name, arg->u.name) != 0) continue;
-      bool dup = false;
-      for (int q = 0; q < nseen && !dup; q++) dup = seen[q] == ls[j].var;
-      if (dup || nseen == 1024) continue;
-      seen[nseen++] = ls[j].var;
-      *out = ls[j];
-      count++;
-    }
+  int count;
+  ir_stmt *l = sched_loop_named(sched_state_func(s)->body, arg->u.name, &count);
+  if (l) {
+    out->var = l->u.loop.var;
+    return true;
   }
-  if (count == 1) return true;
   if (count == 0) {
     sched_fail(e, "no loop or handle named '%s'", arg->u.name);
     snprintf(e->unknown, sizeof e->unknown, "%s", arg->u.name);

@@ -335,6 +335,29 @@ ir_stmt *sched_find_loop(ir_stmt *root, const ir_var *v) {
   return fc.found;
 }
 
+typedef struct named_ctx {
+  const char *name;
+  ir_stmt *found;
+  int count;
+} named_ctx;
+
+static bool count_named(ir_visitor *v, ir_stmt *s) {
+  named_ctx *c = v->user;
+  if (s->kind == IR_S_FOR && strcmp(s->u.loop.var->name, c->name) == 0) {
+    c->found = s;
+    c->count++;
+  }
+  return true;
+}
+
+ir_stmt *sched_loop_named(ir_stmt *root, const char *name, int *count) {
+  named_ctx c = {name, NULL, 0};
+  ir_visitor v = {NULL, count_named, &c};
+  ir_stmt_visit(root, &v);
+  *count = c.count;
+  return c.count == 1 ? c.found : NULL;
+}
+
 ir_stmt *sched_find_block(ir_stmt *root, const char *name) {
   find_ctx fc = {NULL, name, NULL};
   ir_visitor vis = {NULL, find_stmt, &fc};

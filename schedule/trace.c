@@ -52,17 +52,6 @@ static const char *block_name(const printer *p, const char *block) {
   return NULL;
 }
 
-typedef struct count_ctx {
-  const char *name;
-  int n;
-} count_ctx;
-
-static bool count_loops(ir_visitor *v, ir_stmt *s) {
-  count_ctx *c = v->user;
-  if (s->kind == IR_S_FOR && strcmp(s->u.loop.var->name, c->name) == 0) c->n++;
-  return true;
-}
-
 /* The first block under "s", or NULL. */
 static ir_stmt *first_block(ir_stmt *s) {
   if (!s) return NULL;
@@ -123,12 +112,9 @@ static void print_value(printer *p, ir_stmt *body, const sched_value *v, tir_str
   switch (v->kind) {
   case SV_LOOP: {
     const char *n = loop_name(p, v->loop);
-    if (!n && !env_find(p, v->loop->name)) {
-      count_ctx c = {v->loop->name, 0};
-      ir_visitor vis = {NULL, count_loops, &c};
-      ir_stmt_visit(body, &vis);
-      if (c.n == 1) n = v->loop->name;
-    }
+    int count;
+    if (!n && !env_find(p, v->loop->name) && sched_loop_named(body, v->loop->name, &count))
+      n = v->loop->name;
     if (!n) {
       bind_loops(p, body, v->loop);
       n = loop_name(p, v->loop);

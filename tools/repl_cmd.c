@@ -181,10 +181,8 @@ static int cmd_reset(repl *r, char *args) {
 static int cmd_auto(repl *r, char *args) {
   repl_func *rf = repl_cur(r);
   if (!no_args(r, "auto", args) || !have_state(r, rf)) return 0;
-  const char *name = r->target;
-  if (strcmp(name, "host") == 0) name = be_target_name(be_target_host_isa());
   as_target t;
-  if (!as_target_from_name(name, &t)) {
+  if (!as_target_from_name(tool_rules_target(r->target), &t)) {
     repl_error(r, "auto: the default rules do not schedule for %s yet", r->target);
     return 0;
   }

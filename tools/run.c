@@ -38,20 +38,9 @@ typedef struct run_opts {
   int repeats;  /* --repeats R (0: about 0.5 s worth, 5 to 1000) */
 } run_opts;
 
-static int fail(const char *fmt, ...) TIR_PRINTF(1, 2);
-static int fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("tirc: error: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return 1;
-}
-
 static int parse_binding(const char *opt, const char *arg, binding *b) {
   const char *eq = strchr(arg, '=');
-  if (!eq || eq == arg || !eq[1]) return fail("%s expects NAME=FILE.npy, got '%s'", opt, arg);
+  if (!eq || eq == arg || !eq[1]) return tool_fail("%s expects NAME=FILE.npy, got '%s'", opt, arg);
   b->name = tir_xstrdup(arg);
   ((char *)b->name)[eq - arg] = 0;
   b->path = b->name + (eq - arg) + 1;
@@ -77,8 +66,8 @@ static int parse_args(int argc, char **argv, run_opts *o) {
       const char *opts[] = {"--func", "--size", "--seed", "--input", "--output", "--repeats"};
       bool known = false;
       for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) known |= strcmp(a, opts[k]) == 0;
-      if (!known) return fail("unknown option '%s' for 'tirc run'", a);
-      if (!has_val) return fail("option '%s' needs a value", a);
+      if (!known) return tool_fail("unknown option '%s' for 'tirc run'", a);
+      if (!has_val) return tool_fail("option '%s' needs a value", a);
       const char *v = argv[++i];
       if (strcmp(a, "--func") == 0) o->func = v;
       else if (strcmp(a, "--size") == 0) o->sizes = v;
@@ -87,12 +76,12 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         errno = 0;
         o->seed = strtoull(v, &end, 10);
         if (!*v || *end || v[0] == '-' || errno == ERANGE)
-          return fail("--seed expects a non-negative integer, got '%s'", v);
+          return tool_fail("--seed expects a non-negative integer, got '%s'", v);
       } else if (strcmp(a, "--repeats") == 0) {
         char *end;
         long r = strtol(v, &end, 10);
         if (!*v || *end || r < 1 || r > 1000000)
-          return fail("--repeats expects a number of runs from 1 to 1000000, got '%s'", v);
+          return tool_fail("--repeats expects a number of runs from 1 to 1000000, got '%s'", v);
         o->repeats = (int)r;
       } else {
         binding b;
@@ -101,20 +90,20 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         else tir_vec_push(&o->outputs, b);
       }
     } else if (o->in.path) {
-      return fail("more than one input file ('%s' and '%s')", o->in.path, a);
+      return tool_fail("more than one input file ('%s' and '%s')", o->in.path, a);
     } else {
       o->in.path = a;
     }
   }
-  if (!o->in.path) return fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
-  if (o->repeats && !o->bench) return fail("--repeats goes with --bench");
+  if (!o->in.path) return tool_fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
+  if (o->repeats && !o->bench) return tool_fail("--repeats goes with --bench");
   be_target t;
   if (!o->interp && o->in.target) {
     if (!be_target_from_name(o->in.target, &t))
-      return fail("--target %s: no native code generation for it yet; use --interp to run its "
+      return tool_fail("--target %s: no native code generation for it yet; use --interp to run its "
                   "schedule in the interpreter", o->in.target);
     if (!be_target_runs_here(t))
-      return fail("--target %s: this CPU cannot run %s code (it is %s); use -o to compile for "
+      return tool_fail("--target %s: this CPU cannot run %s code (it is %s); use -o to compile for "
                   "it, or --interp to run its schedule in the interpreter",
                   o->in.target, o->in.target, be_target_name(be_target_host_isa()));
   }
@@ -151,7 +140,7 @@ static int sizes_from_inputs(const ir_func *f, const npy_array *given, const cha
             int64_t term;
             if (__builtin_mul_overflow(l.t[t].coef, vals[k], &term) ||
                 __builtin_add_overflow(rest, term, &rest))
-              return fail("input '%s': sizes too large for dim %d", b->name, p);
+              return tool_fail("input '%s': sizes too large for dim %d", b->name, p);
           } else {
             unknown = k;
             coef = l.t[t].coef;
@@ -161,7 +150,7 @@ static int sizes_from_inputs(const ir_func *f, const npy_array *given, const cha
         if (n_unknown == 0 && rest != given[i].shape[p]) {
           tir_str s = {0};
           ir_expr_print(b->dims[p], &s);
-          fail("input '%s' (%s): dim %d is %" PRId64 ", but %s = %" PRId64, b->name, paths[i], p,
+          tool_fail("input '%s' (%s): dim %d is %" PRId64 ", but %s = %" PRId64, b->name, paths[i], p,
                given[i].shape[p], tir_str_cstr(&s), rest);
           tir_str_free(&s);
           return 1;
@@ -174,7 +163,7 @@ static int sizes_from_inputs(const ir_func *f, const npy_array *given, const cha
           ir_expr_print(b->dims[p], &s);
           snprintf(dim, sizeof dim, "%s", tir_str_cstr(&s));
           tir_str_free(&s);
-          return fail("input '%s' (%s): dim %d is %" PRId64 ", which is not %s for any size %s",
+          return tool_fail("input '%s' (%s): dim %d is %" PRId64 ", which is not %s for any size %s",
                       b->name, paths[i], p, given[i].shape[p], dim, f->sizes[unknown]->name);
         }
         vals[unknown] = num / coef;
@@ -192,7 +181,7 @@ static int begin_outputs(const run_opts *o, tool_out *outs) {
   char err[1024];
   for (int i = 0; i < o->outputs.n; i++)
     if (tool_out_begin(&outs[i], o->outputs.v[i].path, err, sizeof err))
-      return fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
+      return tool_fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
                   o->outputs.v[i].path, err);
   return 0;
 }
@@ -215,12 +204,12 @@ static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64
     a.nbytes = exec_count(a.shape, a.ndim, ir_dtype_bytes(b->dtype)) * (size_t)ir_dtype_bytes(b->dtype);
     if (npy_write_file(outs[i].path, &a, err, sizeof err)) {
       const char *why = strchr(err, ':'); /* npy names the temporary; name the target instead */
-      return fail("output '%s': %s%s", bd->name, bd->path, why ? why : err);
+      return tool_fail("output '%s': %s%s", bd->name, bd->path, why ? why : err);
     }
   }
   for (int i = 0; i < o->outputs.n; i++)
     if (tool_out_commit(&outs[i], err, sizeof err))
-      return fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
+      return tool_fail("output '%s': cannot write '%s': %s", o->outputs.v[i].name,
                   o->outputs.v[i].path, err);
   return 0;
 }
@@ -233,7 +222,7 @@ static int bench(const run_opts *o, const ir_func *f, const ir_func *f0, be_jit 
   if (jit) exec_jit_print(f, jit, jit_seconds);
   double *times = tir_xcalloc((size_t)n, sizeof *times);
   char err[1024];
-  int rc = exec_time(f, jit, vals, bufs, n, times, err, sizeof err) ? fail("%s", err) : 0;
+  int rc = exec_time(f, jit, vals, bufs, n, times, err, sizeof err) ? tool_fail("%s", err) : 0;
   if (!rc) tool_bench_print(f, vals, times, n, ir_func_flops(f0, vals), !jit);
   free(times);
   return rc;
@@ -244,10 +233,10 @@ static int check_outputs(const ir_func *f, const ir_func *f0, const int64_t *val
                          const exec_dims *shapes) {
   char err[1024];
   int bad = exec_check(f, f0, vals, bufs, shapes, err, sizeof err);
-  if (bad < 0) return fail("%s", err);
+  if (bad < 0) return tool_fail("%s", err);
   if (bad > 0) {
     fflush(stdout);
-    fail("%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad, f->n_outs,
+    tool_fail("%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad, f->n_outs,
          f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
   }
   return bad != 0;
@@ -269,29 +258,29 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   char err[1024];
 
   if (exec_sizes_parse(f, o->sizes, "--size", vals, known, err, sizeof err)) {
-    fail("%s", err);
+    tool_fail("%s", err);
     goto out;
   }
   for (int i = 0; i < o->inputs.n; i++) {
     const binding *bd = &o->inputs.v[i];
     ir_buffer *b = find_param(f->ins, f->n_ins, bd->name);
     if (!b) {
-      fail("--input: '%s' is not an input of %s", bd->name, f->name);
+      tool_fail("--input: '%s' is not an input of %s", bd->name, f->name);
       goto out;
     }
     int k = 0;
     while (f->ins[k] != b) k++;
     if (given[k].data) {
-      fail("--input: '%s' is given twice", bd->name);
+      tool_fail("--input: '%s' is given twice", bd->name);
       goto out;
     }
     tool_out_protect(bd->path); /* no --output may replace it */
     if (npy_read_as(bd->path, b->dtype, &given[k], err, sizeof err)) {
-      fail("input '%s': %s", bd->name, err);
+      tool_fail("input '%s': %s", bd->name, err);
       goto out;
     }
     if (given[k].ndim != b->ndim) {
-      fail("input '%s' (%s) has %d dim%s, expected %d", b->name, bd->path, given[k].ndim,
+      tool_fail("input '%s' (%s) has %d dim%s, expected %d", b->name, bd->path, given[k].ndim,
            given[k].ndim == 1 ? "" : "s", b->ndim);
       goto out;
     }
@@ -300,22 +289,22 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   if (sizes_from_inputs(f, given, paths, vals, known)) goto out;
   for (int k = 0; k < f->n_sizes; k++)
     if (!known[k]) {
-      fail("size '%s' of %s is not known; give it with --size %s=... or through an --input",
+      tool_fail("size '%s' of %s is not known; give it with --size %s=... or through an --input",
            f->sizes[k]->name, f->name, f->sizes[k]->name);
       goto out;
     }
   for (int i = 0; i < o->outputs.n; i++) {
     if (!find_param(f->outs, f->n_outs, o->outputs.v[i].name)) {
-      fail("--output: '%s' is not an output of %s", o->outputs.v[i].name, f->name);
+      tool_fail("--output: '%s' is not an output of %s", o->outputs.v[i].name, f->name);
       goto out;
     }
     for (int k = 0; k < i; k++) {
       if (strcmp(o->outputs.v[k].name, o->outputs.v[i].name) == 0) {
-        fail("--output: '%s' is given twice", o->outputs.v[i].name);
+        tool_fail("--output: '%s' is given twice", o->outputs.v[i].name);
         goto out;
       }
       if (strcmp(o->outputs.v[k].path, o->outputs.v[i].path) == 0) {
-        fail("--output: '%s' and '%s' both go to '%s'", o->outputs.v[k].name,
+        tool_fail("--output: '%s' and '%s' both go to '%s'", o->outputs.v[k].name,
              o->outputs.v[i].name, o->outputs.v[i].path);
         goto out;
       }
@@ -324,7 +313,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   if (begin_outputs(o, outs)) goto out;
   /* every size checked before anything is allocated */
   if (exec_plan(f, vals, shapes, counts, err, sizeof err)) {
-    fail("%s", err);
+    tool_fail("%s", err);
     goto out;
   }
   for (int i = 0; i < nb; i++) {
@@ -337,7 +326,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
         if (given[i].shape[p] != shapes[i][p]) {
           char got[256];
           exec_shape_print(b, given[i].shape, got, sizeof got);
-          fail("input '%s' has shape %s, expected %s", b->name, got, want);
+          tool_fail("input '%s' has shape %s, expected %s", b->name, got, want);
           goto out;
         }
       bufs[i] = given[i].data;
@@ -358,14 +347,14 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     if (o->in.target) be_target_from_name(o->in.target, &t); /* checked with the options */
     jit = be_jit_compile_for(f, t, err, sizeof err);
     if (!jit) {
-      fail("cannot compile %s: %s", f->name, err);
+      tool_fail("cannot compile %s: %s", f->name, err);
       goto out;
     }
     jit_seconds = tool_now() - t0;
   }
   double first = 0;
   if (exec_once(f, jit, vals, bufs, &first, err, sizeof err)) {
-    fail("%s", err);
+    tool_fail("%s", err);
     goto out;
   }
   if (unsafe[0])
@@ -409,7 +398,7 @@ int tool_run_main(int argc, char **argv) {
   run_opts o = {0};
   char why[512];
   int rc = parse_args(argc, argv, &o);
-  if (!rc && tool_threads_check(why, sizeof why)) rc = fail("%s", why);
+  if (!rc && tool_threads_check(why, sizeof why)) rc = tool_fail("%s", why);
   if (!rc) {
     diag_engine *d = diag_engine_make(stderr);
     o.in.sizes = o.sizes; /* the size class --tuning-log picks */

@@ -1,6 +1,7 @@
 /* tirc.c - the tirc driver: one straight pipeline from a .tir file to the stage asked for
  * (docs/language.md §6); `tirc run` lives in run.c, `tirc repl` in repl.c. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,23 @@ typedef struct hook_user {
   const char *const *targets;
 } hook_user;
 
+int tool_fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("tirc: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return 1;
+}
+
+const char *tool_rules_target(const char *target) {
+  be_target bt;
+  if (!target || (be_target_from_name(target, &bt) && bt == BE_TARGET_HOST))
+    return be_target_name(be_target_host_isa());
+  return target;
+}
+
 /* The default rules on what the file's schedule left (sched_apply_file's hook); a function
  * with a tuned trace gets that trace instead of the file's schedule and the rules. */
 static void rules_hook(sched_state *s, void *user) {
@@ -159,12 +177,8 @@ static void rules_hook(sched_state *s, void *user) {
     return;
   }
   if (in->no_auto) return;
-  const char *name = in->target ? in->target : "host";
-  be_target bt;
-  if (strcmp(name, "host") == 0) name = be_target_name(be_target_host_isa());
-  else if (be_target_from_name(name, &bt) && bt == BE_TARGET_HOST) name = be_target_name(be_target_host_isa());
   as_target t;
-  if (!as_target_from_name(name, &t)) return;
+  if (!as_target_from_name(tool_rules_target(in->target), &t)) return;
   as_params p;
   as_params_default(&t, &p);
   tir_str why = {0};

@@ -31,6 +31,11 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces);
 /* Parse the options every command shares; returns 1 if argv[*i] was one (advancing *i), 0 if
  * not, -1 after printing an error. */
 int tool_input_option(tool_input *in, int argc, char **argv, int *i);
+/* Print `tirc: error: MESSAGE` to stderr; returns 1, the exit status. */
+int tool_fail(const char *fmt, ...) TIR_PRINTF(1, 2);
+/* The instruction set the default rules plan for at --target "target" (NULL or host: this
+ * CPU's class). */
+const char *tool_rules_target(const char *target);
 /* Pick function "name" (NULL: the only one) of "m", or print an error and return NULL. */
 ir_func *tool_pick_func(ir_module *m, const char *name, const char *path);
 

@@ -12,17 +12,6 @@
 #include "exec.h"
 #include "tools.h"
 
-static int fail(const char *fmt, ...) TIR_PRINTF(1, 2);
-static int fail(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("tirc: error: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return 1;
-}
-
 static bool parse_num(const char *v, double lo, double hi, double *out) {
   char *end;
   errno = 0;
@@ -30,15 +19,6 @@ static bool parse_num(const char *v, double lo, double hi, double *out) {
   if (!*v || *end || errno || x < lo || x > hi) return false;
   *out = x;
   return true;
-}
-
-/* The instruction set the rules plan for: host is this CPU's class. */
-static const char *rules_target(const char *target) {
-  be_target bt;
-  if (!target || strcmp(target, "host") == 0) return be_target_name(be_target_host_isa());
-  if (be_target_from_name(target, &bt) && bt == BE_TARGET_HOST)
-    return be_target_name(be_target_host_isa());
-  return target;
 }
 
 int tool_tune_main(int argc, char **argv) {
@@ -55,38 +35,38 @@ int tool_tune_main(int argc, char **argv) {
       const char *opts[] = {"--func", "--size", "--trials", "--time", "--log", "--seed", "--jobs"};
       bool known = false;
       for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) known |= strcmp(a, opts[k]) == 0;
-      if (!known) return fail("unknown option '%s' for 'tirc tune'", a);
-      if (i + 1 >= argc) return fail("option '%s' needs a value", a);
+      if (!known) return tool_fail("unknown option '%s' for 'tirc tune'", a);
+      if (i + 1 >= argc) return tool_fail("option '%s' needs a value", a);
       const char *v = argv[++i];
       if (strcmp(a, "--func") == 0) func = v;
       else if (strcmp(a, "--size") == 0) sizes = v;
       else if (strcmp(a, "--log") == 0) log_path = v;
       else if (strcmp(a, "--trials") == 0) {
         if (!parse_num(v, 1, 100000, &trials) || trials != (int)trials)
-          return fail("--trials expects a number of candidates from 1 to 100000, got '%s'", v);
+          return tool_fail("--trials expects a number of candidates from 1 to 100000, got '%s'", v);
       } else if (strcmp(a, "--time") == 0) {
         if (!parse_num(v, 0.001, 1e6, &time_s))
-          return fail("--time expects seconds (a positive number), got '%s'", v);
+          return tool_fail("--time expects seconds (a positive number), got '%s'", v);
       } else if (strcmp(a, "--seed") == 0) {
         if (!parse_num(v, 0, 1e15, &seed) || seed != (double)(uint64_t)seed)
-          return fail("--seed expects a non-negative integer, got '%s'", v);
+          return tool_fail("--seed expects a non-negative integer, got '%s'", v);
       } else if (!parse_num(v, 1, 64, &jobs) || jobs != (int)jobs) {
-        return fail("--jobs expects a number of threads from 1 to 64, got '%s'", v);
+        return tool_fail("--jobs expects a number of threads from 1 to 64, got '%s'", v);
       }
     } else if (in.path) {
-      return fail("more than one input file ('%s' and '%s')", in.path, a);
+      return tool_fail("more than one input file ('%s' and '%s')", in.path, a);
     } else {
       in.path = a;
     }
   }
   if (!in.path)
-    return fail("no input file; usage: tirc tune FILE.tir --func F --size M=.. --log FILE.jsonl");
-  if (!log_path) return fail("tirc tune needs --log FILE.jsonl, where the measurements go");
+    return tool_fail("no input file; usage: tirc tune FILE.tir --func F --size M=.. --log FILE.jsonl");
+  if (!log_path) return tool_fail("tirc tune needs --log FILE.jsonl, where the measurements go");
   if (in.no_schedule || in.no_auto || in.tuning_log)
-    return fail("tirc tune: --no-schedule, --no-auto-schedule and --tuning-log do not apply");
+    return tool_fail("tirc tune: --no-schedule, --no-auto-schedule and --tuning-log do not apply");
   be_target bt;
   if (in.target && (!be_target_from_name(in.target, &bt) || !be_target_runs_here(bt)))
-    return fail("--target %s: the tuner measures on this CPU (%s); it cannot run %s code",
+    return tool_fail("--target %s: the tuner measures on this CPU (%s); it cannot run %s code",
                 in.target, be_target_name(be_target_host_isa()), in.target);
 
   /* the function and its sizes, from the unscheduled file */
@@ -106,31 +86,31 @@ int tool_tune_main(int argc, char **argv) {
   char err[2048];
   if (!f) goto out;
   if (f->n_sizes > 64) {
-    fail("%s has too many sizes", f->name);
+    tool_fail("%s has too many sizes", f->name);
     goto out;
   }
   if (exec_sizes_parse(f, sizes, "--size", vals, known, err, sizeof err)) {
-    fail("%s", err);
+    tool_fail("%s", err);
     goto out;
   }
   for (int k = 0; k < f->n_sizes; k++)
     if (!known[k]) {
-      fail("size '%s' of %s is not known; give it with --size %s=...", f->sizes[k]->name,
+      tool_fail("size '%s' of %s is not known; give it with --size %s=...", f->sizes[k]->name,
            f->name, f->sizes[k]->name);
       goto out;
     }
   size_t len, slen = 0;
   text = tir_read_file(in.path, &len);
   if (in.schedule && !(stext = tir_read_file(in.schedule, &slen))) {
-    fail("cannot read '%s': %s", in.schedule, strerror(errno));
+    tool_fail("cannot read '%s': %s", in.schedule, strerror(errno));
     goto out;
   }
   if (!text) {
-    fail("cannot read '%s': %s", in.path, strerror(errno));
+    tool_fail("cannot read '%s': %s", in.path, strerror(errno));
     goto out;
   }
   if (!(log = fopen(log_path, "a"))) {
-    fail("cannot open the log '%s': %s", log_path, strerror(errno));
+    tool_fail("cannot open the log '%s': %s", log_path, strerror(errno));
     goto out;
   }
   const char *targets[TOOL_MAX_TARGETS];
@@ -139,13 +119,13 @@ int tool_tune_main(int argc, char **argv) {
   as_tune_opts o = {
       .path = in.path, .text = text, .len = len, .sched_path = in.schedule,
       .sched_text = stext, .sched_len = slen, .func = f->name,
-      .target = in.target ? in.target : "host", .rules_target = rules_target(in.target),
+      .target = in.target ? in.target : "host", .rules_target = tool_rules_target(in.target),
       .targets = targets, .sizes = vals, .trials = (int)trials, .time_s = time_s,
       .seed = (uint64_t)seed, .jobs = jobs > 0 ? (int)jobs : ncpu, .log = log,
       .progress = stderr, .tty = isatty(2)};
   as_tune_result r;
   if (as_tune(&o, &r, err, sizeof err)) {
-    fail("tune %s: %s", f->name, err);
+    tool_fail("tune %s: %s", f->name, err);
     goto out;
   }
   char tdef[32], tbest[32];
@@ -163,10 +143,10 @@ int tool_tune_main(int argc, char **argv) {
   }
   printf("  check: %s\n%s", r.check_msg, r.best_trace);
   rc = r.checked ? 0 : 1;
-  if (!r.checked) fail("tune %s: the best candidate %s", f->name, r.check_msg);
+  if (!r.checked) tool_fail("tune %s: the best candidate %s", f->name, r.check_msg);
   as_tune_result_free(&r);
 out:
-  if (log && fclose(log) != 0) rc = fail("cannot write the log '%s': %s", log_path, strerror(errno));
+  if (log && fclose(log) != 0) rc = tool_fail("cannot write the log '%s': %s", log_path, strerror(errno));
   free(text);
   free(stext);
   lang_unit_free(u);
