@@ -9,4 +9,5 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 cc -O2 -Wall -Wextra -Werror -pthread -o "$out/ceilings" "$root/bench/autosched/ceilings.c"
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-python3 "$root/bench/autosched/run.py" "$tirc" "$out/ceilings" "$@"
+# Debian's python3 carries python3-numpy (make deps); a python3 earlier on PATH may not
+"${PYTHON:-/usr/bin/python3}" "$root/bench/autosched/run.py" "$tirc" "$out/ceilings" "$@"
