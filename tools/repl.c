@@ -494,9 +494,12 @@ static int run_line(repl *r, char *line, size_t len) {
   char *p = line;
   while (isspace((unsigned char)*p)) p++;
   len -= (size_t)(p - line);
-  if (!*p || *p == '#' || (p[0] == '/' && p[1] == '/')) return 0;
   size_t wlen = 0;
   while (is_ident(p[wlen])) wlen++;
+  bool block = wlen == 8 && strncmp(p, "schedule", 8) == 0 && isspace((unsigned char)p[8]);
+  /* inside a block every line counts, for the line numbers of its diagnostics */
+  if (repl_paste_line(r, p, *p == '#' ? 0 : len, block)) return 0;
+  if (!*p || *p == '#' || (p[0] == '/' && p[1] == '/')) return 0;
   char *after = p + wlen;
   while (isspace((unsigned char)*after)) after++;
   if (wlen && (*after == '(' || *after == ',' || *after == '=')) {
@@ -564,14 +567,13 @@ static int parse_args(int argc, char **argv, repl *r, const char **path, const c
     if (k == 0) *func = v;
     else if (k == 1) *sizes = v;
     else if (k == 2) {
-      int t = 0;
-      while (t < repl_n_targets && strcmp(v, repl_targets[t]) != 0) t++;
-      if (t == repl_n_targets) {
-        fprintf(stderr, "tirc: error: unknown target '%s' (targets: host, x86-64, avx2, avx512, "
-                        "cuda)\n", v);
+      int t = lang_target_find(v);
+      if (t < 0) {
+        fprintf(stderr, "tirc: error: unknown target '%s' (targets: %s)\n", v,
+                lang_targets_list());
         return -1;
       }
-      r->target = repl_targets[t];
+      r->target = lang_targets[t];
     } else {
       char *end;
       errno = 0;
@@ -592,7 +594,7 @@ static int parse_args(int argc, char **argv, repl *r, const char **path, const c
 int tool_repl_main(int argc, char **argv) {
   repl r = {0};
   const char *path = NULL, *func = NULL, *sizes = NULL;
-  r.target = repl_targets[0];
+  r.target = lang_targets[0];
   if (parse_args(argc, argv, &r, &path, &func, &sizes)) return 1;
   char why[512];
   if (tool_threads_check(why, sizeof why)) {
@@ -636,6 +638,7 @@ int tool_repl_main(int argc, char **argv) {
     fflush(stdout);
     if (quit) break;
   }
+  repl_paste_end(&r);
   if (r.tty) repl_edit_stop(&r);
   session_free(&r);
   fclose(r.quiet);

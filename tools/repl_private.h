@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../backend/be.h"
+#include "../lang/lang.h"
 #include "../schedule/script.h"
 #include "exec.h"
 #include "tools.h"
@@ -44,6 +45,9 @@ typedef struct repl {
   const ir_func *jit_f;
   const ir_stmt *jit_body;
   be_target jit_target;
+  tir_str paste;   /* the lines of a schedule block being typed or pasted (repl_paste.c) */
+  int paste_line;  /* where it began */
+  int paste_depth; /* its open braces */
 } repl;
 
 /* A command: `name args`; run returns 1 to end the session. */
@@ -60,8 +64,14 @@ typedef struct repl_prim {
 } repl_prim;
 extern const repl_prim repl_prims[];
 extern const int repl_n_prims;
-extern const char *const repl_targets[];
-extern const int repl_n_targets;
+
+/* ---- repl_paste.c ---- */
+
+/* Take line "line" when it begins a `schedule F [for T] {` block ("starts") or continues one;
+ * a block whose braces close is applied as the whole schedule of F.  False: not a block's. */
+bool repl_paste_line(repl *r, const char *line, size_t len, bool starts);
+/* At the end of input: a block still open is reported, not applied. */
+void repl_paste_end(repl *r);
 
 /* ---- repl.c ---- */
 
