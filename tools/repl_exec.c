@@ -192,6 +192,31 @@ static double estimate(const ir_func *f, const int64_t *vals) {
 
 /* ---- check ---- */
 
+typedef struct check_job {
+  repl *r;
+  repl_func *rf;
+  be_jit *jit;
+  const int64_t *vals;
+  bufset *b;
+} check_job;
+
+/* Run the compiled function (or the interpreter) once and compare with the reference. */
+static int run_check(void *user, double *out) {
+  (void)out;
+  check_job *c = user;
+  ir_func *f = c->rf->f;
+  char err[2048];
+  double secs;
+  int bad = exec_once(f, c->jit, c->vals, c->b->bufs, &secs, err, sizeof err);
+  if (!bad) bad = exec_check(f, c->rf->f0, c->vals, c->b->bufs, c->b->shapes, err, sizeof err);
+  if (bad < 0)
+    repl_error(c->r, "%s", err);
+  else if (bad > 0)
+    repl_error(c->r, "%s: %d of %d output%s differ%s from the reference interpreter", f->name,
+               bad, f->n_outs, f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
+  return bad != 0;
+}
+
 int repl_check(repl *r, char *args) {
   if (*args) {
     repl_error(r, "check takes no arguments (size sets the sizes)");
@@ -228,14 +253,9 @@ int repl_check(repl *r, char *args) {
   be_jit *jit = NULL;
   if (safe != 0 && !(jit = jit_get(r, rf, &secs))) goto free_bufs;
   if (safe == 0) printf("note: %s runs in the interpreter: at these sizes %s\n", f->name, msg);
-  char err[2048];
-  int bad = exec_once(f, jit, vals, b.bufs, &secs, err, sizeof err);
-  if (!bad) bad = exec_check(f, rf->f0, vals, b.bufs, b.shapes, err, sizeof err);
-  if (bad < 0)
-    repl_error(r, "%s", err);
-  else if (bad > 0)
-    repl_error(r, "%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad,
-               f->n_outs, f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
+  check_job cj = {r, rf, jit, vals, &b};
+  double none;
+  repl_stoppable(r, "check", run_check, &cj, &none, 0);
 free_bufs:
   bufs_free(&b);
 out:
@@ -244,6 +264,43 @@ out:
 }
 
 /* ---- bench ---- */
+
+typedef struct bench_job {
+  repl *r;
+  repl_func *rf;
+  be_jit *jit;
+  long runs; /* 0: as many as BENCH_BUDGET allows */
+  bufset *b;
+} bench_job;
+
+/* Warm up, time, print; the median in out[0]. */
+static int run_bench(void *user, double *out) {
+  bench_job *j = user;
+  ir_func *f = j->rf->f;
+  const int64_t *sizes = j->rf->sizes;
+  char msg[2048];
+  double first, *times = NULL;
+  if (exec_once(f, j->jit, sizes, j->b->bufs, &first, msg, sizeof msg)) goto fail;
+  int n, have = 0;
+  if (j->runs) {
+    n = (int)j->runs;
+  } else if (first < WARMUP_LIMIT) {
+    n = exec_bench_runs(first, BENCH_BUDGET, 3, 1000);
+  } else {
+    n = exec_bench_runs(first, BENCH_BUDGET, 1, 1000);
+    have = 1; /* the first run counts */
+  }
+  times = tir_xcalloc((size_t)n, sizeof *times);
+  times[0] = first;
+  if (exec_time(f, j->jit, sizes, j->b->bufs, n - have, times + have, msg, sizeof msg)) goto fail;
+  out[0] = tool_bench_print(f, sizes, times, n, ir_func_flops(j->rf->f0, sizes), false);
+  free(times);
+  return 0;
+fail:
+  repl_error(j->r, "%s", msg);
+  free(times);
+  return 1;
+}
 
 int repl_bench(repl *r, char *args) {
   long runs = 0;
@@ -260,7 +317,7 @@ int repl_bench(repl *r, char *args) {
   bufset b;
   char msg[2048];
   if (bufs_make(r, f, rf->sizes, &b)) return 0;
-  double secs, first = 0, *times = NULL;
+  double secs;
   be_jit *jit = NULL;
   if (poly_check_bounds(f, rf->sizes, msg, sizeof msg) == 0) {
     repl_error(r, "%s cannot run compiled at these sizes: %s (check runs it in the interpreter)",
@@ -269,20 +326,9 @@ int repl_bench(repl *r, char *args) {
   }
   if (!(jit = jit_get(r, rf, &secs))) goto out;
   if (secs > 0) exec_jit_print(f, jit, secs);
-  if (exec_once(f, jit, rf->sizes, b.bufs, &first, msg, sizeof msg)) goto fail;
-  int n, have = 0;
-  if (runs) {
-    n = (int)runs;
-  } else if (first < WARMUP_LIMIT) {
-    n = exec_bench_runs(first, BENCH_BUDGET, 3, 1000);
-  } else {
-    n = exec_bench_runs(first, BENCH_BUDGET, 1, 1000);
-    have = 1; /* the first run counts */
-  }
-  times = tir_xcalloc((size_t)n, sizeof *times);
-  times[0] = first;
-  if (exec_time(f, jit, rf->sizes, b.bufs, n - have, times + have, msg, sizeof msg)) goto fail;
-  double median = tool_bench_print(f, rf->sizes, times, n, ir_func_flops(rf->f0, rf->sizes), false);
+  bench_job bj = {r, rf, jit, runs, &b};
+  double median;
+  if (repl_stoppable(r, "bench", run_bench, &bj, &median, 1)) goto out;
   if (rf->benched && memcmp(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes) == 0 &&
       median > 0 && rf->bench_median > 0) {
     char was[32], now[32];
@@ -295,11 +341,7 @@ int repl_bench(repl *r, char *args) {
   rf->benched = true;
   rf->bench_median = median;
   memcpy(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes);
-  goto out;
-fail:
-  repl_error(r, "%s", msg);
 out:
-  free(times);
   bufs_free(&b);
   return 0;
 }

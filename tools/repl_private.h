@@ -65,6 +65,16 @@ typedef struct repl_prim {
 extern const repl_prim repl_prims[];
 extern const int repl_n_prims;
 
+/* ---- repl_stop.c ---- */
+
+/* Work that Ctrl-C may stop: fills out[0 .. n) and returns 0, or prints why and returns
+ * non-zero. */
+typedef int (*repl_job)(void *user, double *out);
+/* Run "job" in a child process (Ctrl-C kills it; a crash takes only the child) and copy its
+ * "out" back: 0 when it succeeded, 1 when interrupted, -1 when it failed or crashed ("what"
+ * names it in messages).  Without fork it runs here. */
+int repl_stoppable(repl *r, const char *what, repl_job job, void *user, double *out, int n_out);
+
 /* ---- repl_paste.c ---- */
 
 /* Take line "line" when it begins a `schedule F [for T] {` block ("starts") or continues one;
