@@ -50,13 +50,13 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_ctest.sh build-sanitize $(JOBS)
 
-# libFuzzer on each fuzz target (tests/fuzz/: frontend, pipeline, npy) for FUZZ_SECONDS each
+# libFuzzer on each fuzz target (tests/fuzz/: frontend, pipeline, npy, repl) for FUZZ_SECONDS each
 # (default 60), starting from a copy of its corpus in tests/fuzz/corpus; a crash, hang (over
 # FUZZ_TIMEOUT seconds) or sanitizer report stops it with the reproducer in build-fuzz/.  Keep
 # reproducers in tests/fuzz/corpus/NAME: `make test` replays them.
 FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
-FUZZ_TARGETS ?= frontend pipeline npy
+FUZZ_TARGETS ?= frontend pipeline npy repl
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTIR_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))

@@ -522,6 +522,33 @@ static int run_line(repl *r, char *line, size_t len) {
   return 0;
 }
 
+int repl_open(repl *r, const char *path, const char *func, const char *sizes) {
+  r->quiet = fopen("/dev/null", "w");
+  if (!r->quiet) r->quiet = tmpfile();
+  if (!r->quiet) {
+    fprintf(stderr, "tirc: error: cannot open /dev/null: %s\n", strerror(errno));
+    return -1;
+  }
+  if (repl_load(r, path, func, sizes)) {
+    fclose(r->quiet);
+    r->quiet = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+int repl_line(repl *r, char *line, size_t len) {
+  r->line++;
+  return run_line(r, line, len);
+}
+
+void repl_close(repl *r) {
+  repl_paste_end(r);
+  session_free(r);
+  if (r->quiet) fclose(r->quiet);
+  r->quiet = NULL;
+}
+
 /* A line of a non-terminal stdin, without its newline; NULL at the end. */
 static char *read_plain(size_t *len) {
   char *buf = NULL;
@@ -604,16 +631,7 @@ int tool_repl_main(int argc, char **argv) {
   const char *term = getenv("TERM");
   r.tty = isatty(STDIN_FILENO);
   r.color = r.tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
-  r.quiet = fopen("/dev/null", "w");
-  if (!r.quiet) r.quiet = tmpfile();
-  if (!r.quiet) {
-    fprintf(stderr, "tirc: error: cannot open /dev/null: %s\n", strerror(errno));
-    return 1;
-  }
-  if (repl_load(&r, path, func, sizes)) {
-    fclose(r.quiet);
-    return 1;
-  }
+  if (repl_open(&r, path, func, sizes)) return 1;
   if (r.tty) {
     repl_edit_start(&r);
     printf("tirc repl: %s; help lists the commands, Tab completes, quit or Ctrl-D leaves\n", r.path);
@@ -632,15 +650,12 @@ int tool_repl_main(int argc, char **argv) {
       len = strlen(line);
       repl_edit_add(&r, line);
     }
-    r.line++;
-    int quit = run_line(&r, line, len);
+    int quit = repl_line(&r, line, len);
     free(line);
     fflush(stdout);
     if (quit) break;
   }
-  repl_paste_end(&r);
   if (r.tty) repl_edit_stop(&r);
-  session_free(&r);
-  fclose(r.quiet);
+  repl_close(&r);
   return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -122,7 +122,7 @@ static int run_check(void *user, double *out) {
   else if (bad > 0)
     repl_error(c->r, "%s: %d of %d output%s differ%s from the reference interpreter", f->name,
                bad, f->n_outs, f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
-  return bad != 0;
+  return bad > 0 ? 2 : bad != 0;
 }
 
 int repl_check(repl *r, char *args) {
@@ -163,7 +163,7 @@ int repl_check(repl *r, char *args) {
   if (safe == 0) printf("note: %s runs in the interpreter: at these sizes %s\n", f->name, msg);
   check_job cj = {r, rf, jit, vals, &b};
   double none;
-  repl_stoppable(r, "check", run_check, &cj, &none, 0);
+  if (repl_stoppable(r, "check", run_check, &cj, &none, 0) == 2) r->check_differs++;
 free_bufs:
   bufs_free(&b);
 out:

@@ -30,11 +30,16 @@ static bool read_all(int fd, void *p, size_t n) {
   return true;
 }
 
+static int in_process(repl_job job, void *user, double *out) {
+  int bad = job(user, out);
+  return bad == 2 ? 2 : bad ? -1 : 0;
+}
+
 int repl_stoppable(repl *r, const char *what, repl_job job, void *user, double *out, int n_out) {
   fflush(stdout);
   fflush(stderr);
   int fds[2];
-  if (pipe(fds) != 0) return job(user, out) ? -1 : 0; /* no pipe: run here, unstoppable */
+  if (pipe(fds) != 0) return in_process(job, user, out); /* unstoppable */
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop; /* no SA_RESTART: waitpid returns at Ctrl-C */
@@ -49,13 +54,13 @@ int repl_stoppable(repl *r, const char *what, repl_job job, void *user, double *
     fflush(stdout);
     fflush(stderr);
     bool ok = write(fds[1], out, (size_t)n_out * sizeof *out) == (ssize_t)(n_out * sizeof *out);
-    _exit(bad ? 1 : ok ? 0 : 2);
+    _exit(bad == 2 ? 2 : bad ? 1 : ok ? 0 : 3);
   }
   close(fds[1]);
   if (pid < 0) {
     close(fds[0]);
     sigaction(SIGINT, &old, NULL);
-    return job(user, out) ? -1 : 0;
+    return in_process(job, user, out);
   }
   int status = 0;
   bool killed = false;
@@ -80,5 +85,6 @@ int repl_stoppable(repl *r, const char *what, repl_job job, void *user, double *
     repl_error(r, "%s crashed (%s); the session is as it was", what, strsignal(WTERMSIG(status)));
     return -1;
   }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 2) return 2;
   return got ? 0 : -1;
 }

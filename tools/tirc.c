@@ -460,7 +460,7 @@ static int compile_main(int argc, char **argv) {
   return fflush(stdout) == 0 ? rc : 1;
 }
 
-int main(int argc, char **argv) {
+int tool_main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     fputs(usage, stdout);
     return 0;
