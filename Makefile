@@ -58,7 +58,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS ?= frontend pipeline npy repl
 fuzz: deps
-	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTIR_FUZZ=ON
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIR_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 	set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build-fuzz/corpus_$$t; cp tests/fuzz/corpus/$$t/* build-fuzz/corpus_$$t/; \

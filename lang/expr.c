@@ -493,6 +493,13 @@ bool lang_reducer_op(const char *op, ir_binop *out) {
   return false;
 }
 
+bool lang_reducer_arg(const char *op, ir_binop *cmp) {
+  if (strcmp(op, "argmax") == 0) *cmp = IR_GT;
+  else if (strcmp(op, "argmin") == 0) *cmp = IR_LT;
+  else return false;
+  return true;
+}
+
 ir_expr *lang_reducer_identity(lctx *c, const char *op, ir_dtype t, tir_loc loc) {
   ir_binop b;
   if (!lang_reducer_op(op, &b)) tir_unreachable();
