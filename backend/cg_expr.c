@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../ir/affine.h"
+#include "../runtime/runtime.h"
 #include "be_private.h"
 #include "vmath.h"
 
@@ -378,17 +379,6 @@ static bool ramp_binop(cg *g, ir_binop op, cg_val a, cg_val b2, cg_val *out) {
 
 /* ---- expressions ---- */
 
-static bool has_load_visit(ir_visitor *v, ir_expr *e) {
-  if (e->kind == IR_E_LOAD) *(bool *)v->user = true;
-  return !*(bool *)v->user;
-}
-
-static bool has_load(const ir_expr *e) {
-  bool found = false;
-  ir_visitor v = {has_load_visit, NULL, &found};
-  ir_expr_visit((ir_expr *)e, &v);
-  return found;
-}
 
 static bool uniform_visit(ir_visitor *v, ir_expr *e) {
   cg *g = ((void **)v->user)[0];
@@ -469,7 +459,7 @@ static cg_val branch_select(cg *g, LLVMValueRef c, const ir_expr *a, const ir_ex
 static cg_val expr_select(cg *g, const ir_expr *e) {
   cg_val c = cg_expr(g, e->u.select.c);
   const ir_expr *a = e->u.select.a, *b2 = e->u.select.b;
-  bool loads = has_load(a) || has_load(b2);
+  bool loads = ir_expr_has_load(a) || ir_expr_has_load(b2);
   if (c.form == CG_UNIFORM && loads) return branch_select(g, c.v, a, b2);
   cg_val va, vb;
   if (c.form == CG_UNIFORM || !loads) {
@@ -493,7 +483,7 @@ static cg_val expr_select(cg *g, const ir_expr *e) {
 static cg_val expr_logic(cg *g, const ir_expr *e) {
   bool is_and = e->u.bin.op == IR_AND;
   cg_val a = cg_expr(g, e->u.bin.a);
-  if (!has_load(e->u.bin.b)) {
+  if (!ir_expr_has_load(e->u.bin.b)) {
     cg_val b2 = cg_expr(g, e->u.bin.b);
     unify(g, &a, &b2);
     return same_form(is_and ? LLVMBuildAnd(g->b, a.v, b2.v, "") : LLVMBuildOr(g->b, a.v, b2.v, ""));
@@ -638,11 +628,30 @@ LLVMValueRef cg_scalar(cg *g, const ir_expr *e) {
 
 /* ---- memory ---- */
 
+/* A gather's index "i" (read from data, so unknown to the compiler) must lie in [0, dim d of
+ * b): otherwise the kernel returns TIR_RT_INDEX before it reads (lanes masked off do not
+ * count). */
+static void gather_check(cg *g, const ir_buffer *b, int d, cg_val i) {
+  LLVMValueRef dim = cg_scalar(g, b->dims[d]), bad;
+  if (i.form == CG_UNIFORM) {
+    /* unsigned: a negative index is above every dim */
+    bad = LLVMBuildICmp(g->b, LLVMIntUGE, i.v, dim, "");
+  } else {
+    LLVMValueRef v = cg_vector(g, i);
+    bad = LLVMBuildICmp(g->b, LLVMIntUGE, v, cg_vector(g, cg_uniform(dim)), "");
+    if (g->mask) bad = LLVMBuildAnd(g->b, bad, g->mask, "");
+    LLVMTypeRef t = LLVMTypeOf(bad);
+    bad = cg_call_intrinsic(g, "llvm.vector.reduce.or", &t, 1, &bad, 1);
+  }
+  cg_exit_if(g, bad, LLVMConstInt(g->i32, TIR_RT_INDEX, 0));
+}
+
 cg_val cg_offset(cg *g, const ir_buffer *b, ir_expr *const *idx, int n) {
   const cg_buf *cb = &g->bufs[b->id];
   cg_val off = cg_uniform(cg_i64c(g, 0));
   for (int d = 0; d < n; d++) {
     cg_val i = cg_expr(g, idx[d]), term;
+    if (ir_expr_has_load(idx[d])) gather_check(g, b, d, i);
     if (!ramp_binop(g, IR_MUL, i, cg_uniform(cb->stride[d]), &term)) {
       if (i.form == CG_UNIFORM) term = cg_uniform(LLVMBuildMul(g->b, i.v, cb->stride[d], ""));
       else term = vec_val(LLVMBuildMul(g->b, cg_vector(g, i), cg_vector(g, cg_uniform(cb->stride[d])), ""));

@@ -36,6 +36,8 @@ static void exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status) {
   LLVMPositionBuilderAtEnd(g->b, ok);
 }
 
+void cg_exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status) { exit_if(g, fail, status); }
+
 /* An alloca in the entry block of the current function, where LLVM promotes and sizes them. */
 static LLVMValueRef entry_alloca(cg *g, LLVMTypeRef t, unsigned align) {
   LLVMBuilderRef eb = LLVMCreateBuilderInContext(g->ctx);

@@ -502,3 +502,15 @@ bool ir_stmt_uses(ir_stmt *s, const ir_var *var) {
   ir_stmt_visit(s, &v);
   return u.found;
 }
+
+static bool has_load_visit(ir_visitor *v, ir_expr *e) {
+  if (e->kind == IR_E_LOAD) *(bool *)v->user = true;
+  return !*(bool *)v->user;
+}
+
+bool ir_expr_has_load(const ir_expr *e) {
+  bool found = false;
+  ir_visitor v = {has_load_visit, NULL, &found};
+  ir_expr_visit((ir_expr *)e, &v);
+  return found;
+}

@@ -282,6 +282,8 @@ void ir_expr_visit(ir_expr *e, ir_visitor *v);
 /* Does "e" (any expression under "s") use variable "var"? */
 bool ir_expr_uses(const ir_expr *e, const ir_var *var);
 bool ir_stmt_uses(ir_stmt *s, const ir_var *var);
+/* Does "e" read a tensor (anywhere in it)? */
+bool ir_expr_has_load(const ir_expr *e);
 
 /* Bottom-up rewrite: children first, then the callback on the node rebuilt from them; a NULL
  * callback or one returning its argument keeps the node.  Unchanged subtrees are shared. */

@@ -108,8 +108,13 @@ ir_expr *lang_expr_as(lctx *c, const ast_expr *e, ir_dtype want, const char *wha
 }
 
 ir_expr *lang_affine(lctx *c, const ast_expr *e, const char *what) {
+  return lang_index(c, e, what, false);
+}
+
+ir_expr *lang_index(lctx *c, const ast_expr *e, const char *what, bool gather) {
   ir_expr *r = lang_expr_as(c, e, IR_I64, what);
   if (!r) return NULL;
+  if (gather && !ir_expr_is_quasi_affine(r) && ir_expr_has_load(r)) return r;
   if (!ir_expr_is_quasi_affine(r)) {
     diag_error(c->d, ast_expr_span(e),
                "%s is not affine (only +, -, * by a constant, and / and %% by a positive "
@@ -176,7 +181,8 @@ static tx lower_access(lctx *c, const ast_expr *e) {
   if (b->ndim > 64) tir_unreachable();
   bool ok = true;
   for (int i = 0; i < b->ndim; i++) {
-    idx[i] = lang_affine(c, e->u.access.idx[i], "index expression");
+    /* a read may gather: `table[ids[i], d]` (checked at run time, docs §7.5) */
+    idx[i] = lang_index(c, e->u.access.idx[i], "index expression", true);
     ok &= idx[i] != NULL;
   }
   if (!ok) return tx_err();

@@ -99,6 +99,9 @@ ir_expr *lang_tx_as(lctx *c, tx t, ir_dtype want, const char *what);
 ir_expr *lang_tx_value(lctx *c, tx t);
 /* An affine i64 expression (indices, dims, bounds, bindings); NULL after reporting. */
 ir_expr *lang_affine(lctx *c, const ast_expr *e, const char *what);
+/* An index: quasi-affine in indices and sizes, or, where "gather", any integer expression
+ * that reads a tensor (a data-dependent read). */
+ir_expr *lang_index(lctx *c, const ast_expr *e, const char *what, bool gather);
 ir_expr *lang_reducer_identity(lctx *c, const char *op, ir_dtype t, tir_loc loc);
 bool lang_reducer_op(const char *op, ir_binop *out);
 /* argmax (cmp IR_GT) and argmin (IR_LT): reducers giving the i64 index of the first extreme. */

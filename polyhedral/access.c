@@ -28,6 +28,34 @@ static void access_text(const ir_buffer *buf, ir_expr *const *idx, int n, char *
   tir_str_free(&s);
 }
 
+/* The elements a gather buf[idx] may read: a dim whose index reads data ranges over all of
+ * [0, dim) (its value is checked at run time, not known here), the others as for any access.
+ * The statement's scope -> B<id> map, or NULL with the error in "ab". */
+static __isl_give isl_map *gather_map(access_builder *ab, const ir_buffer *buf,
+                                      ir_expr *const *idx, int n, const char *name) {
+  const poly_stmt *st = &ab->d->m.stmts.v[ab->stmt];
+  isl_ctx *ctx = ab->d->ctx;
+  isl_map *map = NULL;
+  for (int i = 0; i < n; i++) {
+    bool unknown = ir_expr_has_load(idx[i]);
+    isl_pw_aff *pa = poly_pw_of(&st->scope, unknown ? buf->dims[i] : idx[i]);
+    if (!pa) {
+      isl_map_free(map);
+      if (!poly_scope_isl_failed(&st->scope, ab->err, ab->errlen))
+        snprintf(ab->err, ab->errlen, "block \"%s\": an index of %s is not quasi-affine in the "
+                 "iterators, loops and sizes, and reads no tensor", ab->block->name, buf->name);
+      return NULL;
+    }
+    isl_map *dim = isl_map_from_pw_aff(pa);
+    if (unknown) /* { S -> [e] } with e the dim's size, to { S -> [x] : 0 <= x < e } */
+      dim = isl_map_apply_range(dim, isl_map_read_from_str(ctx, "{ [e] -> [x] : 0 <= x < e }"));
+    map = map ? isl_map_flat_range_product(map, dim) : dim;
+  }
+  map = isl_map_set_tuple_name(map, isl_dim_out, name);
+  if (!map) poly_isl_fail(ctx, "building a gather's access relation", ab->err, ab->errlen);
+  return map;
+}
+
 /* Record the access of buf[idx] by the statement, on its executions where "cond" holds
  * (NULL: all of them). */
 static int add_access(access_builder *ab, const ir_buffer *buf, ir_expr *const *idx, int n,
@@ -50,7 +78,16 @@ static int add_access(access_builder *ab, const ir_buffer *buf, ir_expr *const *
   bsp = isl_space_set_tuple_name(bsp, isl_dim_set, name);
   isl_space *sp = isl_space_map_from_domain_and_range(isl_space_copy(st->scope.space), bsp);
   isl_map *map;
-  if (n == 0) {
+  bool gather = false;
+  for (int i = 0; i < n && !write; i++) gather |= ir_expr_has_load(idx[i]);
+  if (gather) {
+    isl_space_free(sp);
+    map = gather_map(ab, buf, idx, n, name);
+    if (!map) {
+      isl_set_free(cond);
+      return -1;
+    }
+  } else if (n == 0) {
     map = isl_map_universe(sp);
   } else {
     isl_pw_aff_list *list = isl_pw_aff_list_alloc(ctx, n);

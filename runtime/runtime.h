@@ -14,7 +14,8 @@
 #define TIR_RT_STATUSES(X)                                                                 \
   X(OK, 0, "success")                                                                      \
   X(NOMEM, 1, "out of memory: a local buffer could not be allocated")                      \
-  X(SIZE, 2, "impossible size: a local buffer would hold more than 2^63 - 1 bytes")
+  X(SIZE, 2, "impossible size: a local buffer or a loop bound would not fit in 64 bits")    \
+  X(INDEX, 3, "index out of bounds: an index read from a tensor (a gather) is outside its dim")
 enum {
 #define X(e, v, m) TIR_RT_##e = v,
   TIR_RT_STATUSES(X)

@@ -92,6 +92,28 @@ def t_split_extent_overflows(args):
         d.fails(want, "run", "sp.tir", "--size", "N=100", "--interp")
 
 
+GATHER = """
+func embed(table: f32[V, D], ids: i64[N]) -> (E: f32[N, D]) {
+  E[i, d] = table[ids[i], d];
+}
+"""
+
+
+def t_gather_out_of_bounds(args):
+    # an index read from data is checked: never a read outside the table, in either engine
+    from tirtest import np
+    with Dir(args) as d:
+        d.write("g.tir", GATHER.encode())
+        d.save("t.npy", np.zeros((4, 3), dtype=np.float32))
+        for bad in (4, -1):
+            d.save("ids.npy", np.array([0, 3, bad, 1], dtype=np.int64))
+            run = ("run", "g.tir", "--input", "table=t.npy", "--input", "ids=ids.npy")
+            d.fails("tirc: error: embed stopped: index out of bounds: an index read from a tensor "
+                    "(a gather) is outside its dim", *run)
+            d.fails(f"tirc: error: run-time error in embed: block \"E\": read of table[{bad}, 0] "
+                    "is out of bounds for table: f32[4, 3]", *run, "--interp")
+
+
 def t_output_cannot_exist(args):
     # C is checked before A and B are allocated (they alone would take 32 GiB)
     with Dir(args) as d:

@@ -406,6 +406,26 @@ def t_argmax(args):
     check("argmax_f64", out["I"], np.array(np.argmax(Xd)), "i64")
 
 
+def t_gather(args):
+    f = golden("gather.tir")
+    table = uniform(10, 6)
+    ids = rng.integers(0, 10, size=7).astype(np.int64)
+    ids32 = ids.astype(np.int32)
+    w = uniform(6)
+    X = uniform(9)
+    perm = rng.permutation(9).astype(np.int64)
+    for interp in (True, False):
+        out = run(f, "embed", {"table": ("f32", table), "ids": ("i64", ids)}, {"E": "f32"},
+                  interp=interp)
+        check("embed", out["E"], table[ids], "f32")
+        out = run(f, "embed_dot", {"table": ("f32", table), "ids": ("i32", ids32),
+                                   "w": ("f32", w)}, {"Y": "f32"}, interp=interp)
+        check("embed_dot", out["Y"], table[ids].astype(np.float64) @ w, "f32")
+        out = run(f, "permute_twice", {"X": ("f32", X), "perm": ("i64", perm)}, {"Y": "f32"},
+                  interp=interp)
+        check("permute_twice", out["Y"], X[perm[perm]] + 1, "f32")
+
+
 def t_stated_ranges(args):
     f = golden("stated_ranges.tir")
     X = uniform(3, 5)
