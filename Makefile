@@ -55,7 +55,7 @@ sanitize: deps
 # FUZZ_TIMEOUT seconds) or sanitizer report stops it with the reproducer in build-fuzz/.  Keep
 # reproducers in tests/fuzz/corpus/NAME: `make test` replays them.
 FUZZ_SECONDS ?= 60
-FUZZ_TIMEOUT ?= 10
+FUZZ_TIMEOUT ?= 20
 FUZZ_TARGETS ?= frontend pipeline npy repl
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIR_FUZZ=ON
