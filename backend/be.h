@@ -54,6 +54,19 @@ int be_module_write_object(TIR_KEEP be_module *m, const char *path, bool shared,
  * "guard" (a C identifier), appended to "out". */
 void be_header_print(TIR_KEEP ir_func *const *funcs, int n, const char *guard, tir_str *out);
 
+/* ---- warnings: where a schedule defeats itself (warn.c) ---- */
+
+/* Append to "out" one line per problem of scheduled "f" for target "t" (`F: loop ji is
+ * vectorized over 12 lanes of 32 bits, not a multiple of the 16 lanes ...`, `F: local T has a
+ * size known only at run time ...: it is allocated on the heap, once per iteration of loop
+ * io`); the number of lines, or -1. */
+int be_warnings(TIR_KEEP const ir_func *f, be_target t, tir_str *out);
+/* The spill and reload instructions LLVM put in the machine code of function "func" of "m"
+ * (and of the bodies outlined from it): a register tile too large for the registers.  0, or
+ * -1 with "err". */
+int be_module_spills(TIR_KEEP be_module *m, const char *func, int *spills, int *reloads,
+                     char *err, size_t errlen);
+
 /* ---- JIT (ORC LLJIT, host CPU) ---- */
 
 typedef struct be_jit be_jit;

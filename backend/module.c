@@ -240,7 +240,14 @@ static int emit(be_module *m, LLVMModuleRef mod, LLVMCodeGenFileType kind, tir_s
 }
 
 int be_module_print_asm(be_module *m, tir_str *out, char *err, size_t errlen) {
-  return emit(m, m->mod, LLVMAssemblyFile, out, err, errlen);
+  /* on a copy: code generation may rewrite the IR it is given, and an object may follow;
+   * verbose: LLVM's comments mark loops, spills and reloads */
+  LLVMModuleRef copy = LLVMCloneModule(m->mod);
+  LLVMSetTargetMachineAsmVerbosity(m->tm, 1);
+  int rc = emit(m, copy, LLVMAssemblyFile, out, err, errlen);
+  LLVMSetTargetMachineAsmVerbosity(m->tm, 0);
+  LLVMDisposeModule(copy);
+  return rc;
 }
 
 /* A copy of the module with the runtime (bitcode built from runtime/) linked in, every

@@ -114,3 +114,23 @@ double tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, i
   printf("%d run%s, %d thread%s)\n", n, n == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
   return median;
 }
+
+void tool_warnings(be_module *m, const ir_func *f, be_target t, tir_str *out) {
+  be_warnings(f, t, out);
+  int spills, reloads;
+  char err[512];
+  if (m && be_module_spills(m, f->name, &spills, &reloads, err, sizeof err) == 0 && spills)
+    tir_str_printf(out, "%s: its innermost loops spill vector registers: %d spill%s and %d "
+                   "reload%s in the machine code (a register tile larger than the target's "
+                   "registers?)\n", f->name, spills, spills == 1 ? "" : "s", reloads,
+                   reloads == 1 ? "" : "s");
+}
+
+void tool_print_lines(FILE *to, const char *prefix, tir_str *lines) {
+  for (const char *line = tir_str_cstr(lines); *line;) {
+    const char *end = strchr(line, '\n');
+    int n = (int)(end ? end - line : (long)strlen(line));
+    fprintf(to, "%s%.*s\n", prefix, n, line);
+    line = end ? end + 1 : line + n;
+  }
+}

@@ -210,6 +210,22 @@ fail:
   return 1;
 }
 
+/* After a bench: where the schedule defeats itself (tool_warnings), once per schedule. */
+static void bench_warnings(repl *r, repl_func *rf) {
+  if (rf->warned_body == rf->f->body && rf->warned_target == r->jit_target) return;
+  rf->warned_body = rf->f->body;
+  rf->warned_target = r->jit_target;
+  char err[2048];
+  ir_func *f = rf->f;
+  be_module *m = be_module_compile(&f, 1, r->jit_target, err, sizeof err);
+  tir_str w = {0};
+  tool_warnings(m, rf->f, r->jit_target, &w);
+  if (m) be_module_free(m);
+  fflush(stdout);
+  tool_print_lines(stdout, "warning: ", &w);
+  tir_str_free(&w);
+}
+
 int repl_bench(repl *r, char *args) {
   long runs = 0;
   if (*args) {
@@ -249,6 +265,7 @@ int repl_bench(repl *r, char *args) {
   rf->benched = true;
   rf->bench_median = median;
   memcpy(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes);
+  bench_warnings(r, rf);
 out:
   bufs_free(&b);
   return 0;

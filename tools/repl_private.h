@@ -24,6 +24,8 @@ typedef struct repl_func {
   bool benched;              /* the previous bench, for the change the next one prints */
   double bench_median;
   int64_t *bench_sizes;
+  const ir_stmt *warned_body; /* the schedule (and target) bench last printed warnings for */
+  be_target warned_target;
 } repl_func;
 
 typedef struct repl {

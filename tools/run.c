@@ -351,6 +351,14 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
       goto out;
     }
     jit_seconds = tool_now() - t0;
+    if (o->in.verbose) { /* where the schedule defeats itself */
+      be_module *m = be_module_compile(&f, 1, t, err, sizeof err);
+      tir_str w = {0};
+      tool_warnings(m, f, t, &w);
+      if (m) be_module_free(m);
+      tool_print_lines(stderr, "tirc: warning: ", &w);
+      tir_str_free(&w);
+    }
   }
   double first = 0;
   if (exec_once(f, jit, vals, bufs, &first, err, sizeof err)) {

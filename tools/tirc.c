@@ -42,7 +42,8 @@ static const char usage[] =
     "  --no-schedule  apply no schedule at all, not even the default rules\n"
     "  --no-auto-schedule  apply only the file's schedule: no default rules for the\n"
     "                 blocks it leaves untouched\n"
-    "  --verbose      say what the default rules did to each block, and why not\n"
+    "  --verbose      say what the default rules did to each block, and why not, and\n"
+    "                 where the schedule defeats itself (spills, heap tiles, widths)\n"
     "  --time         print how long parsing, checking and scheduling (ISL) took\n"
     "  --target T     host (default: this CPU), x86-64, avx2, avx512, cuda: picks\n"
     "                 `schedule F for T` blocks and the code's instruction set\n"
@@ -349,7 +350,7 @@ static int write_outputs(be_module *m, ir_module *mod, const char *path, bool sh
 
 /* --emit llvm|asm and -o: native code for every function of "mod". */
 static int emit_native(ir_module *mod, const char *target, const char *emit, const char *out,
-                       const char *path) {
+                       const char *path, bool verbose) {
   be_target t = BE_TARGET_HOST;
   if (target && !be_target_from_name(target, &t)) {
     fprintf(stderr, "tirc: error: --target %s: no native code generation for it yet (CPU "
@@ -367,6 +368,15 @@ static int emit_native(ir_module *mod, const char *target, const char *emit, con
     return 1;
   }
   int rc = 0;
+  bool want_asm = emit && strcmp(emit, "asm") == 0;
+  if (verbose || want_asm) { /* where the schedule defeats itself */
+    tir_str w = {0};
+    for (int i = 0; i < mod->n_funcs; i++) tool_warnings(m, mod->funcs[i], t, &w);
+    if (want_asm) tool_print_lines(stdout, "# tirc: warning: ", &w);
+    fflush(stdout);
+    if (verbose) tool_print_lines(stderr, "tirc: warning: ", &w);
+    tir_str_free(&w);
+  }
   if (emit) {
     tir_str s = {0};
     if (strcmp(emit, "llvm") == 0) rc = be_module_print_llvm(m, &s);
@@ -454,7 +464,7 @@ static int compile_main(int argc, char **argv) {
     fputs(tir_str_cstr(&s), stdout);
     tir_str_free(&s);
   }
-  if (native_emit || out) rc = emit_native(u->module, in.target, native_emit, out, in.path);
+  if (native_emit || out) rc = emit_native(u->module, in.target, native_emit, out, in.path, in.verbose);
   tir_str_free(&traces);
   lang_unit_free(u);
   return fflush(stdout) == 0 ? rc : 1;

@@ -3,6 +3,9 @@
 #ifndef TIR_TOOLS_H
 #define TIR_TOOLS_H
 
+#include <stdio.h>
+
+#include "../backend/be.h"
 #include "../ir/ir.h"
 #include "../lang/diag.h"
 #include "../lang/lang.h"
@@ -47,6 +50,12 @@ int tool_repl_main(int argc, char **argv); /* `tirc repl FILE.tir` (repl.c) */
 int tool_tune_main(int argc, char **argv); /* `tirc tune FILE.tir` (tune.c) */
 
 /* ---- measure.c: what --check and --bench print ---- */
+
+/* The warnings about scheduled "f" for "t" (backend/warn.c), one line each, with the spill
+ * count of its machine code in "m" when given. */
+void tool_warnings(be_module *m, const ir_func *f, be_target t, tir_str *out);
+/* Print each line of "lines" to "to" after "prefix" ("tirc: warning: ", "# tirc: warning: "). */
+void tool_print_lines(FILE *to, const char *prefix, tir_str *lines);
 
 /* Compare output "b" (shape "shape", "count" elements): "got" from the kernel, "want" from the
  * reference interpreter, by ir_compare.  Prints `check B: ok (...)` or the first mismatch to
