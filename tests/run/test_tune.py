@@ -1,5 +1,5 @@
 """test_tune.py - `tirc tune` on a tiny fixed-seed budget, nothing that depends on timing: the
-log it writes is JSON Lines of version-1 entries that tirc reads back (the best by median is
+log it writes is JSON Lines of version-2 entries that tirc reads back (the best by median is
 what --tuning-log applies), the rules' own params come first and replay to the rules' IR, the
 best trace agrees with the interpreter through --tuning-log, sizes of another class fall back
 to the rules, and corrupt, truncated or foreign logs are errors naming their line.
@@ -46,7 +46,7 @@ def check_entries(entries, func, trials):
     assert len(entries) == trials + min(trials - 1, 3) + 1, entries
     assert entries[trials]["trace"] == entries[0]["trace"]
     for e in entries:
-        assert e["version"] == 1 and e["func"] == func and e["target"] == target(), e
+        assert e["version"] == 2 and e["func"] == func and e["target"] == target(), e
         assert set(e) == {"version", "tirc", "func", "target", "sizes", "machine", "trace",
                           "params", "median_s", "gflops"}, e
         assert e["trace"].startswith(f"schedule {func} for {target()} {{\n"), e
@@ -140,7 +140,7 @@ BAD_LOGS = [
     ("foreign", '{"name": "resnet", "epochs": 3}\n',
      '1: error: not a tirc tuning log entry (it has no "version" and "trace")'),
     ("version", GOOD.replace('"version":1', '"version":7') + "\n",
-     "1: error: log version 7 is not supported (this tirc reads version 1)"),
+     "1: error: log version 7 is not supported (this tirc reads versions 1 to 2)"),
     ("array", "[1, 2]\n", "1: error: not a tuning log entry: a JSON array, expected an object"),
     ("median", GOOD.replace('0.001', '"fast"') + "\n",
      '1: error: field "median_s" is not a non-negative number'),
@@ -174,7 +174,7 @@ def t_tune_usage(args):
     tir = os.path.join(args.examples, "matmul.tir")
     status, _, err = tirtest.tirc(["tune", tir, "--func", "matmul", "--size", "M=8,N=8,K=8"])
     assert status == 1 and err == ("tirc: error: tirc tune needs --log FILE.jsonl, where the "
-                                   "measurements go\n"), err
+                                   "measurements go (or --emit-candidates FILE.jsonl)\n"), err
     status, _, err = tirtest.tirc(["tune", tir, "--size", "M=8,N=8", "--log", os.devnull])
     assert status == 1 and err == ("tirc: error: size 'K' of matmul is not known; give it with "
                                    "--size K=...\n"), err
