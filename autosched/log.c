@@ -38,10 +38,12 @@ void as_machine_name(char *buf, size_t n) {
 /* ---- writing ---- */
 
 static json_t *params_json(const as_params *p) {
-  return json_pack("{s:i, s:i, s:b, s:b, s:b, s:i, s:i, s:b}", "tile_rows", p->tile_rows,
-                   "tile_vectors", p->tile_vectors, "pack", p->pack, "inline",
+  return json_pack("{s:i, s:i, s:b, s:b, s:b, s:i, s:i, s:b, s:b, s:i, s:b, s:i}", "tile_rows",
+                   p->tile_rows, "tile_vectors", p->tile_vectors, "pack", p->pack, "inline",
                    p->inline_producers, "rfactor", p->vectorize_reductions, "elem_vectors",
-                   p->elem_vectors, "parallel", p->parallel, "vo_inner", p->vo_inner);
+                   p->elem_vectors, "parallel", p->parallel, "vo_inner", p->vo_inner,
+                   "rows_outer", p->rows_outer, "pack_at", p->pack_at, "unroll_tile",
+                   p->unroll_tile, "unroll_k", p->unroll_k);
 }
 
 /* The fields every line has, in the order they are written; "kind" names a candidate. */
@@ -197,7 +199,9 @@ static bool get_params(json_t *o, as_params *p, char *msg, size_t n) {
     snprintf(msg, n, "field \"params\" is %s, expected an object", v ? "not an object" : "missing");
     return false;
   }
-  int pack, inl, rf, vo;
+  /* fields added after version 1 may be absent: the rules' own choice */
+  int pack, inl, rf, vo, ro = 0, ut = 1;
+  p->pack_at = 0, p->unroll_k = 1;
   if (!get_param(v, "tile_rows", false, 1, 64, &p->tile_rows, msg, n) ||
       !get_param(v, "tile_vectors", false, 1, 64, &p->tile_vectors, msg, n) ||
       !get_param(v, "pack", true, 0, 1, &pack, msg, n) ||
@@ -205,9 +209,15 @@ static bool get_params(json_t *o, as_params *p, char *msg, size_t n) {
       !get_param(v, "rfactor", true, 0, 1, &rf, msg, n) ||
       !get_param(v, "elem_vectors", false, 1, 64, &p->elem_vectors, msg, n) ||
       !get_param(v, "parallel", false, -1, 64, &p->parallel, msg, n) ||
-      !get_param(v, "vo_inner", true, 0, 1, &vo, msg, n))
+      !get_param(v, "vo_inner", true, 0, 1, &vo, msg, n) ||
+      (json_object_get(v, "rows_outer") && !get_param(v, "rows_outer", true, 0, 1, &ro, msg, n)) ||
+      (json_object_get(v, "pack_at") && !get_param(v, "pack_at", false, 0, 64, &p->pack_at, msg, n)) ||
+      (json_object_get(v, "unroll_tile") &&
+       !get_param(v, "unroll_tile", true, 0, 1, &ut, msg, n)) ||
+      (json_object_get(v, "unroll_k") && !get_param(v, "unroll_k", false, 1, 64, &p->unroll_k, msg, n)))
     return false;
   p->pack = pack, p->inline_producers = inl, p->vectorize_reductions = rf, p->vo_inner = vo;
+  p->rows_outer = ro, p->unroll_tile = ut;
   return true;
 }
 

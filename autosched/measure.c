@@ -18,6 +18,7 @@
 #include "../polyhedral/poly.h"
 #include "../runtime/runtime.h"
 #include "../schedule/script.h"
+#include "space.h"
 
 uint64_t as_rand(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -50,6 +51,7 @@ static void cand_hook(sched_state *s, void *user) {
   hook_ctx *h = user;
   if (strcmp(sched_state_func(s)->name, h->o->func) != 0) return;
   as_rules_apply(s, h->t, &h->c->p, NULL);
+  as_space_apply(s, &h->c->p);
   sched_trace_print(s, h->o->target, &h->trace);
 }
 

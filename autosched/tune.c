@@ -21,7 +21,8 @@ enum { ROUND_GEN = 24, ROUND_TOP = 4, ROUND_RANDOM = 2, KEEP = 3 };
 static int rnd_int(uint64_t *s, int lo, int hi) { return lo + (int)(as_rand(s) % (uint64_t)(hi - lo + 1)); }
 static bool rnd_bool(uint64_t *s, int percent) { return (int)(as_rand(s) % 100) < percent; }
 
-/* The search space: every choice the rules take from as_params. */
+/* The search space: every choice the rules take from as_params, and the unroll depth of
+ * space.c. */
 static void sample_params(uint64_t *s, const as_target *t, as_params *p) {
   as_params_default(t, p);
   do {
@@ -37,6 +38,12 @@ static void sample_params(uint64_t *s, const as_target *t, as_params *p) {
   int par = rnd_int(s, 0, 9);
   p->parallel = par < 4 ? AS_PARALLEL_RULE : par < 6 ? 1 : par < 8 ? 2 : par < 9 ? 3 : AS_PARALLEL_NONE;
   p->vo_inner = rnd_bool(s, 50);
+  p->rows_outer = rnd_bool(s, 15);
+  /* mostly the panels' loop, sometimes one of the other outer loops of the tile */
+  p->pack_at = rnd_bool(s, 70) ? 0 : rnd_int(s, 1, 3);
+  p->unroll_tile = rnd_bool(s, 85);
+  static const int depths[] = {1, 1, 2, 4, 8};
+  p->unroll_k = depths[rnd_int(s, 0, 4)];
 }
 
 /* ---- progress ---- */

@@ -52,7 +52,8 @@ def check_entries(entries, func, trials):
         assert e["trace"].startswith(f"schedule {func} for {target()} {{\n"), e
         assert e["median_s"] > 0 and e["machine"], e
         assert set(e["params"]) == {"tile_rows", "tile_vectors", "pack", "inline", "rfactor",
-                                    "elem_vectors", "parallel", "vo_inner"}, e
+                                    "elem_vectors", "parallel", "vo_inner", "rows_outer",
+                                    "pack_at", "unroll_tile", "unroll_k"}, e
     traces = [e["trace"] for e in entries[:trials]]
     assert len(set(traces)) == len(traces), "traces are deduplicated"
 
@@ -68,7 +69,9 @@ def t_matmul_log_round_trip(args):
         tir, empty, log, entries, out, _ = tune(args, tmp, "matmul")
         check_entries(entries, "matmul", 4)
         assert entries[0]["params"] == {"tile_rows": 6, "tile_vectors": 2, "pack": True, "inline": True, "rfactor": True,
-                                        "elem_vectors": 1, "parallel": 0, "vo_inner": False}
+                                        "elem_vectors": 1, "parallel": 0, "vo_inner": False,
+                                        "rows_outer": False, "pack_at": 0, "unroll_tile": True,
+                                        "unroll_k": 1}
         assert "check: agrees with the interpreter" in out, out
         best = best_of(entries)
         assert out.endswith(best["trace"]), (out, best)
@@ -125,6 +128,40 @@ def t_size_class_fallback(args):
         near, _ = tirc_ok([tir, "--target", target(), "--tuning-log", log, "--size",
                            "M=33,N=64,K=30", "--emit", "trace"])
         assert near == best_of(entries)["trace"]
+
+
+def t_space_holds_hand_schedule(args):
+    """The tuner's baseline, the rules' own params, is examples/matmul.tir's hand-written
+    schedule for avx512 and for avx2: the same IR up to the names of the loops."""
+    tir = os.path.join(args.examples, "matmul.tir")
+    for t in ("avx512", "avx2"):
+        hand, _ = tirc_ok([tir, "--target", t, "--emit", "ir"])
+        rules, _ = tirc_ok([tir, "--target", t, "--schedule", os.devnull, "--emit", "ir"])
+        assert hand != rules and re.sub(r"\b([ij])_([oi])", r"\1\2", rules) == hand, (t, rules)
+
+
+def t_search_space(args):
+    """Candidates sample the tile's loop order, where its panel is packed, whether its rows are
+    unrolled and the unroll depth of its reduction; each is a trace of typed-API steps that
+    replays to its IR and agrees with the interpreter (tirc measure checks every one)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tir = os.path.join(args.examples, "matmul.tir")
+        cands = os.path.join(tmp, "c.jsonl")
+        tirc_ok(["tune", tir, "--func", "matmul", "--size", SIZES["matmul"], "--target",
+                 target(), "--schedule", os.devnull, "--trials", "12", "--seed", "7", "--jobs",
+                 "2", "--emit-candidates", cands])
+        c = [json.loads(l) for l in open(cands)]
+        assert len(c) == 12
+        seen = {k: {e["params"][k] for e in c} for k in ("rows_outer", "unroll_k", "pack_at")}
+        assert seen["rows_outer"] == {False, True} and len(seen["unroll_k"]) > 2 and \
+            len(seen["pack_at"]) > 1, seen
+        deep = [e for e in c if e["params"]["unroll_k"] > 1]
+        assert deep and all(re.search(r"k_o, k_i = split\(k, %d\);" % e["params"]["unroll_k"],
+                                      e["trace"]) and "unroll(k_i);" in e["trace"] for e in deep)
+        res = os.path.join(tmp, "r.jsonl")
+        tirc_ok(["measure", cands, "-o", res, "--jobs", "2"])
+        r = [json.loads(l) for l in open(res)]
+        assert [e.get("error") for e in r] == [None] * 12, r
 
 
 GOOD = ('{"version":1,"tirc":"0.1.0","func":"matmul","target":"avx2","sizes":{"M":8},'
