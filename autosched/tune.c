@@ -356,7 +356,8 @@ static int measure_rounds(run *g, as_bench *b, double t0, char *err, size_t errl
     }
     /* the fastest of earlier runs join the kept once the baseline is there */
     for (int i = 0; round == 0 && i < g->nprior; i++) {
-      keep(g, g->prior[i], false);
+      /* the baseline may be among them: it is kept once */
+      if (g->nkept && strcmp(g->kept[0]->trace, g->prior[i]->trace) != 0) keep(g, g->prior[i], false);
       as_cand_free(g->prior[i]);
       free(g->prior[i]);
     }

@@ -200,6 +200,7 @@ static lang_unit *tuned_schedules(diag_engine *d, const tool_input *in, ir_modul
   *bad = false;
   if (as_log_read(in->tuning_log, &log, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
+    as_log_free(&log); /* the entries before the bad line */
     *bad = true;
     return NULL;
   }

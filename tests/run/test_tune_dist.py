@@ -68,9 +68,10 @@ def t_parallel_example(args):
         assert len({c["id"] for c in cands}) == 4
         parts = [lines(os.path.join(tmp, f"part-0{k}.results.jsonl")) for k in (0, 1)]
         assert [len(p) for p in parts] == [2, 2], parts
+        # split -n r/2 deals the lines round robin: candidates 0 and 2, then 1 and 3
         results = lines(os.path.join(tmp, "results.jsonl"))
-        assert [r["id"] for r in results] == [c["id"] for c in cands]
-        for r, c in zip(results, cands):
+        assert [r["id"] for r in results] == [cands[k]["id"] for k in (0, 2, 1, 3)]
+        for r, c in zip(results, [cands[k] for k in (0, 2, 1, 3)]):
             assert "error" not in r and r["median_s"] > 0, r
             assert r["trace"] == c["trace"] and r["params"] == c["params"], (r, c)
             assert r["version"] == 2 and r["sizes"] == {"M": 64, "N": 64, "K": 64}, r
