@@ -50,15 +50,22 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_ctest.sh build-sanitize $(JOBS)
 
-# libFuzzer on the front end for a bounded time (FUZZ_SECONDS, default 60).
+# libFuzzer on each fuzz target (tests/fuzz/: frontend, pipeline, npy, repl) for FUZZ_SECONDS each
+# (default 60), starting from a copy of its corpus in tests/fuzz/corpus; a crash, hang (over
+# FUZZ_TIMEOUT seconds) or sanitizer report stops it with the reproducer in build-fuzz/.  Keep
+# reproducers in tests/fuzz/corpus/NAME: `make test` replays them.
 FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_TARGETS ?= frontend pipeline npy repl
 fuzz: deps
-	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTIR_FUZZ=ON
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_frontend
-	mkdir -p build-fuzz/corpus
-	cp examples/*.tir tests/errors/*.tir build-fuzz/corpus/ 2>/dev/null || true
-	build-fuzz/fuzz_frontend -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
-	  -dict=tests/fuzz/tir.dict build-fuzz/corpus
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIR_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus_$$t; cp tests/fuzz/corpus/$$t/* build-fuzz/corpus_$$t/; \
+	  dict=; [ $$t = npy ] || dict=-dict=../tests/fuzz/tir.dict; \
+	  (cd build-fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+	    -max_len=1048576 -rss_limit_mb=4096 $$dict corpus_$$t); \
+	done
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-fuzz

@@ -143,6 +143,9 @@ void cg_func_attrs(cg *g, LLVMValueRef fn);
 
 /* Generate the body of "f" into g->fn (parameters already bound). */
 void cg_stmt(cg *g, const ir_stmt *s);
+/* At the function's entry: leave with TIR_RT_SIZE when a loop bound computed from the sizes
+ * alone overflows (ir_size_loops_check's rule, in the generated code). */
+void cg_loops_check(cg *g, ir_stmt *body);
 
 /* ---- the module (cg_func.c) ---- */
 

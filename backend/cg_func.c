@@ -191,6 +191,7 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
     const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
     cg_buf_bind(&g, b, LLVMGetParam(fn, (unsigned)k), NULL);
   }
+  cg_loops_check(&g, body);
   cg_stmt(&g, body);
   TIR_ASSERT(g.failed || g.heap.n == 0);
   LLVMBuildRet(g.b, LLVMConstInt(g.i32, TIR_RT_OK, 0));

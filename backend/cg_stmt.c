@@ -727,6 +727,65 @@ static LLVMValueRef checked(cg *g, ir_binop op, LLVMValueRef a, LLVMValueRef b, 
   return op == IR_ADD ? LLVMBuildAdd(g->b, a, b, "") : LLVMBuildMul(g->b, a, b, "");
 }
 
+/* "e" (a loop bound built from constants and sizes by + - * / % min max, else NULL) with each
+ * step checked as ir_size_loops_check does, a step's overflow or a zero divisor ORed into
+ * "*bad". */
+static LLVMValueRef bound_checked(cg *g, const ir_expr *e, LLVMValueRef *bad) {
+  if (e->kind == IR_E_INT) return e->dtype == IR_I64 ? cg_i64c(g, e->u.i) : NULL;
+  if (e->kind == IR_E_VAR) return e->u.var->kind == IR_VAR_SIZE ? cg_scalar(g, e) : NULL;
+  if (e->kind != IR_E_BIN) return NULL;
+  LLVMValueRef a = bound_checked(g, e->u.bin.a, bad), b = a ? bound_checked(g, e->u.bin.b, bad) : NULL;
+  if (!b) return NULL;
+  switch (e->u.bin.op) {
+  case IR_ADD:
+  case IR_MUL: return checked(g, e->u.bin.op, a, b, bad);
+  case IR_SUB: {
+    LLVMTypeRef t = g->i64;
+    LLVMValueRef args[2] = {a, b};
+    LLVMValueRef pair = cg_call_intrinsic(g, "llvm.ssub.with.overflow", &t, 1, args, 2);
+    *bad = LLVMBuildOr(g->b, *bad, LLVMBuildExtractValue(g->b, pair, 1, ""), "");
+    return LLVMBuildExtractValue(g->b, pair, 0, "");
+  }
+  case IR_DIV:
+  case IR_MOD: {
+    LLVMValueRef zero = LLVMBuildICmp(g->b, LLVMIntEQ, b, cg_i64c(g, 0), "");
+    LLVMValueRef wraps = LLVMBuildAnd(
+        g->b, LLVMBuildICmp(g->b, LLVMIntEQ, a, cg_i64c(g, INT64_MIN), ""),
+        LLVMBuildICmp(g->b, LLVMIntEQ, b, cg_i64c(g, -1), ""), "");
+    LLVMValueRef no = LLVMBuildOr(g->b, zero, wraps, "");
+    *bad = LLVMBuildOr(g->b, *bad, no, "");
+    /* the division itself must not trap before "bad" is acted on */
+    LLVMValueRef d = LLVMBuildSelect(g->b, no, cg_i64c(g, 1), b, "");
+    return cg_arith(g, e->u.bin.op, IR_I64, cg_uniform(a), cg_uniform(d)).v;
+  }
+  case IR_MIN:
+  case IR_MAX: return cg_arith(g, e->u.bin.op, IR_I64, cg_uniform(a), cg_uniform(b)).v;
+  default: return NULL;
+  }
+}
+
+static bool bounds_visit(ir_visitor *v, ir_stmt *s) {
+  cg *g = v->user;
+  if (s->kind != IR_S_FOR) return true;
+  LLVMValueRef bad = LLVMConstInt(g->i1, 0, 0);
+  LLVMValueRef min = bound_checked(g, s->u.loop.min, &bad);
+  LLVMValueRef ext = min ? bound_checked(g, s->u.loop.extent, &bad) : NULL;
+  if (ext) {
+    /* min + extent, the loop's end, must exist too when the loop runs at all */
+    LLVMValueRef end_bad = LLVMConstInt(g->i1, 0, 0);
+    checked(g, IR_ADD, min, ext, &end_bad);
+    LLVMValueRef runs = LLVMBuildICmp(g->b, LLVMIntSGT, ext, cg_i64c(g, 0), "");
+    bad = LLVMBuildOr(g->b, bad, LLVMBuildAnd(g->b, runs, end_bad, ""), "");
+  }
+  if (min) exit_if(g, bad, LLVMConstInt(g->i32, TIR_RT_SIZE, 0));
+  return true;
+}
+
+void cg_loops_check(cg *g, ir_stmt *body) {
+  ir_visitor v = {NULL, bounds_visit, g};
+  ir_stmt_visit(body, &v);
+}
+
 /* Bind "b" to "ptr" with row-major strides from its dims (evaluated now), padded where
  * storage_align asks; returns the element count.  With "bad" (a local's allocation), every
  * step is ir_size_layout's: a negative dim counts as 0, and "*bad" (i1) says whether a stride

@@ -1,6 +1,7 @@
 /* flops.c - counting the floating-point operations of a function for concrete sizes, by
  * walking its loops: multiplied out where no inner bound depends on a loop, else value by
  * value. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,4 +254,96 @@ double ir_func_flops(const ir_func *f, const int64_t *sizes) {
   free(c.binding);
   tir_vec_free(&c.stack);
   return c.total;
+}
+
+/* ---- an upper bound of the statements run, for how long an interpreter run would take ---- */
+
+typedef struct interval {
+  double lo, hi;
+} interval;
+
+typedef struct estimator {
+  const ir_func *f;
+  const int64_t *vals;
+  interval *loops; /* per var id, for loop variables */
+  bool *bound;
+} estimator;
+
+/* Bounds of the index expression "e", or false when it is not one we can bound. */
+static bool bound_of(const estimator *es, const ir_expr *e, interval *out) {
+  interval a, b;
+  switch (e->kind) {
+  case IR_E_INT: out->lo = out->hi = (double)e->u.i; return true;
+  case IR_E_VAR:
+    for (int k = 0; k < es->f->n_sizes; k++)
+      if (es->f->sizes[k] == e->u.var) {
+        out->lo = out->hi = (double)es->vals[k];
+        return true;
+      }
+    if (e->u.var->id < 0 || e->u.var->id >= es->f->n_vars || !es->bound[e->u.var->id]) return false;
+    *out = es->loops[e->u.var->id];
+    return true;
+  case IR_E_BIN:
+    if (!bound_of(es, e->u.bin.a, &a) || !bound_of(es, e->u.bin.b, &b)) return false;
+    switch (e->u.bin.op) {
+    case IR_ADD: out->lo = a.lo + b.lo, out->hi = a.hi + b.hi; return true;
+    case IR_SUB: out->lo = a.lo - b.hi, out->hi = a.hi - b.lo; return true;
+    case IR_MUL: {
+      double p[4] = {a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi};
+      out->lo = fmin(fmin(p[0], p[1]), fmin(p[2], p[3]));
+      out->hi = fmax(fmax(p[0], p[1]), fmax(p[2], p[3]));
+      return true;
+    }
+    case IR_DIV:
+      if (b.lo != b.hi || b.lo <= 0) return false;
+      out->lo = floor(a.lo / b.lo), out->hi = floor(a.hi / b.lo);
+      return true;
+    case IR_MOD:
+      if (b.lo != b.hi || b.lo <= 0) return false;
+      out->lo = 0, out->hi = b.lo - 1;
+      return true;
+    case IR_MIN: out->lo = fmin(a.lo, b.lo), out->hi = fmin(a.hi, b.hi); return true;
+    case IR_MAX: out->lo = fmax(a.lo, b.lo), out->hi = fmax(a.hi, b.hi); return true;
+    default: return false;
+    }
+  default: return false;
+  }
+}
+
+/* An upper bound of how many statements "s" runs (loops at their largest extents). */
+static double instances(estimator *es, const ir_stmt *s) {
+  switch (s->kind) {
+  case IR_S_SEQ: {
+    double n = 0;
+    for (int i = 0; i < s->u.seq.n; i++) n += instances(es, s->u.seq.v[i]);
+    return n;
+  }
+  case IR_S_FOR: {
+    interval mn, ext;
+    double largest = 1;
+    for (int k = 0; k < es->f->n_sizes; k++) largest = fmax(largest, (double)es->vals[k]);
+    if (!bound_of(es, s->u.loop.min, &mn)) mn.lo = mn.hi = 0;
+    if (!bound_of(es, s->u.loop.extent, &ext)) ext.lo = ext.hi = largest;
+    int id = s->u.loop.var->id;
+    if (id >= 0 && id < es->f->n_vars) {
+      es->loops[id].lo = mn.lo;
+      es->loops[id].hi = mn.hi + fmax(ext.hi - 1, 0);
+      es->bound[id] = true;
+    }
+    return fmax(ext.hi, 0) * instances(es, s->u.loop.body);
+  }
+  case IR_S_BLOCK: return 1 + (s->u.block->body ? instances(es, s->u.block->body) : 0);
+  case IR_S_STORE: return 1;
+  case IR_S_ALLOC: return 0;
+  }
+  return 0;
+}
+
+double ir_func_instances_max(const ir_func *f, const int64_t *sizes) {
+  estimator es = {f, sizes, tir_xcalloc((size_t)f->n_vars + 1, sizeof *es.loops),
+                  tir_xcalloc((size_t)f->n_vars + 1, sizeof *es.bound)};
+  double n = instances(&es, f->body);
+  free(es.loops);
+  free(es.bound);
+  return n;
 }

@@ -14,5 +14,9 @@
  * then matmul gives exactly 2*M*N*K.  Loops whose extent no inner bound depends on are
  * multiplied out; the others are walked value by value. */
 double ir_func_flops(TIR_KEEP const ir_func *f, const int64_t *sizes);
+/* An upper bound of the statements (stores and block instances) "f" runs for "sizes", each
+ * loop taken at its largest extent (the largest size where a bound is not affine): how long
+ * the interpreter would take, before it runs. */
+double ir_func_instances_max(TIR_KEEP const ir_func *f, const int64_t *sizes);
 
 #endif

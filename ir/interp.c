@@ -344,6 +344,12 @@ int ir_interp_run(const ir_func *f, const int64_t *sizes, void *const *bufs, cha
   ir_interp in;
   interp_init(&in, f, sizes, err, errlen);
   int rc = 0;
+  const ir_stmt *bad = ir_size_loops_check(f, sizes);
+  if (bad) {
+    char msg[512];
+    ir_size_loops_message(bad, msg, sizeof msg);
+    rc = ir_interp_fail(&in, "%s", msg);
+  }
   for (int k = 0; k < f->n_ins + f->n_outs && rc == 0; k++) {
     const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
     ir_rbuf *r = &in.bufs[b->id];

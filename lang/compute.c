@@ -12,6 +12,7 @@ typedef struct index_spec {
   const char *name;
   tir_loc loc;
   ir_expr *lo, *extent; /* in sizes and the loop variables of earlier indices */
+  ir_expr *lo_iters;    /* a binder's lo in the iterators of earlier indices (argmax's init) */
   ir_iter_kind kind;
   ir_var *loop, *iter;
 } index_spec;
@@ -175,6 +176,39 @@ static bool open_index(lctx *c, index_spec *ix, bool shadow) {
   return true;
 }
 
+/* The init and update of `target[sidx] = argmax[k](value)` (argmin: "cmp" IR_LT): the best
+ * value so far in a local `<target>_best` over the spatial dims, the index in target.  The
+ * first extreme value wins, and a NaN beats any number (NumPy's argmax); the init is the
+ * first index, so that a row of -inf (or of NaN) gives it. */
+static void arg_reduce(lctx *c, ir_buffer *target, ir_expr **sidx, int nsp, ir_expr **dims,
+                       ir_expr *value, ir_binop cmp, const index_spec *k, ir_stmt **init,
+                       ir_stmt **body, tir_loc loc) {
+  ir_func *f = c->f;
+  char base[300];
+  snprintf(base, sizeof base, "%s_best", target->name);
+  ir_buffer *best = ir_buffer_make(f, lang_fresh_name(c, base, true), value->dtype, nsp, dims,
+                                   IR_BUF_LOCAL, IR_SCOPE_GLOBAL, loc);
+  tir_vec_push(c->out, ir_alloc(f, best, loc));
+  ir_expr *cur = ir_load(f, best, sidx, nsp, loc);
+  ir_expr *wins = ir_bin(f, cmp, value, cur, loc);
+  if (ir_dtype_is_float(value->dtype)) {
+    ir_expr *nan = ir_bin(f, IR_NE, value, value, loc), *cur_num = ir_bin(f, IR_EQ, cur, cur, loc);
+    wins = ir_bin(f, IR_OR, wins, ir_bin(f, IR_AND, nan, cur_num, loc), loc);
+  }
+  ir_expr *idx = ir_var_ref(f, k->iter, loc);
+  ir_stmt *first[2] = {
+      ir_store(f, best, sidx, nsp, lang_reducer_identity(c, cmp == IR_GT ? "max" : "min",
+                                                         value->dtype, loc), loc),
+      ir_store(f, target, sidx, nsp, k->lo_iters, loc)};
+  *init = ir_seq(f, first, 2, loc);
+  /* the index first: it compares with the best value before that is updated */
+  ir_stmt *update[2] = {
+      ir_store(f, target, sidx, nsp, ir_select(f, wins, idx, ir_load(f, target, sidx, nsp, loc), loc),
+               loc),
+      ir_store(f, best, sidx, nsp, ir_select(f, wins, value, cur, loc), loc)};
+  *body = ir_seq(f, update, 2, loc);
+}
+
 /* Lower `target[spatial] = rhs` (rhs a reducer or not) to a loop nest around one block and
  * append it to c->out.  With target NULL a local tensor named "tname" over the spatial
  * extents is made, with the dtype of the value.  Returns the target, NULL after errors. */
@@ -188,10 +222,16 @@ static ir_buffer *emit_compute(lctx *c, ir_buffer *target, const char *tname, co
   const ast_expr *value_ast = rhs;
   ir_binop rop = IR_ADD;
   const char *rname = NULL;
+  bool arg = false; /* argmax/argmin: the index of the first extreme value */
   if (ok && rhs->kind == AST_E_REDUCE) {
     rname = rhs->u.reduce.op;
-    if (!lang_reducer_op(rname, &rop)) {
-      diag_error(c->d, rhs->loc, "unknown reducer '%s'; expected sum, prod, max or min", rname);
+    arg = lang_reducer_arg(rname, &rop);
+    if (!arg && !lang_reducer_op(rname, &rop)) {
+      diag_error(c->d, rhs->loc, "unknown reducer '%s'; expected %s", rname, LANG_REDUCERS);
+      ok = false;
+    }
+    if (ok && arg && rhs->u.reduce.n != 1) {
+      diag_error(c->d, rhs->loc, "%s takes one index, not %d", rname, rhs->u.reduce.n);
       ok = false;
     }
     for (int b = 0; ok && b < rhs->u.reduce.n; b++) {
@@ -210,6 +250,7 @@ static ir_buffer *emit_compute(lctx *c, ir_buffer *target, const char *tname, co
         ok = false;
         break;
       }
+      r->lo_iters = r->lo;
       r->lo = iters_to_loops(c, r->lo, ix, n);
       r->extent = iters_to_loops(c, r->extent, ix, n);
       ok = open_index(c, r, false);
@@ -220,7 +261,14 @@ static ir_buffer *emit_compute(lctx *c, ir_buffer *target, const char *tname, co
   ir_expr *value = NULL;
   if (ok) {
     tx v = lang_expr(c, value_ast);
-    if (target) {
+    if (arg) {
+      value = lang_tx_value(c, v);
+      if (value && target && target->dtype != IR_I64) {
+        diag_error(c->d, rhs->loc, "%s gives an index of dtype i64, but '%s' is %s", rname,
+                   target->name, ir_dtype_name(target->dtype));
+        value = NULL;
+      }
+    } else if (target) {
       char what[300];
       snprintf(what, sizeof what, "value stored to '%s'", target->name);
       value = lang_tx_as(c, v, target->dtype, what);
@@ -238,10 +286,11 @@ static ir_buffer *emit_compute(lctx *c, ir_buffer *target, const char *tname, co
     return NULL;
   }
   ir_func *f = c->f;
+  ir_expr *dims[MAX_INDICES];
+  for (int i = 0; i < nsp; i++) dims[i] = ix[i].extent;
   if (!target) {
-    ir_expr *dims[MAX_INDICES];
-    for (int i = 0; i < nsp; i++) dims[i] = ix[i].extent;
-    target = ir_buffer_make(f, tname, value->dtype, nsp, dims, IR_BUF_LOCAL, IR_SCOPE_GLOBAL, loc);
+    target = ir_buffer_make(f, tname, arg ? IR_I64 : value->dtype, nsp, dims, IR_BUF_LOCAL,
+                            IR_SCOPE_GLOBAL, loc);
     tir_vec_push(c->out, ir_alloc(f, target, loc));
   }
   /* the block */
@@ -256,7 +305,9 @@ static ir_buffer *emit_compute(lctx *c, ir_buffer *target, const char *tname, co
     sidx[i] = ir_simplify(f, ir_bin(f, IR_SUB, ir_var_ref(f, ix[i].iter, tir_loc_none), ix[i].lo,
                                     tir_loc_none));
   ir_stmt *init = NULL, *body;
-  if (rname) {
+  if (arg) {
+    arg_reduce(c, target, sidx, nsp, dims, value, rop, &ix[n - 1], &init, &body, loc);
+  } else if (rname) {
     ir_expr *cur = ir_load(f, target, sidx, nsp, loc);
     init = ir_store(f, target, sidx, nsp, lang_reducer_identity(c, rname, value->dtype, loc), loc);
     body = ir_store(f, target, sidx, nsp, ir_bin(f, rop, cur, value, loc), loc);
@@ -405,9 +456,8 @@ tx lang_reduce_hoist(lctx *c, const ast_expr *e) {
     return err;
   }
   ir_binop op;
-  if (!lang_reducer_op(e->u.reduce.op, &op)) {
-    diag_error(c->d, e->loc, "unknown reducer '%s'; expected sum, prod, max or min",
-               e->u.reduce.op);
+  if (!lang_reducer_op(e->u.reduce.op, &op) && !lang_reducer_arg(e->u.reduce.op, &op)) {
+    diag_error(c->d, e->loc, "unknown reducer '%s'; expected %s", e->u.reduce.op, LANG_REDUCERS);
     return err;
   }
   free_scan fs = {0};

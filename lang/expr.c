@@ -158,6 +158,15 @@ static ir_buffer *resolve_tensor(lctx *c, const char *name, tir_loc loc) {
 static tx lower_access(lctx *c, const ast_expr *e) {
   ir_buffer *b = resolve_tensor(c, e->u.access.name, e->u.access.name_loc);
   if (!b) return tx_err();
+  if (c->in_where) {
+    /* which instances run must be known from the loops alone: the polyhedral checks of every
+     * primitive model the instances, never the data */
+    diag_error(c->d, e->loc,
+               "a block's where may use its iterators, the loops around it and sizes, not "
+               "tensor '%s' (select(c, a, b) in the body reads data)",
+               b->name);
+    return tx_err();
+  }
   if (e->u.access.n != b->ndim) {
     diag_error(c->d, e->loc, "'%s' has %d dim%s but %d ind%s given", b->name, b->ndim,
                b->ndim == 1 ? "" : "s", e->u.access.n, e->u.access.n == 1 ? "ex is" : "ices are");
@@ -482,6 +491,13 @@ bool lang_reducer_op(const char *op, ir_binop *out) {
       return true;
     }
   return false;
+}
+
+bool lang_reducer_arg(const char *op, ir_binop *cmp) {
+  if (strcmp(op, "argmax") == 0) *cmp = IR_GT;
+  else if (strcmp(op, "argmin") == 0) *cmp = IR_LT;
+  else return false;
+  return true;
 }
 
 ir_expr *lang_reducer_identity(lctx *c, const char *op, ir_dtype t, tir_loc loc) {

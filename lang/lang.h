@@ -29,4 +29,13 @@ TIR_GIVE lang_unit *lang_compile_unit(TIR_KEEP diag_engine *d, const char *name,
                                       size_t len);
 void lang_unit_free(TIR_TAKE lang_unit *u);
 
+/* The targets `schedule F for TARGET` and --target may name (docs/language.md §7.7), in
+ * lang_targets[0 .. LANG_N_TARGETS); any other name is an error. */
+#define LANG_N_TARGETS 5
+extern const char *const lang_targets[LANG_N_TARGETS];
+/* "host, x86-64, avx2, avx512, cuda": for the messages that list them. */
+const char *lang_targets_list(void);
+/* Index of "name" in lang_targets, or -1. */
+int lang_target_find(const char *name);
+
 #endif

@@ -101,6 +101,9 @@ ir_expr *lang_tx_value(lctx *c, tx t);
 ir_expr *lang_affine(lctx *c, const ast_expr *e, const char *what);
 ir_expr *lang_reducer_identity(lctx *c, const char *op, ir_dtype t, tir_loc loc);
 bool lang_reducer_op(const char *op, ir_binop *out);
+/* argmax (cmp IR_GT) and argmin (IR_LT): reducers giving the i64 index of the first extreme. */
+bool lang_reducer_arg(const char *op, ir_binop *cmp);
+#define LANG_REDUCERS "sum, prod, max, min, argmax or argmin"
 
 /* compute statements and reducers (compute.c) */
 void lang_compute_stmt(lctx *c, const ast_stmt *s);

@@ -351,6 +351,25 @@ static void lower_store(lctx *c, const ast_stmt *s, stmt_vec *out) {
   tir_vec_push(out, ir_store(c->f, b, idx, b->ndim, v, s->loc));
 }
 
+/* Does range(lo, hi) of "lv" have an extent i64 holds?  Otherwise say what it is: wrapped,
+ * `range(-2^63+1, 2^63-1)` would run as a loop of extent -2. */
+static bool extent_fits(lctx *c, const ast_loopvar *lv, ir_expr *lo, ir_expr *hi) {
+  ir_lin l, h, d;
+  if (!ir_lin_of(lo, &l) || !ir_lin_of(hi, &h) || ir_lin_add(&d, &h, &l, -1)) return true;
+  if (l.n == 0 && h.n == 0) {
+    __int128 x = (__int128)h.c - l.c;
+    char buf[48], *p = buf + sizeof buf;
+    *--p = 0;
+    unsigned __int128 u = (unsigned __int128)(x < 0 ? -x : x); /* |x| < 2^64 */
+    do *--p = (char)('0' + (int)(u % 10)); while ((u /= 10) != 0);
+    if (x < 0) *--p = '-';
+    diag_error(c->d, lv->loc, "loop '%s' has extent %s, beyond what i64 holds", lv->name, p);
+  } else {
+    diag_error(c->d, lv->loc, "the extent of loop '%s' overflows i64", lv->name);
+  }
+  return false;
+}
+
 static void set_loop_info(lctx *c, ir_var *v, ir_expr *min, ir_expr *extent) {
   vinfo *vi = lang_vinfo(c, v);
   ir_lin lo, ext, hi;
@@ -436,6 +455,7 @@ static void lower_for(lctx *c, const ast_stmt *s, stmt_vec *out) {
     }
     mins[i] = lv->lo ? ir_simplify(c->f, lo) : lo;
     exts[i] = lv->lo ? ir_simplify(c->f, ir_bin(c->f, IR_SUB, hi, lo, tir_loc_none)) : hi;
+    if (lv->lo && !extent_fits(c, lv, lo, hi)) ok = false;
   }
   if (!ok) return;
   int mark = lang_sym_mark(c);
@@ -602,11 +622,28 @@ static ir_func *lower_func(diag_engine *d, const ast_func *af) {
   return f;
 }
 
+const char *const lang_targets[LANG_N_TARGETS] = {"host", "x86-64", "avx2", "avx512", "cuda"};
+
+const char *lang_targets_list(void) { return "host, x86-64, avx2, avx512, cuda"; }
+
+int lang_target_find(const char *name) {
+  for (int t = 0; t < LANG_N_TARGETS; t++)
+    if (strcmp(name, lang_targets[t]) == 0) return t;
+  return -1;
+}
+
 ir_module *lang_lower(const ast_file *ast, diag_engine *d) {
   int errs = diag_error_count(d);
   for (int i = 0; i < ast->n_imports; i++)
     diag_error(d, ast->imports[i].loc, "imports are not supported yet (import \"%s\")",
                ast->imports[i].path);
+  /* a block for a misspelt target would never apply, silently */
+  for (int i = 0; i < ast->n_scheds; i++) {
+    const ast_schedule *sc = ast->scheds[i];
+    if (sc->target && lang_target_find(sc->target) < 0)
+      diag_error(d, sc->target_loc, "schedule for unknown target '%s' (targets: %s)", sc->target,
+                 lang_targets_list());
+  }
   ir_module *m = tir_xcalloc(1, sizeof *m);
   m->funcs = tir_xcalloc((size_t)ast->n_funcs + 1, sizeof *m->funcs);
   for (int i = 0; i < ast->n_funcs && !diag_too_many(d); i++) {

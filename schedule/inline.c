@@ -567,7 +567,7 @@ static ir_stmt *consumer_moved(ir_func *f, ir_stmt *root, ir_stmt *cs, ir_stmt *
                                const int *cpos, const int *ppos, int n) {
   const ir_block *cb = cs->u.block, *pb = ps->u.block;
   ir_iter *iters = tir_arena_alloc(f->arena, (size_t)(cb->n_iters + 1) * sizeof *iters);
-  memcpy(iters, cb->iters, (size_t)cb->n_iters * sizeof *iters);
+  if (cb->n_iters) memcpy(iters, cb->iters, (size_t)cb->n_iters * sizeof *iters); /* 0-d: NULL */
   for (int d = 0; d < n; d++) iters[cpos[d]].binding = pb->iters[ppos[d]].binding;
   ir_block *nb = ir_block_make(f, cb->name, iters, cb->n_iters, cb->pred, cb->init, cb->body,
                                cb->loc);

@@ -215,7 +215,7 @@ static ir_stmt *reorder_loops(sched_state *s, ir_stmt *root, ir_stmt **want, int
   ir_func *f = s->f;
   enum { MAXP = 256 };
   ir_stmt *paths[16][MAXP];
-  int lens[16];
+  int lens[16] = {0}; /* gcc -O3 cannot see that lens[outer] is always set before it is read */
   if (n > 16) {
     sched_fail(e, "reorder takes at most 16 loops");
     return NULL;

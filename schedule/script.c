@@ -216,7 +216,15 @@ static const struct {
 };
 
 static bool want_lhs(const ast_sstmt *st, int n, sched_error *e) {
-  if (st->n_lhs == 0 || st->n_lhs == n) return true;
+  /* `C, C = loops(C)` would leave one of the two handles unreachable */
+  for (int i = 1; i < st->n_lhs; i++)
+    for (int j = 0; j < i; j++)
+      if (strcmp(st->lhs[i], st->lhs[j]) == 0) {
+        sched_fail(e, "'%s' is bound twice in one statement", st->lhs[i]);
+        e->loc = st->lhs_locs[i];
+        return false;
+      }
+  if (n < 0 || st->n_lhs == 0 || st->n_lhs == n) return true;
   sched_fail(e, "%s returns %d handle%s, but %d name%s given", st->prim, n, n == 1 ? "" : "s",
              st->n_lhs, st->n_lhs == 1 ? " is" : "s are");
   e->loc = st->loc;
@@ -373,7 +381,7 @@ int sched_apply(sched_state *s, const ast_sstmt *st, sched_error *e) {
     e->loc = st->prim_loc;
     return -1;
   }
-  if (prims[p].n_results >= 0 && !want_lhs(st, prims[p].n_results, e)) return -1;
+  if (!want_lhs(st, prims[p].n_results, e)) return -1;
   e->loc = tir_loc_none;
   sched_name_next(s, st->lhs, st->n_lhs);
   int rc = call(s, st, (prim_id)p, e);

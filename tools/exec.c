@@ -146,6 +146,13 @@ int exec_plan(const ir_func *f, const int64_t *vals, exec_dims *shapes, size_t *
     }
   }
   tir_vec_free(&locals);
+  const ir_stmt *loop = rc ? NULL : ir_size_loops_check(f, vals);
+  if (loop) {
+    char why[512];
+    ir_size_loops_message(loop, why, sizeof why);
+    snprintf(err, errlen, "%s: %s", f->name, why);
+    rc = -1;
+  }
   if (!rc && cap > 0 && total > cap) {
     snprintf(err, errlen, "the buffers of %s would take %.1f GiB, more than half of this "
              "machine's memory; choose smaller sizes", f->name, total / (1 << 30));

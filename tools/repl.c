@@ -494,9 +494,12 @@ static int run_line(repl *r, char *line, size_t len) {
   char *p = line;
   while (isspace((unsigned char)*p)) p++;
   len -= (size_t)(p - line);
-  if (!*p || *p == '#' || (p[0] == '/' && p[1] == '/')) return 0;
   size_t wlen = 0;
   while (is_ident(p[wlen])) wlen++;
+  bool block = wlen == 8 && strncmp(p, "schedule", 8) == 0 && isspace((unsigned char)p[8]);
+  /* inside a block every line counts, for the line numbers of its diagnostics */
+  if (repl_paste_line(r, p, *p == '#' ? 0 : len, block)) return 0;
+  if (!*p || *p == '#' || (p[0] == '/' && p[1] == '/')) return 0;
   char *after = p + wlen;
   while (isspace((unsigned char)*after)) after++;
   if (wlen && (*after == '(' || *after == ',' || *after == '=')) {
@@ -517,6 +520,33 @@ static int run_line(repl *r, char *line, size_t len) {
   }
   unknown_command(r, p, wlen);
   return 0;
+}
+
+int repl_open(repl *r, const char *path, const char *func, const char *sizes) {
+  r->quiet = fopen("/dev/null", "w");
+  if (!r->quiet) r->quiet = tmpfile();
+  if (!r->quiet) {
+    fprintf(stderr, "tirc: error: cannot open /dev/null: %s\n", strerror(errno));
+    return -1;
+  }
+  if (repl_load(r, path, func, sizes)) {
+    fclose(r->quiet);
+    r->quiet = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+int repl_line(repl *r, char *line, size_t len) {
+  r->line++;
+  return run_line(r, line, len);
+}
+
+void repl_close(repl *r) {
+  repl_paste_end(r);
+  session_free(r);
+  if (r->quiet) fclose(r->quiet);
+  r->quiet = NULL;
 }
 
 /* A line of a non-terminal stdin, without its newline; NULL at the end. */
@@ -564,14 +594,13 @@ static int parse_args(int argc, char **argv, repl *r, const char **path, const c
     if (k == 0) *func = v;
     else if (k == 1) *sizes = v;
     else if (k == 2) {
-      int t = 0;
-      while (t < repl_n_targets && strcmp(v, repl_targets[t]) != 0) t++;
-      if (t == repl_n_targets) {
-        fprintf(stderr, "tirc: error: unknown target '%s' (targets: host, x86-64, avx2, avx512, "
-                        "cuda)\n", v);
+      int t = lang_target_find(v);
+      if (t < 0) {
+        fprintf(stderr, "tirc: error: unknown target '%s' (targets: %s)\n", v,
+                lang_targets_list());
         return -1;
       }
-      r->target = repl_targets[t];
+      r->target = lang_targets[t];
     } else {
       char *end;
       errno = 0;
@@ -592,7 +621,7 @@ static int parse_args(int argc, char **argv, repl *r, const char **path, const c
 int tool_repl_main(int argc, char **argv) {
   repl r = {0};
   const char *path = NULL, *func = NULL, *sizes = NULL;
-  r.target = repl_targets[0];
+  r.target = lang_targets[0];
   if (parse_args(argc, argv, &r, &path, &func, &sizes)) return 1;
   char why[512];
   if (tool_threads_check(why, sizeof why)) {
@@ -602,16 +631,7 @@ int tool_repl_main(int argc, char **argv) {
   const char *term = getenv("TERM");
   r.tty = isatty(STDIN_FILENO);
   r.color = r.tty && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
-  r.quiet = fopen("/dev/null", "w");
-  if (!r.quiet) r.quiet = tmpfile();
-  if (!r.quiet) {
-    fprintf(stderr, "tirc: error: cannot open /dev/null: %s\n", strerror(errno));
-    return 1;
-  }
-  if (repl_load(&r, path, func, sizes)) {
-    fclose(r.quiet);
-    return 1;
-  }
+  if (repl_open(&r, path, func, sizes)) return 1;
   if (r.tty) {
     repl_edit_start(&r);
     printf("tirc repl: %s; help lists the commands, Tab completes, quit or Ctrl-D leaves\n", r.path);
@@ -630,14 +650,12 @@ int tool_repl_main(int argc, char **argv) {
       len = strlen(line);
       repl_edit_add(&r, line);
     }
-    r.line++;
-    int quit = run_line(&r, line, len);
+    int quit = repl_line(&r, line, len);
     free(line);
     fflush(stdout);
     if (quit) break;
   }
   if (r.tty) repl_edit_stop(&r);
-  session_free(&r);
-  fclose(r.quiet);
+  repl_close(&r);
   return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -15,8 +15,6 @@
 #include "outfile.h"
 #include "repl_private.h"
 
-const char *const repl_targets[] = {"host", "x86-64", "avx2", "avx512", "cuda"};
-const int repl_n_targets = sizeof repl_targets / sizeof *repl_targets;
 
 /* docs/language.md §7.7, one line each. */
 const repl_prim repl_prims[] = {
@@ -246,25 +244,25 @@ static int cmd_func(repl *r, char *args) {
 
 static int cmd_target(repl *r, char *args) {
   if (!*args) {
-    printf("target %s (targets: host, x86-64, avx2, avx512, cuda)\n", r->target);
+    printf("target %s (targets: %s)\n", r->target, lang_targets_list());
     return 0;
   }
-  for (int t = 0; t < repl_n_targets; t++)
-    if (strcmp(args, repl_targets[t]) == 0) {
-      r->target = repl_targets[t];
-      be_target bt;
-      printf("target %s%s\n", r->target,
-             !t ? ""
-             : be_target_from_name(r->target, &bt) ? ": emit, save, check and bench use it"
-                                                   : ": emit and save use it; check and bench "
-                                                     "run on this CPU");
-      return 0;
-    }
+  int t = lang_target_find(args);
+  if (t >= 0) {
+    r->target = lang_targets[t];
+    be_target bt;
+    printf("target %s%s\n", r->target,
+           !t ? ""
+           : be_target_from_name(r->target, &bt) ? ": emit, save, check and bench use it"
+                                                 : ": emit and save use it; check and bench "
+                                                   "run on this CPU");
+    return 0;
+  }
   char w[64];
   snprintf(w, sizeof w, "%.40s", args);
-  const char *s = repl_suggest(w, repl_targets, repl_n_targets);
-  repl_error(r, "unknown target '%s'%s%s%s (targets: host, x86-64, avx2, avx512, cuda)", w,
-             s ? "; did you mean '" : "", s ? s : "", s ? "'?" : "");
+  const char *s = repl_suggest(w, lang_targets, LANG_N_TARGETS);
+  repl_error(r, "unknown target '%s'%s%s%s (targets: %s)", w, s ? "; did you mean '" : "",
+             s ? s : "", s ? "'?" : "", lang_targets_list());
   return 0;
 }
 

@@ -86,7 +86,7 @@ static char **complete(const char *text, int start, int end) {
     } else if (IS("func")) {
       for (int i = 0; i < session->n_funcs; i++) add_cand(session->funcs[i].f->name);
     } else if (IS("target")) {
-      for (int i = 0; i < repl_n_targets; i++) add_cand(repl_targets[i]);
+      for (int i = 0; i < LANG_N_TARGETS; i++) add_cand(lang_targets[i]);
     } else if (IS("emit")) {
       for (size_t i = 0; i < sizeof emits / sizeof *emits; i++) add_cand(emits[i]);
     } else if (IS("help")) {

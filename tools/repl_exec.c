@@ -98,99 +98,32 @@ static int bufs_make(repl *r, const ir_func *f, const int64_t *vals, bufset *b) 
   return rc;
 }
 
-/* ---- how long the interpreter would take ---- */
-
-typedef struct interval {
-  double lo, hi;
-} interval;
-
-typedef struct estimator {
-  const ir_func *f;
-  const int64_t *vals;
-  interval *loops; /* per var id, for loop variables */
-  bool *bound;
-} estimator;
-
-/* Bounds of the index expression "e", or false when it is not one we can bound. */
-static bool bound_of(const estimator *es, const ir_expr *e, interval *out) {
-  interval a, b;
-  switch (e->kind) {
-  case IR_E_INT: out->lo = out->hi = (double)e->u.i; return true;
-  case IR_E_VAR:
-    for (int k = 0; k < es->f->n_sizes; k++)
-      if (es->f->sizes[k] == e->u.var) {
-        out->lo = out->hi = (double)es->vals[k];
-        return true;
-      }
-    if (e->u.var->id < 0 || e->u.var->id >= es->f->n_vars || !es->bound[e->u.var->id]) return false;
-    *out = es->loops[e->u.var->id];
-    return true;
-  case IR_E_BIN:
-    if (!bound_of(es, e->u.bin.a, &a) || !bound_of(es, e->u.bin.b, &b)) return false;
-    switch (e->u.bin.op) {
-    case IR_ADD: out->lo = a.lo + b.lo, out->hi = a.hi + b.hi; return true;
-    case IR_SUB: out->lo = a.lo - b.hi, out->hi = a.hi - b.lo; return true;
-    case IR_MUL: {
-      double p[4] = {a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi};
-      out->lo = fmin(fmin(p[0], p[1]), fmin(p[2], p[3]));
-      out->hi = fmax(fmax(p[0], p[1]), fmax(p[2], p[3]));
-      return true;
-    }
-    case IR_DIV:
-      if (b.lo != b.hi || b.lo <= 0) return false;
-      out->lo = floor(a.lo / b.lo), out->hi = floor(a.hi / b.lo);
-      return true;
-    case IR_MOD:
-      if (b.lo != b.hi || b.lo <= 0) return false;
-      out->lo = 0, out->hi = b.lo - 1;
-      return true;
-    case IR_MIN: out->lo = fmin(a.lo, b.lo), out->hi = fmin(a.hi, b.hi); return true;
-    case IR_MAX: out->lo = fmax(a.lo, b.lo), out->hi = fmax(a.hi, b.hi); return true;
-    default: return false;
-    }
-  default: return false;
-  }
-}
-
-/* An upper bound of how many statements "s" runs (loops at their largest extents). */
-static double instances(estimator *es, const ir_stmt *s) {
-  switch (s->kind) {
-  case IR_S_SEQ: {
-    double n = 0;
-    for (int i = 0; i < s->u.seq.n; i++) n += instances(es, s->u.seq.v[i]);
-    return n;
-  }
-  case IR_S_FOR: {
-    interval mn, ext;
-    double largest = 1;
-    for (int k = 0; k < es->f->n_sizes; k++) largest = fmax(largest, (double)es->vals[k]);
-    if (!bound_of(es, s->u.loop.min, &mn)) mn.lo = mn.hi = 0;
-    if (!bound_of(es, s->u.loop.extent, &ext)) ext.lo = ext.hi = largest;
-    int id = s->u.loop.var->id;
-    if (id >= 0 && id < es->f->n_vars) {
-      es->loops[id].lo = mn.lo;
-      es->loops[id].hi = mn.hi + fmax(ext.hi - 1, 0);
-      es->bound[id] = true;
-    }
-    return fmax(ext.hi, 0) * instances(es, s->u.loop.body);
-  }
-  case IR_S_BLOCK: return 1 + (s->u.block->body ? instances(es, s->u.block->body) : 0);
-  case IR_S_STORE: return 1;
-  case IR_S_ALLOC: return 0;
-  }
-  return 0;
-}
-
-static double estimate(const ir_func *f, const int64_t *vals) {
-  estimator es = {f, vals, tir_xcalloc((size_t)f->n_vars + 1, sizeof *es.loops),
-                  tir_xcalloc((size_t)f->n_vars + 1, sizeof *es.bound)};
-  double n = instances(&es, f->body);
-  free(es.loops);
-  free(es.bound);
-  return n;
-}
-
 /* ---- check ---- */
+
+typedef struct check_job {
+  repl *r;
+  repl_func *rf;
+  be_jit *jit;
+  const int64_t *vals;
+  bufset *b;
+} check_job;
+
+/* Run the compiled function (or the interpreter) once and compare with the reference. */
+static int run_check(void *user, double *out) {
+  (void)out;
+  check_job *c = user;
+  ir_func *f = c->rf->f;
+  char err[2048];
+  double secs;
+  int bad = exec_once(f, c->jit, c->vals, c->b->bufs, &secs, err, sizeof err);
+  if (!bad) bad = exec_check(f, c->rf->f0, c->vals, c->b->bufs, c->b->shapes, err, sizeof err);
+  if (bad < 0)
+    repl_error(c->r, "%s", err);
+  else if (bad > 0)
+    repl_error(c->r, "%s: %d of %d output%s differ%s from the reference interpreter", f->name,
+               bad, f->n_outs, f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
+  return bad > 0 ? 2 : bad != 0;
+}
 
 int repl_check(repl *r, char *args) {
   if (*args) {
@@ -202,7 +135,7 @@ int repl_check(repl *r, char *args) {
   int64_t *vals = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *vals);
   memcpy(vals, rf->sizes, (size_t)f->n_sizes * sizeof *vals);
   bool reduced = false;
-  for (int round = 0; round < 64 && estimate(rf->f0, vals) > CHECK_BUDGET; round++) {
+  for (int round = 0; round < 64 && ir_func_instances_max(rf->f0, vals) > CHECK_BUDGET; round++) {
     bool changed = false;
     for (int k = 0; k < f->n_sizes; k++)
       if (vals[k] > 1) {
@@ -228,14 +161,9 @@ int repl_check(repl *r, char *args) {
   be_jit *jit = NULL;
   if (safe != 0 && !(jit = jit_get(r, rf, &secs))) goto free_bufs;
   if (safe == 0) printf("note: %s runs in the interpreter: at these sizes %s\n", f->name, msg);
-  char err[2048];
-  int bad = exec_once(f, jit, vals, b.bufs, &secs, err, sizeof err);
-  if (!bad) bad = exec_check(f, rf->f0, vals, b.bufs, b.shapes, err, sizeof err);
-  if (bad < 0)
-    repl_error(r, "%s", err);
-  else if (bad > 0)
-    repl_error(r, "%s: %d of %d output%s differ%s from the reference interpreter", f->name, bad,
-               f->n_outs, f->n_outs == 1 ? "" : "s", bad == 1 ? "s" : "");
+  check_job cj = {r, rf, jit, vals, &b};
+  double none;
+  if (repl_stoppable(r, "check", run_check, &cj, &none, 0) == 2) r->check_differs++;
 free_bufs:
   bufs_free(&b);
 out:
@@ -244,6 +172,43 @@ out:
 }
 
 /* ---- bench ---- */
+
+typedef struct bench_job {
+  repl *r;
+  repl_func *rf;
+  be_jit *jit;
+  long runs; /* 0: as many as BENCH_BUDGET allows */
+  bufset *b;
+} bench_job;
+
+/* Warm up, time, print; the median in out[0]. */
+static int run_bench(void *user, double *out) {
+  bench_job *j = user;
+  ir_func *f = j->rf->f;
+  const int64_t *sizes = j->rf->sizes;
+  char msg[2048];
+  double first, *times = NULL;
+  if (exec_once(f, j->jit, sizes, j->b->bufs, &first, msg, sizeof msg)) goto fail;
+  int n, have = 0;
+  if (j->runs) {
+    n = (int)j->runs;
+  } else if (first < WARMUP_LIMIT) {
+    n = exec_bench_runs(first, BENCH_BUDGET, 3, 1000);
+  } else {
+    n = exec_bench_runs(first, BENCH_BUDGET, 1, 1000);
+    have = 1; /* the first run counts */
+  }
+  times = tir_xcalloc((size_t)n, sizeof *times);
+  times[0] = first;
+  if (exec_time(f, j->jit, sizes, j->b->bufs, n - have, times + have, msg, sizeof msg)) goto fail;
+  out[0] = tool_bench_print(f, sizes, times, n, ir_func_flops(j->rf->f0, sizes), false);
+  free(times);
+  return 0;
+fail:
+  repl_error(j->r, "%s", msg);
+  free(times);
+  return 1;
+}
 
 int repl_bench(repl *r, char *args) {
   long runs = 0;
@@ -260,7 +225,7 @@ int repl_bench(repl *r, char *args) {
   bufset b;
   char msg[2048];
   if (bufs_make(r, f, rf->sizes, &b)) return 0;
-  double secs, first = 0, *times = NULL;
+  double secs;
   be_jit *jit = NULL;
   if (poly_check_bounds(f, rf->sizes, msg, sizeof msg) == 0) {
     repl_error(r, "%s cannot run compiled at these sizes: %s (check runs it in the interpreter)",
@@ -269,20 +234,9 @@ int repl_bench(repl *r, char *args) {
   }
   if (!(jit = jit_get(r, rf, &secs))) goto out;
   if (secs > 0) exec_jit_print(f, jit, secs);
-  if (exec_once(f, jit, rf->sizes, b.bufs, &first, msg, sizeof msg)) goto fail;
-  int n, have = 0;
-  if (runs) {
-    n = (int)runs;
-  } else if (first < WARMUP_LIMIT) {
-    n = exec_bench_runs(first, BENCH_BUDGET, 3, 1000);
-  } else {
-    n = exec_bench_runs(first, BENCH_BUDGET, 1, 1000);
-    have = 1; /* the first run counts */
-  }
-  times = tir_xcalloc((size_t)n, sizeof *times);
-  times[0] = first;
-  if (exec_time(f, jit, rf->sizes, b.bufs, n - have, times + have, msg, sizeof msg)) goto fail;
-  double median = tool_bench_print(f, rf->sizes, times, n, ir_func_flops(rf->f0, rf->sizes), false);
+  bench_job bj = {r, rf, jit, runs, &b};
+  double median;
+  if (repl_stoppable(r, "bench", run_bench, &bj, &median, 1)) goto out;
   if (rf->benched && memcmp(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes) == 0 &&
       median > 0 && rf->bench_median > 0) {
     char was[32], now[32];
@@ -295,11 +249,7 @@ int repl_bench(repl *r, char *args) {
   rf->benched = true;
   rf->bench_median = median;
   memcpy(rf->bench_sizes, rf->sizes, (size_t)f->n_sizes * sizeof *rf->sizes);
-  goto out;
-fail:
-  repl_error(r, "%s", msg);
 out:
-  free(times);
   bufs_free(&b);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../backend/be.h"
+#include "../lang/lang.h"
 #include "../schedule/script.h"
 #include "exec.h"
 #include "tools.h"
@@ -44,6 +45,10 @@ typedef struct repl {
   const ir_func *jit_f;
   const ir_stmt *jit_body;
   be_target jit_target;
+  tir_str paste;   /* the lines of a schedule block being typed or pasted (repl_paste.c) */
+  int paste_line;  /* where it began */
+  int paste_depth; /* its open braces */
+  int check_differs; /* checks whose outputs differed from the interpreter's (fuzz_repl) */
 } repl;
 
 /* A command: `name args`; run returns 1 to end the session. */
@@ -60,10 +65,35 @@ typedef struct repl_prim {
 } repl_prim;
 extern const repl_prim repl_prims[];
 extern const int repl_n_prims;
-extern const char *const repl_targets[];
-extern const int repl_n_targets;
+
+/* ---- repl_stop.c ---- */
+
+/* Work that Ctrl-C may stop: fills out[0 .. n) and returns 0, or prints why and returns
+ * 2 (a result that differs from the reference interpreter's) or another non-zero value. */
+typedef int (*repl_job)(void *user, double *out);
+/* Run "job" in a child process (Ctrl-C kills it; a crash takes only the child) and copy its
+ * "out" back: 0 when it succeeded, 1 when interrupted, 2 when the job returned 2, -1 when it
+ * failed otherwise or crashed ("what" names it in messages).  Without fork it runs here. */
+int repl_stoppable(repl *r, const char *what, repl_job job, void *user, double *out, int n_out);
+
+/* ---- repl_paste.c ---- */
+
+/* Take line "line" when it begins a `schedule F [for T] {` block ("starts") or continues one;
+ * a block whose braces close is applied as the whole schedule of F.  False: not a block's. */
+bool repl_paste_line(repl *r, const char *line, size_t len, bool starts);
+/* At the end of input: a block still open is reported, not applied. */
+void repl_paste_end(repl *r);
 
 /* ---- repl.c ---- */
+
+/* Start session "r" (its target, tty and colour set) on "path" as repl_load; 0, or -1 after
+ * printing why. */
+int repl_open(repl *r, const char *path, const char *func, const char *sizes);
+/* Run input line "line" (len bytes, modified in place) as if typed; 1 when it ends the
+ * session. */
+int repl_line(repl *r, char *line, size_t len);
+/* End the session: a schedule block still open is reported; everything is freed. */
+void repl_close(repl *r);
 
 static inline repl_func *repl_cur(repl *r) { return &r->funcs[r->cur]; }
 /* `error: MSG` on stderr (after flushing stdout, so the two interleave in order). */

@@ -67,8 +67,6 @@ static const char usage[] =
     "                 check, bench, emit, save (help inside lists the commands;\n"
     "                 docs/repl.md)\n";
 
-static const char *const targets[] = {"host", "x86-64", "avx2", "avx512", "cuda"};
-
 int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   bool sched = strcmp(a, "--schedule") == 0, target = strcmp(a, "--target") == 0;
@@ -103,12 +101,12 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
     in->schedule = v;
     return 1;
   }
-  for (size_t k = 0; k < sizeof targets / sizeof *targets; k++)
-    if (strcmp(v, targets[k]) == 0) {
-      in->target = targets[k];
-      return 1;
-    }
-  fprintf(stderr, "tirc: error: unknown target '%s' (targets: host, x86-64, avx2, avx512, cuda)\n", v);
+  int t = lang_target_find(v);
+  if (t >= 0) {
+    in->target = lang_targets[t];
+    return 1;
+  }
+  fprintf(stderr, "tirc: error: unknown target '%s' (targets: %s)\n", v, lang_targets_list());
   return -1;
 }
 
@@ -467,7 +465,7 @@ static int compile_main(int argc, char **argv) {
   return fflush(stdout) == 0 ? rc : 1;
 }
 
-int main(int argc, char **argv) {
+int tool_main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     fputs(usage, stdout);
     return 0;

@@ -39,6 +39,9 @@ const char *tool_rules_target(const char *target);
 /* Pick function "name" (NULL: the only one) of "m", or print an error and return NULL. */
 ir_func *tool_pick_func(ir_module *m, const char *name, const char *path);
 
+/* The tirc program: dispatches `run`, `repl`, `tune` and compiles otherwise (tirc.c); main.c
+ * calls it, so that the fuzz targets link every other part of tools/. */
+int tool_main(int argc, char **argv);
 int tool_run_main(int argc, char **argv);  /* `tirc run ...` (run.c) */
 int tool_repl_main(int argc, char **argv); /* `tirc repl FILE.tir` (repl.c) */
 int tool_tune_main(int argc, char **argv); /* `tirc tune FILE.tir` (tune.c) */

@@ -2,7 +2,9 @@
  * tests/aot/local.tir's kernels, whose local T is N x N floats on the heap (made per
  * iteration of a parallel loop in rowsum_par), called at sizes where T cannot be allocated
  * (TIRC_NOMEM), where its size overflows (TIRC_SIZE), negative (nothing runs) and small
- * (correct).  The process must survive each: the runtime never aborts its caller. */
+ * (correct); split_huge, whose split extent overflows near N = 2^63 (TIRC_SIZE).  The process
+ * must survive each: the runtime never aborts its caller. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +47,8 @@ int main(void) {
   expect("rowsum", rowsum, (int64_t)1 << 29, TIRC_NOMEM); /* 2^60 bytes */
   /* rowsum_par allocates one row of T per iteration, in the pool's threads: 2^52 bytes */
   expect("rowsum_par", rowsum_par, (int64_t)1 << 50, TIRC_NOMEM);
+  /* a loop bound that overflows from the sizes alone is TIRC_SIZE before anything runs */
+  expect("split_huge", split_huge, INT64_MAX - ((int64_t)1 << 39), TIRC_SIZE);
   if (strcmp(tirc_status_message(TIRC_NOMEM), "out of memory: a local buffer could not be allocated"))
     bad++, fprintf(stderr, "NOMEM message: %s\n", tirc_status_message(TIRC_NOMEM));
   printf("%s: %d failures\n", bad ? "FAIL" : "ok", bad);

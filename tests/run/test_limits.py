@@ -69,6 +69,29 @@ def t_storage_align_too_large(args):
                 "more than 2^63 - 1 bytes", "run", "al.tir", "--size", "N=4")
 
 
+HUGE_SPLIT = """
+func f(A: f32[N]) -> (C: f32[N]) {
+  C[i] = A[i] * 2.0;
+}
+schedule f {
+  i = loops("C");
+  io, ii = split(i, 9223372036854775807);
+}
+"""
+
+
+def t_split_extent_overflows(args):
+    # (N + 2^63 - 2) / (2^63 - 1) wraps for N >= 2: compiled and interpreted runs refuse it
+    # before anything is allocated (the interpreter and compiled code refuse it themselves
+    # too: tests/unit/test_interp.c, tests/aot/status.c)
+    with Dir(args) as d:
+        d.write("sp.tir", HUGE_SPLIT.encode())
+        want = ("tirc: error: f: loop io (from 0, extent (N + 9223372036854775806) / "
+                "9223372036854775807) overflows i64 at these sizes")
+        d.fails(want, "run", "sp.tir", "--size", "N=100")
+        d.fails(want, "run", "sp.tir", "--size", "N=100", "--interp")
+
+
 def t_output_cannot_exist(args):
     # C is checked before A and B are allocated (they alone would take 32 GiB)
     with Dir(args) as d:

@@ -380,6 +380,32 @@ def t_nested_reducers(args):
     check("reducer_in_reducer", out["S"], np.array(np.exp(x.sum(axis=1)).sum()), "f32")
 
 
+def t_argmax(args):
+    # ties take the first index; a NaN beats any number (the first NaN wins); a row of -inf
+    # or of +inf gives index 0 -- all as NumPy's argmax and argmin
+    f = golden("argmax.tir")
+    X = rng.integers(-3, 4, size=(9, 7)).astype(np.float32)
+    X[1, 3] = np.nan
+    X[2, :] = -np.inf
+    X[3, :] = np.inf
+    X[4, 2:5] = np.nan
+    X[5, :] = np.nan
+    X[6, 6] = np.inf
+    X[7, 0] = -np.inf
+    for interp in (True, False):  # compiled too: the default rules vectorize and parallelize
+        out = run(f, "top1", {"X": ("f32", X)}, {"I": "i64", "J": "i64"}, interp=interp)
+        check("argmax", out["I"], np.argmax(X, axis=1), "i64")
+        check("argmin", out["J"], np.argmin(X, axis=1), "i64")
+    Xi = full_range(np.int32, 5, 8)
+    Xi[0, :] = np.iinfo(np.int32).min
+    Xi[1, 3] = Xi[1, 6] = np.iinfo(np.int32).max
+    out = run(f, "tail_argmax", {"X": ("i32", Xi)}, {"Y": "i64"})
+    check("tail_argmax", out["Y"], (np.argmax(Xi[:, 2:], axis=1) + 2) * 10 + 1, "i64")
+    Xd = rng.standard_normal(11)
+    out = run(f, "argmax_f64", {"X": ("f64", Xd)}, {"I": "i64"})
+    check("argmax_f64", out["I"], np.array(np.argmax(Xd)), "i64")
+
+
 def t_stated_ranges(args):
     f = golden("stated_ranges.tir")
     X = uniform(3, 5)

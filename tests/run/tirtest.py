@@ -88,13 +88,13 @@ def parse_summary(stdout):
     return out
 
 
-def run(tir, func, inputs, outputs, sizes=None, extra=(), check_summary=True):
-    """Run "func" of "tir" in the interpreter on "inputs" ({name: (tirc dtype, ndarray)}) and
-    return {name: ndarray} for the "outputs" ({name: tirc dtype}), read back from the .npy
-    files tirc wrote (bf16 outputs come back as f32 values).  Checks that the summary line
-    printed for each output agrees with the array written."""
+def run(tir, func, inputs, outputs, sizes=None, extra=(), check_summary=True, interp=True):
+    """Run "func" of "tir" in the interpreter (compiled with interp=False) on "inputs"
+    ({name: (tirc dtype, ndarray)}) and return {name: ndarray} for the "outputs" ({name: tirc
+    dtype}), read back from the .npy files tirc wrote (bf16 outputs come back as f32 values).
+    Checks that the summary line printed for each output agrees with the array written."""
     with tempfile.TemporaryDirectory(prefix="tirtest-") as tmp:
-        args = ["run", tir, "--interp"]
+        args = ["run", tir] + (["--interp"] if interp else [])
         if func:
             args += ["--func", func]
         if sizes:

@@ -607,6 +607,20 @@ static void test_errors(void) {
   /* zero iterations are fine */
   f->body->u.loop.extent = bin(f, IR_SUB, V(f, M), C(f, 4));
   CHECK(run(f, sizes, bufs, err) == 0, "zero extent: %s", err);
+  /* an extent that overflows from the sizes alone: M * 2^62 at M = 4 */
+  f->body->u.loop.extent = bin(f, IR_MUL, V(f, M), C(f, (int64_t)1 << 62));
+  CHECK(run(f, sizes, bufs, err) < 0 &&
+            strcmp(err, "function \"oob\": loop i (from 0, extent M * 4611686018427387904) "
+                        "overflows i64 at these sizes") == 0,
+        "overflowing extent: %s", err);
+  /* min + extent overflows though each fits */
+  f->body->u.loop.min = C(f, INT64_MAX);
+  f->body->u.loop.extent = V(f, M);
+  CHECK(run(f, sizes, bufs, err) < 0 &&
+            strcmp(err, "function \"oob\": loop i (from 9223372036854775807, extent M) overflows "
+                        "i64 at these sizes") == 0,
+        "overflowing end: %s", err);
+  f->body->u.loop.min = C(f, 0);
   /* shapes: dims evaluated at the sizes; a negative one is an error */
   int64_t shape[2];
   CHECK(ir_buffer_shape(f, A, sizes, shape, err, sizeof err) == 0 && shape[0] == 4 && shape[1] == 8,

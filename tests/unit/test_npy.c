@@ -16,10 +16,10 @@
 static char dir[64];
 
 static const char *path_of(const char *name) {
-  static char buf[8][256];
+  static char buf[8][sizeof dir + 1 + 256]; /* a d_name is at most 255 bytes */
   static int k;
   char *p = buf[k++ % 8];
-  snprintf(p, 256, "%s/%s", dir, name);
+  snprintf(p, sizeof buf[0], "%s/%s", dir, name);
   return p;
 }
 
