@@ -38,25 +38,40 @@ void as_machine_name(char *buf, size_t n) {
 /* ---- writing ---- */
 
 static json_t *params_json(const as_params *p) {
-  return json_pack("{s:i, s:i, s:b, s:b, s:b, s:i, s:i, s:b}", "tile_rows", p->tile_rows,
-                   "tile_vectors", p->tile_vectors, "pack", p->pack, "inline",
+  return json_pack("{s:i, s:i, s:b, s:b, s:b, s:i, s:i, s:b, s:b, s:i, s:b, s:i}", "tile_rows",
+                   p->tile_rows, "tile_vectors", p->tile_vectors, "pack", p->pack, "inline",
                    p->inline_producers, "rfactor", p->vectorize_reductions, "elem_vectors",
-                   p->elem_vectors, "parallel", p->parallel, "vo_inner", p->vo_inner);
+                   p->elem_vectors, "parallel", p->parallel, "vo_inner", p->vo_inner,
+                   "rows_outer", p->rows_outer, "pack_at", p->pack_at, "unroll_tile",
+                   p->unroll_tile, "unroll_k", p->unroll_k);
 }
 
-int as_log_write(FILE *fp, const as_log_entry *e, char *err, size_t errlen) {
-  json_t *sizes = json_object();
-  for (int i = 0; i < e->n_sizes; i++)
+/* The fields every line has, in the order they are written; "kind" names a candidate. */
+static json_t *entry_json(const as_log_entry *e, bool candidate) {
+  json_t *o = json_object();
+  json_object_set_new(o, "version", json_integer(AS_LOG_VERSION));
+  if (candidate) json_object_set_new(o, "kind", json_string("candidate"));
+  if (e->id) json_object_set_new(o, "id", json_string(e->id));
+  json_object_set_new(o, "tirc", json_string(e->tirc));
+  json_object_set_new(o, "func", json_string(e->func));
+  json_object_set_new(o, "target", json_string(e->target));
+  json_t *sizes = json_object(), *classes = json_object();
+  for (int i = 0; i < e->n_sizes; i++) {
     json_object_set_new(sizes, e->size_names[i], json_integer(e->size_vals[i]));
-  json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:f, s:f}", "version",
-                        AS_LOG_VERSION, "tirc", e->tirc, "func", e->func, "target", e->target,
-                        "sizes", sizes, "machine", e->machine, "trace", e->trace, "params",
-                        params_json(&e->params), "median_s", e->median_s, "gflops", e->gflops);
-  if (!o) {
-    snprintf(err, errlen, "cannot build the log entry");
-    return -1;
+    json_object_set_new(classes, e->size_names[i], json_integer(as_size_class(e->size_vals[i])));
   }
-  char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_object_set_new(o, "sizes", sizes);
+  if (candidate) json_object_set_new(o, "size_class", classes);
+  else json_decref(classes);
+  json_object_set_new(o, "machine", json_string(e->machine));
+  json_object_set_new(o, "trace", json_string(e->trace));
+  json_object_set_new(o, "params", params_json(&e->params));
+  return o;
+}
+
+/* Write "o" (consumed) as one line, whole, flushed. */
+static int put_line(FILE *fp, json_t *o, char *err, size_t errlen) {
+  char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(o);
   if (!line) {
     snprintf(err, errlen, "cannot print the log entry");
@@ -68,6 +83,39 @@ int as_log_write(FILE *fp, const as_log_entry *e, char *err, size_t errlen) {
   return ok ? 0 : -1;
 }
 
+int as_log_write(FILE *fp, const as_log_entry *e, char *err, size_t errlen) {
+  json_t *o = entry_json(e, false);
+  if (e->error) {
+    json_object_set_new(o, "error", json_string(e->error));
+  } else {
+    json_object_set_new(o, "median_s", json_real(e->median_s));
+    json_object_set_new(o, "gflops", json_real(e->gflops));
+  }
+  return put_line(fp, o, err, errlen);
+}
+
+int as_cand_write(FILE *fp, const as_log_entry *e, char *err, size_t errlen) {
+  json_t *o = entry_json(e, true);
+  json_object_set_new(o, "predicted", json_real(e->predicted));
+  json_object_set_new(o, "source_path", json_string(e->source_path));
+  json_object_set_new(o, "source", json_string(e->source));
+  return put_line(fp, o, err, errlen);
+}
+
+void as_cand_id(const as_log_entry *e, char out[17]) {
+  /* FNV-1a over the fields that make two candidates the same measurement */
+  uint64_t h = 0xcbf29ce484222325ull;
+  const char *parts[3] = {e->func, e->target, e->trace};
+  for (int k = 0; k < 3 + e->n_sizes; k++) {
+    char num[32];
+    const char *p = k < 3 ? parts[k] : num;
+    if (k >= 3) snprintf(num, sizeof num, "%s=%lld", e->size_names[k - 3], (long long)e->size_vals[k - 3]);
+    for (; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull; /* a separator no text holds */
+  }
+  snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* ---- reading ---- */
 
 void as_log_entry_free(as_log_entry *e) {
@@ -76,6 +124,10 @@ void as_log_entry_free(as_log_entry *e) {
   free(e->target);
   free(e->machine);
   free(e->trace);
+  free(e->id);
+  free(e->error);
+  free(e->source);
+  free(e->source_path);
   for (int i = 0; i < e->n_sizes; i++) free(e->size_names[i]);
   memset(e, 0, sizeof *e);
 }
@@ -97,14 +149,31 @@ static bool get_str(json_t *o, const char *key, char **out, char *msg, size_t n)
   return true;
 }
 
-static bool get_num(json_t *o, const char *key, double *out, char *msg, size_t n) {
+/* The number "key" (non-negative unless "any_sign") into "*out". */
+static bool get_num(json_t *o, const char *key, bool any_sign, double *out, char *msg, size_t n) {
   json_t *v = json_object_get(o, key);
-  if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0) {
-    snprintf(msg, n, "field \"%s\" is %s", key, v ? "not a non-negative number" : "missing");
+  if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+      (!any_sign && json_number_value(v) < 0)) {
+    snprintf(msg, n, "field \"%s\" is %s", key,
+             !v ? "missing" : any_sign ? "not a finite number" : "not a non-negative number");
     return false;
   }
   *out = json_number_value(v);
   return true;
+}
+
+/* What a line holds beyond the common fields: a candidate's source, id and prediction; an
+ * entry's measurement, or the error that stopped it. */
+static bool get_rest(json_t *o, bool candidate, as_log_entry *e, char *msg, size_t n) {
+  json_t *id = json_object_get(o, "id"), *error = json_object_get(o, "error");
+  if (candidate)
+    return get_str(o, "id", &e->id, msg, n) && get_str(o, "source_path", &e->source_path, msg, n) &&
+           get_str(o, "source", &e->source, msg, n) &&
+           get_num(o, "predicted", true, &e->predicted, msg, n);
+  if (id && !get_str(o, "id", &e->id, msg, n)) return false;
+  if (error) return get_str(o, "error", &e->error, msg, n);
+  return get_num(o, "median_s", false, &e->median_s, msg, n) &&
+         get_num(o, "gflops", false, &e->gflops, msg, n);
 }
 
 static bool get_param(json_t *o, const char *key, bool boolean, int lo, int hi, int *out,
@@ -130,7 +199,9 @@ static bool get_params(json_t *o, as_params *p, char *msg, size_t n) {
     snprintf(msg, n, "field \"params\" is %s, expected an object", v ? "not an object" : "missing");
     return false;
   }
-  int pack, inl, rf, vo;
+  /* fields added after version 1 may be absent: the rules' own choice */
+  int pack, inl, rf, vo, ro = 0, ut = 1;
+  p->pack_at = 0, p->unroll_k = 1;
   if (!get_param(v, "tile_rows", false, 1, 64, &p->tile_rows, msg, n) ||
       !get_param(v, "tile_vectors", false, 1, 64, &p->tile_vectors, msg, n) ||
       !get_param(v, "pack", true, 0, 1, &pack, msg, n) ||
@@ -138,15 +209,21 @@ static bool get_params(json_t *o, as_params *p, char *msg, size_t n) {
       !get_param(v, "rfactor", true, 0, 1, &rf, msg, n) ||
       !get_param(v, "elem_vectors", false, 1, 64, &p->elem_vectors, msg, n) ||
       !get_param(v, "parallel", false, -1, 64, &p->parallel, msg, n) ||
-      !get_param(v, "vo_inner", true, 0, 1, &vo, msg, n))
+      !get_param(v, "vo_inner", true, 0, 1, &vo, msg, n) ||
+      (json_object_get(v, "rows_outer") && !get_param(v, "rows_outer", true, 0, 1, &ro, msg, n)) ||
+      (json_object_get(v, "pack_at") && !get_param(v, "pack_at", false, 0, 64, &p->pack_at, msg, n)) ||
+      (json_object_get(v, "unroll_tile") &&
+       !get_param(v, "unroll_tile", true, 0, 1, &ut, msg, n)) ||
+      (json_object_get(v, "unroll_k") && !get_param(v, "unroll_k", false, 1, 64, &p->unroll_k, msg, n)))
     return false;
   p->pack = pack, p->inline_producers = inl, p->vectorize_reductions = rf, p->vo_inner = vo;
+  p->rows_outer = ro, p->unroll_tile = ut;
   return true;
 }
 
-/* Parse one line into "e"; false with "msg". */
-static bool parse_entry(const char *line, size_t len, bool complete, as_log_entry *e, char *msg,
-                        size_t n) {
+/* Parse one line into "e": a candidate when "candidate", else a log entry; false with "msg". */
+static bool parse_entry(const char *line, size_t len, bool complete, bool candidate,
+                        as_log_entry *e, char *msg, size_t n) {
   json_error_t je;
   json_t *o = json_loadb(line, len, 0, &je);
   if (!o) {
@@ -158,18 +235,24 @@ static bool parse_entry(const char *line, size_t len, bool complete, as_log_entr
   }
   bool ok = false;
   json_t *ver = json_object_get(o, "version");
-  json_t *sizes = json_object_get(o, "sizes");
+  json_t *sizes = json_object_get(o, "sizes"), *kind = json_object_get(o, "kind");
+  bool is_cand = json_is_string(kind) && strcmp(json_string_value(kind), "candidate") == 0;
   if (!json_is_object(o)) {
     snprintf(msg, n, "not a tuning log entry: a JSON %s, expected an object",
              json_is_array(o) ? "array" : "value");
   } else if (!ver || !json_object_get(o, "trace")) {
     snprintf(msg, n, "not a tirc tuning log entry (it has no \"version\" and \"trace\")");
-  } else if (!json_is_integer(ver) || json_integer_value(ver) != AS_LOG_VERSION) {
+  } else if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
+             json_integer_value(ver) > AS_LOG_VERSION) {
     if (json_is_integer(ver))
-      snprintf(msg, n, "log version %lld is not supported (this tirc reads version %d)",
+      snprintf(msg, n, "log version %lld is not supported (this tirc reads versions 1 to %d)",
                (long long)json_integer_value(ver), AS_LOG_VERSION);
     else
       snprintf(msg, n, "field \"version\" is not an integer");
+  } else if (candidate && !is_cand) {
+    snprintf(msg, n, "not a candidate but a measured entry (tirc tune --resume reads those)");
+  } else if (!candidate && is_cand) {
+    snprintf(msg, n, "a candidate, not a measured entry (tirc measure measures it)");
   } else if (!json_is_object(sizes) || json_object_size(sizes) > AS_LOG_MAX_SIZES) {
     snprintf(msg, n, "field \"sizes\" is %s, expected an object of at most %d sizes",
              sizes ? "not such an object" : "missing", AS_LOG_MAX_SIZES);
@@ -177,8 +260,7 @@ static bool parse_entry(const char *line, size_t len, bool complete, as_log_entr
              get_str(o, "target", &e->target, msg, n) &&
              get_str(o, "machine", &e->machine, msg, n) &&
              get_str(o, "trace", &e->trace, msg, n) && get_params(o, &e->params, msg, n) &&
-             get_num(o, "median_s", &e->median_s, msg, n) &&
-             get_num(o, "gflops", &e->gflops, msg, n)) {
+             get_rest(o, candidate, e, msg, n)) {
     const char *key;
     json_t *v;
     ok = true;
@@ -197,10 +279,12 @@ static bool parse_entry(const char *line, size_t len, bool complete, as_log_entr
   return ok;
 }
 
-int as_log_read(const char *path, as_log *out, char *err, size_t errlen) {
+/* Read "path" line by line into "out": candidates or log entries. */
+static int read_lines(const char *path, bool candidate, as_log *out, char *err, size_t errlen) {
+  const char *what = candidate ? "candidates" : "tuning log";
   FILE *fp = fopen(path, "r");
   if (!fp) {
-    snprintf(err, errlen, "%s: error: cannot read the tuning log: %s", path, strerror(errno));
+    snprintf(err, errlen, "%s: error: cannot read the %s: %s", path, what, strerror(errno));
     return -1;
   }
   char *line = NULL;
@@ -221,7 +305,7 @@ int as_log_read(const char *path, as_log *out, char *err, size_t errlen) {
     }
     as_log_entry e = {0};
     char msg[512];
-    if (!parse_entry(line, n, complete, &e, msg, sizeof msg)) {
+    if (!parse_entry(line, n, complete, candidate, &e, msg, sizeof msg)) {
       snprintf(err, errlen, "%s:%d: error: %s", path, lineno, msg);
       rc = -1;
       break;
@@ -233,12 +317,20 @@ int as_log_read(const char *path, as_log *out, char *err, size_t errlen) {
     out->v[out->n++] = e;
   }
   if (!rc && ferror(fp)) {
-    snprintf(err, errlen, "%s: error: cannot read the tuning log: %s", path, strerror(errno));
+    snprintf(err, errlen, "%s: error: cannot read the %s: %s", path, what, strerror(errno));
     rc = -1;
   }
   free(line);
   fclose(fp);
   return rc;
+}
+
+int as_log_read(const char *path, as_log *out, char *err, size_t errlen) {
+  return read_lines(path, false, out, err, errlen);
+}
+
+int as_cands_read(const char *path, as_log *out, char *err, size_t errlen) {
+  return read_lines(path, true, out, err, errlen);
 }
 
 int64_t as_size_class(int64_t v) {
@@ -255,7 +347,7 @@ const as_log_entry *as_log_best(const as_log *l, const char *func, const char *t
   const as_log_entry *best = NULL;
   for (int i = 0; i < l->n; i++) {
     const as_log_entry *e = &l->v[i];
-    if (strcmp(e->func, func) != 0 || strcmp(e->target, target) != 0 ||
+    if (e->error || strcmp(e->func, func) != 0 || strcmp(e->target, target) != 0 ||
         (names && e->n_sizes != n))
       continue;
     bool same = true;

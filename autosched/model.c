@@ -60,6 +60,10 @@ void as_features_of(const ir_func *f, const as_target *t, const as_params *p, in
   x[9] = w.unrolled;
   x[10] = w.vectorized;
   x[11] = w.locals;
+  x[12] = p->rows_outer;
+  x[13] = p->pack_at;
+  x[14] = p->unroll_tile;
+  x[15] = log2(p->unroll_k > 0 ? p->unroll_k : 1);
   /* prior: loads per FMA of an r x v-vector register tile is (r + v) / (r v); spilling
    * accumulators costs more than any tile gains; no parallel loop leaves threads idle; a
    * parallel loop deep inside pays a fork per outer iteration; no vectors is slow. */
@@ -69,6 +73,10 @@ void as_features_of(const ir_func *f, const as_target *t, const as_params *p, in
   else if (w.parallel) prior += 0.25 * w.parallel_depth;
   if (!w.vectorized) prior += 2;
   prior -= 0.3 * p->pack + 0.3 * p->vectorize_reductions + 0.2 * p->inline_producers;
+  /* rows outside the panels repack a panel per row tile; a tile not unrolled keeps its
+   * accumulators in memory; a little unrolling of the reduction saves loop overhead */
+  prior += 0.5 * p->rows_outer + 0.3 * (p->pack_at > 0) + 1.0 * !p->unroll_tile;
+  prior -= p->unroll_k == 2 || p->unroll_k == 4 ? 0.1 : 0;
   out->prior = prior;
 }
 

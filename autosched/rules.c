@@ -52,6 +52,10 @@ void as_params_default(const as_target *t, as_params *p) {
   p->elem_vectors = 1;
   p->parallel = AS_PARALLEL_RULE;
   p->vo_inner = false;
+  p->rows_outer = false;
+  p->pack_at = 0;
+  p->unroll_tile = true;
+  p->unroll_k = 1;
 }
 
 typedef struct ctx {
@@ -228,6 +232,12 @@ static bool rule_inline(ctx *c, const shape *sh) {
 
 /* ---- tile: reductions with reuse ---- */
 
+/* The loop the packed panel is computed at: the params' k-th of the tile's outer loops
+ * order[0 .. nouter), else the panels' loop "vo". */
+static sched_loop pack_at(const ctx *c, const sched_loop *order, int nouter, sched_loop vo) {
+  return c->p->pack_at > 0 && c->p->pack_at <= nouter ? order[c->p->pack_at - 1] : vo;
+}
+
 static bool rule_tile(ctx *c, const shape *sh) {
   int v = out_loop(sh);
   if (v < 0 || sh->reduce[v]) return false;
@@ -256,6 +266,7 @@ static bool rule_tile(ctx *c, const shape *sh) {
   /* vo, the other spatial loops, uo, the reduction loops, ui, vi */
   sched_loop order[2 * MAXL], par = vo;
   int n = 0, first_reduce = -1;
+  if (c->p->rows_outer) order[n++] = uo;
   if (!c->p->vo_inner) order[n++] = vo;
   /* threads over the innermost other spatial loop (conv's rows: its images may be one),
    * else over the panels */
@@ -265,7 +276,7 @@ static bool rule_tile(ctx *c, const shape *sh) {
   /* the params may pick another of the tile's outer loops (uo included) */
   if (c->p->parallel > 0 && c->p->parallel <= n + 1)
     par = c->p->parallel == n + 1 ? uo : order[c->p->parallel - 1];
-  order[n++] = uo;
+  if (!c->p->rows_outer) order[n++] = uo;
   for (int k = 0; k < sh->nl; k++)
     if (sh->reduce[k]) {
       if (first_reduce < 0) first_reduce = n;
@@ -276,7 +287,8 @@ static bool rule_tile(ctx *c, const shape *sh) {
   if (!ok(c, sched_reorder(s, order, n, &e), &e, b, "reorder")) goto undo;
   sched_block cl, init;
   if (!ok(c, sched_cache_write(s, b, IR_SCOPE_LOCAL, &cl, &e), &e, b, "cache_write") ||
-      !ok(c, sched_reverse_compute_at(s, cl, uo, &e), &e, b, "reverse_compute_at") ||
+      !ok(c, sched_reverse_compute_at(s, cl, order[first_reduce - 1], &e), &e, b,
+          "reverse_compute_at") ||
       !ok(c, sched_decompose_reduction(s, b, order[first_reduce], &init, &e), &e, b,
           "decompose_reduction"))
     goto undo;
@@ -292,15 +304,16 @@ static bool rule_tile(ctx *c, const shape *sh) {
     int before = sched_trace_length(s);
     if (!ok(c, sched_cache_read(s, b, sa->buf->name, IR_SCOPE_LOCAL, &pl, &e), &e, b,
             "cache_read") ||
-        !ok(c, sched_compute_at(s, pl, vo, &e), &e, b, "compute_at")) {
+        !ok(c, sched_compute_at(s, pl, pack_at(c, order, first_reduce, vo), &e), &e, b,
+            "compute_at")) {
       undo_to(c, before);
       pl.name = NULL;
     }
   }
-  ok(c, sched_unroll(s, ui, &e), &e, b, "unroll");
+  if (c->p->unroll_tile) ok(c, sched_unroll(s, ui, &e), &e, b, "unroll");
   ok(c, sched_vectorize(s, vi, &e), &e, b, "vectorize");
-  vector_tail(c, init, true);
-  vector_tail(c, cl, true);
+  vector_tail(c, init, c->p->unroll_tile);
+  vector_tail(c, cl, c->p->unroll_tile);
   if (pl.name) vector_tail(c, pl, false);
   if (c->p->parallel != AS_PARALLEL_NONE) ok(c, sched_parallel(s, par, &e), &e, b, "parallel");
   note(c, b.name, "register tile %d x %d over loops %s and %s%s", c->p->tile_rows, width,

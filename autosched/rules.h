@@ -33,6 +33,13 @@ typedef struct as_params {
                      * (of the tile's outer loops, for the tile rule) */
   bool vo_inner;    /* tile rule: the panels' loop inside the other spatial loops (conv's
                      * images and rows) instead of outermost */
+  bool rows_outer;  /* tile rule: the tile rows' loop outermost (the accumulators written back
+                     * inside the loop just outside the reductions, wherever that is) */
+  int pack_at;      /* tile rule: the packed panel computed at the k-th of the tile's outer
+                     * loops (k >= 1), or at the panels' loop (0) */
+  bool unroll_tile; /* tile rule: unroll the tile's rows (and those of its init and write-back) */
+  int unroll_k;     /* the tuner's: the innermost reduction loop around a register tile split
+                     * by this and the inner part unrolled (1: not); see as_space_apply */
 } as_params;
 enum { AS_PARALLEL_NONE = -1, AS_PARALLEL_RULE = 0 };
 void as_params_default(const as_target *t, as_params *p);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../autosched/log.h"
 #include "../autosched/rules.h"
 #include "../backend/be.h"
 #include "../ir/print.h"
@@ -403,9 +404,78 @@ static int cmd_save(repl *r, char *args) {
   return 0;
 }
 
+/* `load FILE.jsonl`: the fastest trace of the tuning log for the current function, target and
+ * the size class of its sizes (as --tuning-log picks), replacing the function's schedule;
+ * statements the state refuses are reported and the others kept, as at load. */
+static void load_log(repl *r, const char *path) {
+  repl_func *rf = repl_cur(r);
+  if (!have_state(r, rf)) return;
+  as_log log = {0};
+  char err[1024];
+  if (as_log_read(path, &log, err, sizeof err)) {
+    fflush(stdout);
+    fprintf(stderr, "%s\n", err); /* `PATH:LINE: error: ...`, as tirc --tuning-log says it */
+    as_log_free(&log);
+    return;
+  }
+  const char *names[AS_LOG_MAX_SIZES];
+  int n = rf->f->n_sizes < AS_LOG_MAX_SIZES ? rf->f->n_sizes : AS_LOG_MAX_SIZES;
+  for (int k = 0; k < n; k++) names[k] = rf->f->sizes[k]->name;
+  const as_log_entry *e = as_log_best(&log, rf->f->name, r->target, names, rf->sizes, n);
+  char sizes[512];
+  repl_sizes_str(rf->f, rf->sizes, sizes, sizeof sizes);
+  diag_engine *d = diag_engine_make(stderr);
+  lang_unit *u = e ? lang_compile_unit(d, path, e->trace, strlen(e->trace)) : NULL;
+  const ast_schedule *b = u ? repl_pick_block(u->ast, rf->f->name, r->target) : NULL;
+  if (!e)
+    repl_error(r, "%s has no measured trace of %s for target %s in the size class of %s", path,
+               rf->f->name, r->target, sizes);
+  else if (!b)
+    repl_error(r, "the trace in %s is not a schedule of %s", path, rf->f->name);
+  if (!b) {
+    diag_engine_free(d);
+    lang_unit_free(u);
+    as_log_free(&log);
+    return;
+  }
+  repl_paths before = {0}, after = {0};
+  repl_paths_get(rf->f, &before);
+  int dropped = sched_trace_length(rf->s), refused = 0;
+  sched_reset(rf->s);
+  for (int k = 0; k < b->n; k++) {
+    sched_error se;
+    if (sched_apply(rf->s, &b->stmts[k], &se)) {
+      fflush(stdout);
+      sched_error_report(d, &se);
+      refused++;
+    }
+  }
+  repl_paths_get(rf->f, &after);
+  tir_str line = {0};
+  repl_paths_diff(&before, &after, NULL, 0, &line);
+  char tm[32];
+  tool_time_str(e->median_s, tm, sizeof tm);
+  printf("load %s: the fastest of %s for %s (%s, measured on %s): %d statement%s, %d dropped"
+         "%s  ->  %s\n", path, rf->f->name, r->target, tm, e->machine, b->n - refused,
+         b->n - refused == 1 ? "" : "s", dropped, refused ? " (some refused, above)" : "",
+         tir_str_cstr(&line));
+  repl_jit_drop(r);
+  tir_str_free(&line);
+  repl_paths_free(&before);
+  repl_paths_free(&after);
+  diag_engine_free(d);
+  lang_unit_free(u);
+  as_log_free(&log);
+}
+
 static int cmd_load(repl *r, char *args) {
   if (!*args) {
-    repl_error(r, "load needs a file name: load FILE.tir");
+    repl_error(r, "load needs a file name: load FILE.tir, or a tuning log: load FILE.jsonl");
+    return 0;
+  }
+  size_t n = strlen(args);
+  if (n > 6 && strcmp(args + n - 6, ".jsonl") == 0) {
+    load_log(r, args);
     return 0;
   }
   if (repl_load(r, args, NULL, NULL) == 0) {
@@ -478,7 +548,8 @@ const repl_command repl_commands[] = {
     {"emit", "llvm|asm|ptx", "the compiled code for the target (emit ir, emit trace too)",
      repl_emit},
     {"save", "FILE", "write the .tir file with this schedule block", cmd_save},
-    {"load", "FILE", "start over with another file", cmd_load},
+    {"load", "FILE", "start over with another file; FILE.jsonl: the best trace of a tuning log",
+     cmd_load},
     {"help", "[NAME]", "this list, or what a command or primitive does", cmd_help},
     {"quit", "", "leave (Ctrl-D too)", cmd_quit},
 };

@@ -29,6 +29,8 @@ static const char usage[] =
     "                         [--schedule FILE] [--no-schedule] [--target T]\n"
     "       tirc tune FILE.tir --func F --size M=512,N=512 --log FILE.jsonl [--target T]\n"
     "                          [--trials N] [--time S] [--seed S] [--jobs J] [--schedule FILE]\n"
+    "                          [--emit-candidates FILE.jsonl] [--resume RESULTS.jsonl...]\n"
+    "       tirc measure CANDIDATES.jsonl... -o RESULTS.jsonl [--jobs J]\n"
     "       tirc repl FILE.tir [--func F] [--size M=64,N=32] [--target T] [--seed S]\n"
     "                          [--no-schedule]\n"
     "\n"
@@ -59,7 +61,9 @@ static const char usage[] =
     "  --tuning-log F apply the best trace of tuning log F for each function, target and\n"
     "                 size class (--size; docs §6) instead of its schedule and the rules\n"
     "  tune           search the rules' parameters for --func at --size, measuring\n"
-    "                 candidates here; every measurement goes to --log (JSON Lines)\n"
+    "                 candidates here; every measurement goes to --log (JSON Lines);\n"
+    "                 --emit-candidates writes a round for `tirc measure` elsewhere,\n"
+    "                 --resume learns from their results (docs/tuning.md)\n"
     "  repl           apply schedule statements one at a time, with show, trace, undo,\n"
     "                 check, bench, emit, save (help inside lists the commands;\n"
     "                 docs/repl.md)\n";
@@ -195,6 +199,7 @@ static lang_unit *tuned_schedules(diag_engine *d, const tool_input *in, ir_modul
   *bad = false;
   if (as_log_read(in->tuning_log, &log, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
+    as_log_free(&log); /* the entries before the bad line */
     *bad = true;
     return NULL;
   }
@@ -478,5 +483,6 @@ int tool_main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "run") == 0) return tool_run_main(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "repl") == 0) return tool_repl_main(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "tune") == 0) return tool_tune_main(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "measure") == 0) return tool_measure_main(argc - 1, argv + 1);
   return compile_main(argc, argv);
 }

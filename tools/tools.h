@@ -48,6 +48,7 @@ int tool_main(int argc, char **argv);
 int tool_run_main(int argc, char **argv);  /* `tirc run ...` (run.c) */
 int tool_repl_main(int argc, char **argv); /* `tirc repl FILE.tir` (repl.c) */
 int tool_tune_main(int argc, char **argv); /* `tirc tune FILE.tir` (tune.c) */
+int tool_measure_main(int argc, char **argv); /* `tirc measure CANDS.jsonl` (tune.c) */
 
 /* ---- measure.c: what --check and --bench print ---- */
 

@@ -15,7 +15,7 @@ case $input in /*) ;; *) input=$(pwd)/$input ;; esac
 case $expected in /*) ;; *) expected=$(pwd)/$expected ;; esac
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-cp "$(dirname "$input")"/*.tir "$tmp"/
+cp "$(dirname "$input")"/*.tir "$(dirname "$input")"/*.jsonl "$tmp"/
 args=$(sed -n '1s/^# args: //p' "$input")
 if [ -z "$args" ]; then
   echo "FAIL: $input does not start with '# args: ...'"

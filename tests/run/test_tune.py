@@ -1,5 +1,5 @@
 """test_tune.py - `tirc tune` on a tiny fixed-seed budget, nothing that depends on timing: the
-log it writes is JSON Lines of version-1 entries that tirc reads back (the best by median is
+log it writes is JSON Lines of version-2 entries that tirc reads back (the best by median is
 what --tuning-log applies), the rules' own params come first and replay to the rules' IR, the
 best trace agrees with the interpreter through --tuning-log, sizes of another class fall back
 to the rules, and corrupt, truncated or foreign logs are errors naming their line.
@@ -46,13 +46,14 @@ def check_entries(entries, func, trials):
     assert len(entries) == trials + min(trials - 1, 3) + 1, entries
     assert entries[trials]["trace"] == entries[0]["trace"]
     for e in entries:
-        assert e["version"] == 1 and e["func"] == func and e["target"] == target(), e
+        assert e["version"] == 2 and e["func"] == func and e["target"] == target(), e
         assert set(e) == {"version", "tirc", "func", "target", "sizes", "machine", "trace",
                           "params", "median_s", "gflops"}, e
         assert e["trace"].startswith(f"schedule {func} for {target()} {{\n"), e
         assert e["median_s"] > 0 and e["machine"], e
         assert set(e["params"]) == {"tile_rows", "tile_vectors", "pack", "inline", "rfactor",
-                                    "elem_vectors", "parallel", "vo_inner"}, e
+                                    "elem_vectors", "parallel", "vo_inner", "rows_outer",
+                                    "pack_at", "unroll_tile", "unroll_k"}, e
     traces = [e["trace"] for e in entries[:trials]]
     assert len(set(traces)) == len(traces), "traces are deduplicated"
 
@@ -68,7 +69,9 @@ def t_matmul_log_round_trip(args):
         tir, empty, log, entries, out, _ = tune(args, tmp, "matmul")
         check_entries(entries, "matmul", 4)
         assert entries[0]["params"] == {"tile_rows": 6, "tile_vectors": 2, "pack": True, "inline": True, "rfactor": True,
-                                        "elem_vectors": 1, "parallel": 0, "vo_inner": False}
+                                        "elem_vectors": 1, "parallel": 0, "vo_inner": False,
+                                        "rows_outer": False, "pack_at": 0, "unroll_tile": True,
+                                        "unroll_k": 1}
         assert "check: agrees with the interpreter" in out, out
         best = best_of(entries)
         assert out.endswith(best["trace"]), (out, best)
@@ -127,6 +130,40 @@ def t_size_class_fallback(args):
         assert near == best_of(entries)["trace"]
 
 
+def t_space_holds_hand_schedule(args):
+    """The tuner's baseline, the rules' own params, is examples/matmul.tir's hand-written
+    schedule for avx512 and for avx2: the same IR up to the names of the loops."""
+    tir = os.path.join(args.examples, "matmul.tir")
+    for t in ("avx512", "avx2"):
+        hand, _ = tirc_ok([tir, "--target", t, "--emit", "ir"])
+        rules, _ = tirc_ok([tir, "--target", t, "--schedule", os.devnull, "--emit", "ir"])
+        assert hand != rules and re.sub(r"\b([ij])_([oi])", r"\1\2", rules) == hand, (t, rules)
+
+
+def t_search_space(args):
+    """Candidates sample the tile's loop order, where its panel is packed, whether its rows are
+    unrolled and the unroll depth of its reduction; each is a trace of typed-API steps that
+    replays to its IR and agrees with the interpreter (tirc measure checks every one)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tir = os.path.join(args.examples, "matmul.tir")
+        cands = os.path.join(tmp, "c.jsonl")
+        tirc_ok(["tune", tir, "--func", "matmul", "--size", SIZES["matmul"], "--target",
+                 target(), "--schedule", os.devnull, "--trials", "12", "--seed", "7", "--jobs",
+                 "2", "--emit-candidates", cands])
+        c = [json.loads(l) for l in open(cands)]
+        assert len(c) == 12
+        seen = {k: {e["params"][k] for e in c} for k in ("rows_outer", "unroll_k", "pack_at")}
+        assert seen["rows_outer"] == {False, True} and len(seen["unroll_k"]) > 2 and \
+            len(seen["pack_at"]) > 1, seen
+        deep = [e for e in c if e["params"]["unroll_k"] > 1]
+        assert deep and all(re.search(r"k_o, k_i = split\(k, %d\);" % e["params"]["unroll_k"],
+                                      e["trace"]) and "unroll(k_i);" in e["trace"] for e in deep)
+        res = os.path.join(tmp, "r.jsonl")
+        tirc_ok(["measure", cands, "-o", res, "--jobs", "2"])
+        r = [json.loads(l) for l in open(res)]
+        assert [e.get("error") for e in r] == [None] * 12, r
+
+
 GOOD = ('{"version":1,"tirc":"0.1.0","func":"matmul","target":"avx2","sizes":{"M":8},'
         '"machine":"x","trace":"schedule matmul for avx2 {\\n}\\n","params":{"tile_rows":6,'
         '"tile_vectors":2,"pack":true,"inline":true,"rfactor":true,"elem_vectors":1,'
@@ -140,7 +177,7 @@ BAD_LOGS = [
     ("foreign", '{"name": "resnet", "epochs": 3}\n',
      '1: error: not a tirc tuning log entry (it has no "version" and "trace")'),
     ("version", GOOD.replace('"version":1', '"version":7') + "\n",
-     "1: error: log version 7 is not supported (this tirc reads version 1)"),
+     "1: error: log version 7 is not supported (this tirc reads versions 1 to 2)"),
     ("array", "[1, 2]\n", "1: error: not a tuning log entry: a JSON array, expected an object"),
     ("median", GOOD.replace('0.001', '"fast"') + "\n",
      '1: error: field "median_s" is not a non-negative number'),
@@ -174,7 +211,7 @@ def t_tune_usage(args):
     tir = os.path.join(args.examples, "matmul.tir")
     status, _, err = tirtest.tirc(["tune", tir, "--func", "matmul", "--size", "M=8,N=8,K=8"])
     assert status == 1 and err == ("tirc: error: tirc tune needs --log FILE.jsonl, where the "
-                                   "measurements go\n"), err
+                                   "measurements go (or --emit-candidates FILE.jsonl)\n"), err
     status, _, err = tirtest.tirc(["tune", tir, "--size", "M=8,N=8", "--log", os.devnull])
     assert status == 1 and err == ("tirc: error: size 'K' of matmul is not known; give it with "
                                    "--size K=...\n"), err

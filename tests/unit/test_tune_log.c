@@ -1,6 +1,7 @@
 /* test_tune_log.c - the tuning log (autosched/log.h) without measuring anything: size classes
  * by table, entries written and read back field for field, the best entry of a function,
- * target and size class, and the line a malformed log is reported at. */
+ * target and size class (failed entries never), the line a malformed log is reported at, and
+ * candidates files written and read back. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,55 @@ int main(void) {
   char want[512];
   snprintf(want, sizeof want, "%s:7: error: field \"sizes\" is missing, expected an object of "
                               "at most 16 sizes", path);
+  CHECK(strcmp(err, want) == 0, "got '%s'", err);
+  as_log_free(&l);
+
+  /* a failed entry (tirc measure) reads back with its error and id, and is never the best */
+  fp = fopen(path, "w");
+  as_log_entry failed = entry("f", "avx2", 512, 64, 0, 6);
+  failed.error = (char *)"the trace does not replay: trace:2:3: error: x";
+  failed.id = (char *)"00000000000000aa";
+  as_log_entry fine = entry("f", "avx2", 512, 64, 0.5, 6);
+  fine.id = (char *)"00000000000000bb";
+  CHECK(as_log_write(fp, &failed, err, sizeof err) == 0 && as_log_write(fp, &fine, err, sizeof err) == 0,
+        "%s", err);
+  fclose(fp);
+  CHECK(as_log_read(path, &l, err, sizeof err) == 0, "%s", err);
+  CHECK(l.n == 2 && l.v[0].error && strcmp(l.v[0].error, failed.error) == 0 &&
+            strcmp(l.v[0].id, failed.id) == 0 && l.v[0].median_s == 0 && !l.v[1].error &&
+            strcmp(l.v[1].id, fine.id) == 0,
+        "failed entry read back");
+  CHECK(as_log_best(&l, "f", "avx2", NULL, NULL, 0) == &l.v[1], "a failed entry is not the best");
+  as_log_free(&l);
+
+  /* candidates: their own fields read back; ids differ with the trace and the sizes */
+  fp = fopen(path, "w");
+  as_log_entry c = entry("f", "avx2", 512, 64, 0, 6), c2 = c;
+  char id[17], id2[17];
+  as_cand_id(&c, id);
+  c2.size_vals[0] = 511;
+  as_cand_id(&c2, id2);
+  CHECK(strlen(id) == 16 && strcmp(id, id2) != 0, "ids %s %s", id, id2);
+  c2 = c;
+  c2.trace = (char *)"schedule f for avx2 {\n}\n";
+  as_cand_id(&c2, id2);
+  CHECK(strcmp(id, id2) != 0, "ids of two traces");
+  c.id = id;
+  c.predicted = -3.5;
+  c.source = (char *)"func f(A: f32[M, N]) -> (B: f32[M, N]) {\n  B[i, j] = A[i, j];\n}\n";
+  c.source_path = (char *)"f.tir";
+  CHECK(as_cand_write(fp, &c, err, sizeof err) == 0, "%s", err);
+  fclose(fp);
+  CHECK(as_cands_read(path, &l, err, sizeof err) == 0, "%s", err);
+  CHECK(l.n == 1 && strcmp(l.v[0].id, id) == 0 && l.v[0].predicted == -3.5 &&
+            strcmp(l.v[0].source, c.source) == 0 && strcmp(l.v[0].source_path, "f.tir") == 0 &&
+            strcmp(l.v[0].trace, c.trace) == 0 && l.v[0].size_vals[0] == 512,
+        "candidate read back");
+  as_log_free(&l);
+  /* and neither reader takes the other's lines */
+  CHECK(as_log_read(path, &l, err, sizeof err) == -1, "a candidate is not a log entry");
+  snprintf(want, sizeof want, "%s:1: error: a candidate, not a measured entry (tirc measure "
+                              "measures it)", path);
   CHECK(strcmp(err, want) == 0, "got '%s'", err);
   as_log_free(&l);
   remove(path);
