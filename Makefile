@@ -47,7 +47,7 @@ bench: build bench-deps
 sanitize: deps
 	CC=clang cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DTIR_SANITIZE=ON
 	cmake --build build-sanitize -j $(JOBS)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_ctest.sh build-sanitize $(JOBS)
 
 # libFuzzer on each fuzz target (tests/fuzz/: frontend, pipeline, npy, repl) for FUZZ_SECONDS each
