@@ -182,8 +182,22 @@ static bool lower_sizes(lctx *c, const ast_func *af) {
   return ok;
 }
 
-/* Lower the dims of "t"; they may use sizes only. */
-static bool lower_dims(lctx *c, const ast_type *t, ir_expr **dims) {
+/* A variable of "e" other than a size, or NULL. */
+static const ir_var *non_size(const ir_expr *e) {
+  switch (e->kind) {
+  case IR_E_VAR: return e->u.var->kind == IR_VAR_SIZE ? NULL : e->u.var;
+  case IR_E_BIN: {
+    const ir_var *v = non_size(e->u.bin.a);
+    return v ? v : non_size(e->u.bin.b);
+  }
+  default: return NULL;
+  }
+}
+
+/* Lower the dims of "t"; they may use sizes only.  A local's dims ("local") may also divide by
+ * a constant (`(N + 15) / 16`, a layout's tiles): only a parameter's dims are solved for the
+ * sizes, which division would make ambiguous. */
+static bool lower_dims(lctx *c, const ast_type *t, ir_expr **dims, bool local) {
   bool ok = true;
   for (int k = 0; k < t->ndim; k++) {
     dims[k] = lang_affine(c, t->dims[k], "dim");
@@ -192,6 +206,14 @@ static bool lower_dims(lctx *c, const ast_type *t, ir_expr **dims) {
       continue;
     }
     ir_lin l;
+    if (local && !ir_lin_of(dims[k], &l)) {
+      const ir_var *v = non_size(dims[k]);
+      if (v) {
+        diag_error(c->d, t->dims[k]->loc, "a dim may use only sizes, not '%s'", v->name);
+        ok = false;
+      }
+      continue;
+    }
     if (!ir_lin_of(dims[k], &l)) {
       diag_error(c->d, ast_expr_span(t->dims[k]),
                  "a dim must be affine in sizes (+, - and * by a constant)");
@@ -226,7 +248,7 @@ static bool lower_params(lctx *c, const ast_param *ps, int n, ir_buf_kind kind,
   *out = tir_arena_alloc(c->f->arena, (size_t)(n + 1) * sizeof(ir_buffer *));
   for (int i = 0; i < n; i++) {
     ir_expr *dims[MAX_DIMS];
-    if (!check_rank(c, &ps[i].type) || !lower_dims(c, &ps[i].type, dims)) {
+    if (!check_rank(c, &ps[i].type) || !lower_dims(c, &ps[i].type, dims, false)) {
       ok = false;
       continue;
     }
@@ -301,7 +323,7 @@ static void lower_decl(lctx *c, const ast_stmt *s, stmt_vec *out) {
     return;
   }
   ir_expr *dims[MAX_DIMS];
-  if (!check_rank(c, &s->u.decl.type) || !lower_dims(c, &s->u.decl.type, dims)) return;
+  if (!check_rank(c, &s->u.decl.type) || !lower_dims(c, &s->u.decl.type, dims, true)) return;
   ir_align *align; /* a bad one is reported; the tensor is still defined, without them */
   bool aligned = lower_aligns(c, s, s->u.decl.type.ndim, &align);
   sym *sy = lang_sym_define(c, s->u.decl.name, SYM_TENSOR, s->u.decl.name_loc);

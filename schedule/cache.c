@@ -9,6 +9,7 @@
 
 #include "../ir/affine.h"
 #include "../ir/print.h"
+#include "../ir/size.h"
 #include "sched_private.h"
 
 typedef TIR_VEC(ir_buffer *) buf_vec;
@@ -211,29 +212,13 @@ static ir_stmt *swap_buffer(ir_func *f, ir_stmt *s, const ir_buffer *from, ir_bu
 }
 
 /* `for ax0, ax1 in grid(dims) { block NAME (spatial v0 = ax0, ...) { dst[v0, ...] =
- * src[v0, ...]; } }` over the dims of "src". */
+ * src[v0, ...]; } }` over the dims of "src": the copy in the same layout. */
 static ir_stmt *copy_nest(ir_func *f, const char *name, ir_buffer *dst, ir_buffer *src,
                           tir_loc loc) {
-  int n = src->ndim;
-  ir_var **loops = tir_arena_alloc(f->arena, (size_t)(n + 1) * sizeof *loops);
-  ir_iter *iters = tir_arena_alloc(f->arena, (size_t)(n + 1) * sizeof *iters);
-  ir_expr **idx = tir_arena_alloc(f->arena, (size_t)(n + 1) * sizeof *idx);
-  for (int d = 0; d < n; d++) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "ax%d", d);
-    loops[d] = ir_var_make(f, buf, IR_VAR_LOOP, loc);
-    snprintf(buf, sizeof buf, "v%d", d);
-    iters[d].var = ir_var_make(f, buf, IR_VAR_ITER, loc);
-    iters[d].kind = IR_ITER_SPATIAL;
-    iters[d].binding = ir_var_ref(f, loops[d], tir_loc_none);
-    idx[d] = ir_var_ref(f, iters[d].var, tir_loc_none);
-  }
-  ir_stmt *st = ir_store(f, dst, idx, n, ir_load(f, src, idx, n, tir_loc_none), loc);
-  ir_block *b = ir_block_make(f, name, iters, n, NULL, NULL, st, loc);
-  st = ir_block_stmt(f, b, loc);
-  for (int d = n - 1; d >= 0; d--)
-    st = ir_for(f, loops[d], ir_i64(f, 0), src->dims[d], IR_LOOP_SERIAL, st, loc);
-  return st;
+  sched_layout_dim same[64];
+  TIR_ASSERT(src->ndim <= 64);
+  for (int d = 0; d < src->ndim; d++) same[d] = (sched_layout_dim){d, 1, 0};
+  return sched_layout_copy(f, name, dst, src, same, src->ndim, loc);
 }
 
 /* Where a block's loop nest sits at function level: child "index" of "seq", a SEQ with no
@@ -304,14 +289,34 @@ static bool not_visible(const nest_pos *p, const ir_buffer *b, const char *what,
  * C (only C) read A_shared.  Returns the copy block. */
 int sched_cache_read(sched_state *s, sched_block bh, const char *buffer, ir_scope scope,
                      sched_block *copy_out, sched_error *e) {
+  return sched_cache_read_layout(s, bh, buffer, scope, NULL, 0, copy_out, e);
+}
+
+int sched_cache_read_layout(sched_state *s, sched_block bh, const char *buffer, ir_scope scope,
+                            const sched_loop *order, int n_order, sched_block *copy_out,
+                            sched_error *e) {
   ir_func *f = s->f;
   prim_call call, *c = &call;
   sched_call_begin(c, s, "cache_read", e);
   sched_arg_block(c, bh);
   sched_arg_word(c, buffer);
   sched_arg_word(c, ir_scope_name(scope));
+  for (int i = 0; i < n_order; i++) sched_arg_loop(c, order[i]);
   ir_stmt *blk = sched_call_block(c, bh, 0);
   if (!blk) return -1;
+  if (n_order > 64) {
+    sched_fail(e, "cache_read: a layout of at most 64 loops");
+    return -1;
+  }
+  ir_stmt *loops[64];
+  for (int i = 0; i < n_order; i++) {
+    if (!(loops[i] = sched_call_loop(c, order[i], 3 + i))) return -1;
+    for (int j = 0; j < i; j++)
+      if (loops[j] == loops[i]) {
+        sched_fail_arg(e, 3 + i, "cache_read names loop %s twice", loops[i]->u.loop.var->name);
+        return -1;
+      }
+  }
   const char *bname = blk->u.block->name;
   access_scan acc = scan_accesses(blk);
   ir_buffer *a = buffer_arg(f, buffer, 1, &acc.reads, bname, "read", "cache_read", e);
@@ -333,11 +338,40 @@ int sched_cache_read(sched_state *s, sched_block bh, const char *buffer, ir_scop
                  "those writes", a->name, bname);
     return -1;
   }
+  for (int i = 0; i < n_order; i++) {
+    bool around = false;
+    for (int k = 0; k < p.n_path && !around; k++) around = p.path[k] == loops[i];
+    if (!around) {
+      sched_fail_arg(e, 3 + i, "%s: loop %s is not around block \"%s\"", what,
+                     loops[i]->u.loop.var->name, bname);
+      return -1;
+    }
+  }
+  sched_layout_dim lay[64];
+  ir_expr *idx[64];
+  if (n_order && (a->ndim > 64 || !sched_layout_of(c, f, blk->u.block, a, loops, n_order, lay, idx)))
+    return -1;
   const char *name = fresh_name(f, f->body, a->name, ir_scope_name(scope));
-  ir_buffer *nb = ir_buffer_make(f, name, a->dtype, a->ndim, a->dims, IR_BUF_LOCAL, scope,
-                                 blk->loc);
-  ir_stmt *copy = copy_nest(f, name, nb, a, blk->loc);
-  ir_stmt *nblk = swap_buffer(f, blk, a, nb, true, false, false);
+  ir_stmt *copy, *nblk;
+  ir_buffer *nb;
+  if (!n_order) {
+    nb = ir_buffer_make(f, name, a->dtype, a->ndim, a->dims, IR_BUF_LOCAL, scope, blk->loc);
+    copy = copy_nest(f, name, nb, a, blk->loc);
+    nblk = swap_buffer(f, blk, a, nb, true, false, false);
+  } else {
+    /* the laid-out dims: a whole dim, its outermost part (rounded up), or a split's extent */
+    ir_expr *dims[64];
+    for (int i = 0; i < n_order; i++)
+      dims[i] = lay[i].mod ? ir_i64(f, lay[i].mod)
+                : lay[i].div == 1 ? a->dims[lay[i].dim]
+                : ir_simplify(f, ir_bin(f, IR_DIV,
+                                        ir_bin(f, IR_ADD, a->dims[lay[i].dim],
+                                               ir_i64(f, lay[i].div - 1), tir_loc_none),
+                                        ir_i64(f, lay[i].div), tir_loc_none));
+    nb = ir_buffer_make(f, name, a->dtype, n_order, dims, IR_BUF_LOCAL, scope, blk->loc);
+    copy = sched_layout_copy(f, name, nb, a, lay, n_order, blk->loc);
+    nblk = sched_relayout(f, blk, a, nb, lay, n_order);
+  }
   ir_stmt *child = sched_replace(f, p.path[p.level + 1], blk, nblk);
   ir_stmt *before[2] = {ir_alloc(f, nb, blk->loc), copy};
   c->changes_blocks = true;

@@ -149,4 +149,28 @@ const char *sched_buffer_at(sched_state *s, sched_block b, bool write, uint64_t 
  * and want to check something against the new dependences before returning); NULL + e. */
 poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e);
 
+
+/* ---- layout.c: cache_read's layout form ---- */
+
+/* One dim of a laid-out copy: the part of dim "dim" of the original that one loop drives, at
+ * index `x / div` (the outermost part of that dim: "mod" 0) or `x / div % mod`. */
+typedef struct sched_layout_dim {
+  int dim;
+  int64_t div, mod;
+} sched_layout_dim;
+
+/* The dims of a copy of "a" laid out by loops order[0 .. n) (around block "bl"), in lay[]:
+ * "bl" reads "a" at one index tuple (in idx_out[]), each dim a sum of listed loops whose
+ * coefficients form a mixed radix (`jo * 16 + ji`, ji of extent 16; or one loop alone).
+ * False with c's error filled otherwise. */
+bool sched_layout_of(prim_call *c, ir_func *f, const ir_block *bl, const ir_buffer *a,
+                     ir_stmt *const *order, int n, sched_layout_dim *lay, ir_expr **idx_out);
+/* The copy nest of "src" into "dst" (laid out by lay[0 .. n)): loops over dst's dims in order,
+ * each element from src at the sum of its parts, where that lies inside src. */
+ir_stmt *sched_layout_copy(ir_func *f, const char *name, ir_buffer *dst, ir_buffer *src,
+                           const sched_layout_dim *lay, int n, tir_loc loc);
+/* "blk" reading "to" (laid out by lay) wherever it read "from". */
+ir_stmt *sched_relayout(ir_func *f, ir_stmt *blk, const ir_buffer *from, ir_buffer *to,
+                        const sched_layout_dim *lay, int n);
+
 #endif

@@ -192,7 +192,7 @@ void sched_stmt_print(const ast_sstmt *st, tir_str *out) {
   X(SPLIT, "split", 2, 2, 2) X(FUSE, "fuse", 2, 2, 1) X(REORDER, "reorder", 2, 64, 0) \
   X(TILE, "tile", 4, 4, 4) X(PARALLEL, "parallel", 1, 1, 0) X(VECTORIZE, "vectorize", 1, 1, 0) \
   X(UNROLL, "unroll", 1, 1, 0) X(BIND, "bind", 2, 2, 0) \
-  X(CACHE_READ, "cache_read", 3, 3, 1) X(CACHE_WRITE, "cache_write", 2, 2, 1) \
+  X(CACHE_READ, "cache_read", 3, 64, 1) X(CACHE_WRITE, "cache_write", 2, 2, 1) \
   X(SET_SCOPE, "set_scope", 2, 3, 0) X(STORAGE_ALIGN, "storage_align", 5, 5, 0) \
   X(ANNOTATE, "annotate", 3, 3, 0) X(COMPUTE_INLINE, "compute_inline", 1, 1, 0) \
   X(REVERSE_COMPUTE_INLINE, "reverse_compute_inline", 1, 1, 0) X(RFACTOR, "rfactor", 1, 1, 1) \
@@ -299,7 +299,9 @@ static int call(sched_state *s, const ast_sstmt *st, prim_id p, sched_error *e) 
   case P_CACHE_READ: {
     if (!block_arg(s, a[0], &b, e) || !scope_arg(a[2], &scope, "cache_read", e)) return -1;
     const char *buf = buffer_arg(s, b, a[1], 1, false, "cache_read", e);
-    return buf ? sched_cache_read(s, b, buf, scope, &r, e) : -1;
+    for (int i = 3; i < st->n_args; i++)
+      if (!loop_arg(s, a[i], &ls[i - 3], e)) return -1;
+    return buf ? sched_cache_read_layout(s, b, buf, scope, ls, st->n_args - 3, &r, e) : -1;
   }
   case P_CACHE_WRITE:
     if (!block_arg(s, a[0], &b, e) || !scope_arg(a[1], &scope, "cache_write", e)) return -1;
