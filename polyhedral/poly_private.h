@@ -154,6 +154,13 @@ __isl_give isl_union_flow *poly_flow_compute(__isl_take isl_union_map *sink,
                                              __isl_take isl_union_map *must,
                                              __isl_take isl_union_map *sched);
 
+/* "sched" (the tagged times of the accesses "acc" to one buffer, vectors of length "*n")
+ * without the dims that order no two accesses of one element; the dataflow analysis finds
+ * the same dependences under it, much cheaper.  *n receives the new length; NULL on an ISL
+ * failure. */
+__isl_give isl_union_map *poly_buffer_schedule(__isl_take isl_union_map *sched,
+                                               __isl_keep isl_union_map *acc, int *n);
+
 /* ---- timing and errors (deps.c) ---- */
 
 double poly_now(void);
