@@ -174,6 +174,36 @@ static char *block_key(const poly_block *pb, const char *name) {
   return NULL;
 }
 
+/* The key of the executions alone: they depend on the path only, not on the statement's name
+ * (its block's number, which shifts when a primitive adds a block before it) nor on the
+ * length of the time vectors. */
+static char *exec_key(const poly_item *items, int n, const poly_item *last) {
+  tir_str k = {0};
+  if (path_key(&k, items, n, last, "E", -2)) return k.s;
+  tir_str_free(&k);
+  return NULL;
+}
+
+isl_set *poly_cache_exec_get(poly_family *fam, const poly_item *items, int n,
+                             const poly_item *last) {
+  char *key = exec_key(items, n, last);
+  cache_entry *e = key ? find(fam, key) : NULL;
+  free(key);
+  return e ? isl_set_copy(e->exec) : NULL;
+}
+
+void poly_cache_exec_put(poly_family *fam, const poly_item *items, int n, const poly_item *last,
+                         isl_set *exec) {
+  cache_entry e = {0};
+  if (!exec || !(e.key = exec_key(items, n, last))) return;
+  if (find(fam, e.key)) {
+    free(e.key);
+    return;
+  }
+  e.exec = isl_set_copy(exec);
+  add(fam, e);
+}
+
 bool poly_cache_stmt_get(poly_family *fam, poly_stmt *st, int depth) {
   char *key = stmt_key(st, depth);
   cache_entry *e = key ? find(fam, key) : NULL;

@@ -280,6 +280,12 @@ void poly_cache_free(poly_family *fam);
  * model's "depth", from an earlier model of the family: true when found (copied into "st"). */
 bool poly_cache_stmt_get(poly_family *fam, poly_stmt *st, int depth);
 void poly_cache_stmt_put(poly_family *fam, const poly_stmt *st, int depth);
+/* The executions of the path items[0..n) ("last" after them unless NULL) that an earlier
+ * model of the family built, whatever its statement names and depth; NULL when none did. */
+__isl_give isl_set *poly_cache_exec_get(poly_family *fam, const poly_item *items, int n,
+                                        const poly_item *last);
+void poly_cache_exec_put(poly_family *fam, const poly_item *items, int n, const poly_item *last,
+                         __isl_keep isl_set *exec);
 /* The same for a block's objects (l2i, inst, init_inst), its tuple being "name". */
 bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name);
 void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name);
