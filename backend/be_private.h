@@ -22,7 +22,7 @@ int be_target_info_get(be_target t, be_target_info *ti, char *err, size_t errlen
 void be_target_info_fini(be_target_info *ti);
 /* A target machine for "ti" (aggressive optimisation, PIC, default code model). */
 LLVMTargetMachineRef be_target_machine_make(const be_target_info *ti, char *err, size_t errlen);
-/* Run the O3 pipeline on "m" with "tm" (never without a target machine: TOOLCHAIN.md). */
+/* Run the O2 pipeline on "m" with "tm" (never without a target machine: TOOLCHAIN.md). */
 int be_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen);
 
 /* A value during code generation.  In scalar code every value is UNIFORM.  Inside a

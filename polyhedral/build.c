@@ -335,13 +335,16 @@ static __isl_give isl_map *path_time(const poly_model *m, const poly_stmt *st,
 }
 
 /* The scope of a path whose executions an earlier model built (so the path is valid): the
- * dims path_exec gives its loop variables and iterators. */
-static void path_scope(const poly_model *m, const poly_item *items, int n, poly_scope *s) {
+ * dims path_exec gives its loop variables and iterators, and each item's first dim in
+ * "item_dim" when not NULL. */
+static void path_scope(const poly_model *m, const poly_item *items, int n, poly_scope *s,
+                       int *item_dim) {
   int nd = 0;
   s->dim_of = tir_xmalloc((size_t)(m->n_vars ? m->n_vars : 1) * sizeof *s->dim_of);
   for (int v = 0; v < m->n_vars; v++) s->dim_of[v] = -1;
   s->param_of = m->param_of;
   for (int i = 0; i < n; i++) {
+    if (item_dim) item_dim[i] = items[i].kind == POLY_ITEM_POS ? -1 : nd;
     if (items[i].kind == POLY_ITEM_LOOP) {
       s->dim_of[items[i].loop->u.loop.var->id] = nd++;
     } else if (items[i].kind == POLY_ITEM_BLOCK) {
@@ -356,14 +359,28 @@ static void path_scope(const poly_model *m, const poly_item *items, int n, poly_
   s->space = sp;
 }
 
+/* The executions of items[0..n) ("last" after them unless NULL) over the scope "s", from the
+ * family's cache or built (path_exec) and cached. */
+static __isl_give isl_set *cached_exec(const poly_model *m, poly_item *items, int n,
+                                       poly_scope *s, int *item_dim, char *err, size_t errlen) {
+  isl_set *exec = poly_cache_exec_get(m->fam, items, n, NULL);
+  if (exec) {
+    path_scope(m, items, n, s, item_dim);
+    return exec;
+  }
+  exec = path_exec(m, items, n, s, item_dim, err, errlen);
+  poly_cache_exec_put(m->fam, items, n, NULL, exec);
+  return exec;
+}
+
 static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
   if (poly_cache_stmt_get(m->fam, st, m->depth)) {
-    path_scope(m, st->path, st->n_path, &st->scope);
+    path_scope(m, st->path, st->n_path, &st->scope, NULL);
     return 0;
   }
   int *item_dim = tir_xmalloc((size_t)(st->n_path ? st->n_path : 1) * sizeof *item_dim);
   int *out = NULL;
-  st->exec = path_exec(m, st->path, st->n_path, &st->scope, item_dim, err, errlen);
+  st->exec = cached_exec(m, st->path, st->n_path, &st->scope, item_dim, err, errlen);
   if (!st->exec) goto error;
   int ib = st->n_path - 1;
   while (st->path[ib].kind != POLY_ITEM_BLOCK) ib--;
@@ -409,7 +426,7 @@ static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) 
   }
   if (pb->n_prefix) memcpy(items, pb->prefix, (size_t)pb->n_prefix * sizeof *items);
   items[n - 1] = (poly_item){POLY_ITEM_BLOCK, 1, NULL, pb->block};
-  exec = path_exec(m, items, n, &s, item_dim, err, errlen);
+  exec = cached_exec(m, items, n, &s, item_dim, err, errlen);
   if (!exec) goto done;
   for (int j = 0; j < pb->n_iters; j++) out[j] = item_dim[n - 1] + j;
   pb->l2i = project_to(m, exec, name, out, pb->n_iters);
@@ -420,7 +437,7 @@ static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) 
   }
   if (pb->has_init) {
     items[n - 1].pos = 0;
-    exec0 = path_exec(m, items, n, &s0, item_dim, err, errlen);
+    exec0 = cached_exec(m, items, n, &s0, item_dim, err, errlen);
     if (!exec0) goto done;
     pb->init_inst = isl_map_range(isl_map_intersect_domain(isl_map_copy(pb->l2i), exec0));
     exec0 = NULL;

@@ -19,8 +19,16 @@ typedef struct cache_entry {
   int injective;    /* blocks: whether l2i is injective, -1 until known */
 } cache_entry;
 
+/* An answer of poly_in_order: dependence "rel" (renamed to the statements of the times) runs
+ * in order under "src" and "sink".  The objects are held, so their addresses stay theirs. */
+typedef struct order_entry {
+  isl_map *rel, *src, *sink;
+  bool ok;
+} order_entry;
+
 struct poly_cache {
   TIR_VEC(cache_entry) v;
+  TIR_VEC(order_entry) orders;
 };
 
 static void entry_free(cache_entry *e) {
@@ -34,10 +42,18 @@ static void entry_free(cache_entry *e) {
   isl_map_free(e->exec_time);
 }
 
+static void order_free(order_entry *e) {
+  isl_map_free(e->rel);
+  isl_map_free(e->src);
+  isl_map_free(e->sink);
+}
+
 void poly_cache_free(poly_family *fam) {
   if (!fam->cache) return;
   for (int i = 0; i < fam->cache->v.n; i++) entry_free(&fam->cache->v.v[i]);
   tir_vec_free(&fam->cache->v);
+  for (int i = 0; i < fam->cache->orders.n; i++) order_free(&fam->cache->orders.v[i]);
+  tir_vec_free(&fam->cache->orders);
   free(fam->cache);
   fam->cache = NULL;
 }
@@ -121,13 +137,23 @@ static cache_entry *find(poly_family *fam, const char *key) {
   return NULL;
 }
 
-static void add(poly_family *fam, cache_entry e) {
+static struct poly_cache *cache_of(poly_family *fam) {
   if (!fam->cache) fam->cache = tir_xcalloc(1, sizeof *fam->cache);
-  struct poly_cache *c = fam->cache;
+  return fam->cache;
+}
+
+/* Take the first (oldest) of the "*n" entries of "size" bytes at "v" out; its objects are
+ * freed already. */
+static void shift_out(void *v, int *n, size_t size) {
+  memmove(v, (char *)v + size, (size_t)(*n - 1) * size);
+  (*n)--;
+}
+
+static void add(poly_family *fam, cache_entry e) {
+  struct poly_cache *c = cache_of(fam);
   if (c->v.n == CACHE_MAX) {
     entry_free(&c->v.v[0]);
-    memmove(c->v.v, c->v.v + 1, (size_t)(c->v.n - 1) * sizeof *c->v.v);
-    c->v.n--;
+    shift_out(c->v.v, &c->v.n, sizeof *c->v.v);
   }
   tir_vec_push(&c->v, e);
 }
@@ -146,6 +172,36 @@ static char *block_key(const poly_block *pb, const char *name) {
   if (path_key(&k, pb->prefix, pb->n_prefix, &self, name, -1)) return k.s;
   tir_str_free(&k);
   return NULL;
+}
+
+/* The key of the executions alone: they depend on the path only, not on the statement's name
+ * (its block's number, which shifts when a primitive adds a block before it) nor on the
+ * length of the time vectors. */
+static char *exec_key(const poly_item *items, int n, const poly_item *last) {
+  tir_str k = {0};
+  if (path_key(&k, items, n, last, "E", -2)) return k.s;
+  tir_str_free(&k);
+  return NULL;
+}
+
+isl_set *poly_cache_exec_get(poly_family *fam, const poly_item *items, int n,
+                             const poly_item *last) {
+  char *key = exec_key(items, n, last);
+  cache_entry *e = key ? find(fam, key) : NULL;
+  free(key);
+  return e ? isl_set_copy(e->exec) : NULL;
+}
+
+void poly_cache_exec_put(poly_family *fam, const poly_item *items, int n, const poly_item *last,
+                         isl_set *exec) {
+  cache_entry e = {0};
+  if (!exec || !(e.key = exec_key(items, n, last))) return;
+  if (find(fam, e.key)) {
+    free(e.key);
+    return;
+  }
+  e.exec = isl_set_copy(exec);
+  add(fam, e);
 }
 
 bool poly_cache_stmt_get(poly_family *fam, poly_stmt *st, int depth) {
@@ -197,4 +253,32 @@ void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *na
 void poly_cache_block_injective(poly_family *fam, isl_map *l2i, bool injective) {
   for (int i = 0; fam->cache && i < fam->cache->v.n; i++)
     if (fam->cache->v.v[i].l2i == l2i) fam->cache->v.v[i].injective = injective;
+}
+
+/* ---- orders ----
+ *
+ * A primitive that changes blocks asks whether the old dependences run in order in its result
+ * (poly_check_order), and the state then derives the result's dependences, asking again for
+ * each dependence it takes over (poly_deps_reuse), with the very objects of the family's
+ * cache: the second answer is the first. */
+
+int poly_cache_order_get(poly_family *fam, __isl_keep isl_map *rel, __isl_keep isl_map *src,
+                         __isl_keep isl_map *sink) {
+  if (!fam->cache) return -1;
+  for (int i = fam->cache->orders.n - 1; i >= 0; i--) {
+    const order_entry *e = &fam->cache->orders.v[i];
+    if (e->rel == rel && e->src == src && e->sink == sink) return e->ok;
+  }
+  return -1;
+}
+
+void poly_cache_order_put(poly_family *fam, __isl_keep isl_map *rel, __isl_keep isl_map *src,
+                          __isl_keep isl_map *sink, bool ok) {
+  struct poly_cache *c = cache_of(fam);
+  if (c->orders.n == CACHE_MAX) {
+    order_free(&c->orders.v[0]);
+    shift_out(c->orders.v, &c->orders.n, sizeof *c->orders.v);
+  }
+  order_entry e = {isl_map_copy(rel), isl_map_copy(src), isl_map_copy(sink), ok};
+  tir_vec_push(&c->orders, e);
 }

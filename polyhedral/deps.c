@@ -182,8 +182,8 @@ static isl_stat drop_dims(__isl_take isl_map *map, void *user) {
  * dependences under the result.  It is much cheaper: the dims left out are typically the
  * tiles and points of the element's own loops, with their floor divisions.  *n receives the
  * new length; NULL on an ISL failure. */
-static __isl_give isl_union_map *buffer_schedule(__isl_take isl_union_map *sched,
-                                                 __isl_keep isl_union_map *acc, int *n) {
+__isl_give isl_union_map *poly_buffer_schedule(__isl_take isl_union_map *sched,
+                                               __isl_keep isl_union_map *acc, int *n) {
   isl_union_map *e = isl_union_map_apply_range(isl_union_map_reverse(isl_union_map_copy(sched)),
                                                isl_union_map_copy(acc));
   isl_union_map *er = isl_union_map_reverse(isl_union_map_copy(e));
@@ -273,7 +273,7 @@ static int buffer_deps(poly_deps *d, int x, const int *alone) {
   }
   int depth = d->m.depth;
   isl_union_map *all = isl_union_map_union(isl_union_map_copy(reads), isl_union_map_copy(writes));
-  sched = buffer_schedule(sched, all, &depth);
+  sched = poly_buffer_schedule(sched, all, &depth);
   isl_union_map_free(all);
   /* flow: the last write before each read; anti: the first write after each read (the last
    * one before it in reversed time), so a write kills the reads before it; output: the last

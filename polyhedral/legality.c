@@ -208,7 +208,7 @@ static int gmodel_build(gmodel *g, const poly_deps *d, const ir_func *gf, int al
  * of its source and sink in g)?  The quick test: the differences of the pairs' time vectors
  * must be lexicographically positive, checked one level at a time; the violated pairs, when
  * there are some, are computed on instances by the caller. */
-isl_bool poly_in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink) {
+static isl_bool in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink) {
   isl_map *tt = isl_map_apply_domain(isl_map_copy(dep->rel), isl_map_copy(src->time));
   tt = isl_map_apply_range(tt, isl_map_copy(sink->time));
   isl_set *delta = isl_map_deltas(tt);
@@ -236,6 +236,15 @@ isl_bool poly_in_order(const poly_dep *dep, const poly_stmt *src, const poly_stm
   return isl_bool_false;
 }
 
+isl_bool poly_in_order(poly_family *fam, isl_map *key, const poly_dep *dep, const poly_stmt *src,
+                       const poly_stmt *sink) {
+  int known = poly_cache_order_get(fam, key, src->time, sink->time);
+  if (known >= 0) return known ? isl_bool_true : isl_bool_false;
+  isl_bool ok = in_order(dep, src, sink);
+  if (ok >= 0) poly_cache_order_put(fam, key, src->time, sink->time, ok == isl_bool_true);
+  return ok;
+}
+
 /* Every dependence of d runs in order in g ("gm"): those between blocks that run each instance
  * once by their times, those of blocks that may run one several times by the values read. */
 static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, char *err,
@@ -252,7 +261,7 @@ static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, c
      * dependence of d between blocks that run each instance once in order: the analysis
      * found or checked them so */
     if (src->time == d->m.stmts.v[ks].time && sink->time == d->m.stmts.v[kk].time) continue;
-    if (poly_in_order(dep, src, sink) == isl_bool_true) continue;
+    if (poly_in_order(d->fam, dep->rel, dep, src, sink) == isl_bool_true) continue;
     isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
     isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);
     isl_bool ok = isl_map_is_empty(viol);

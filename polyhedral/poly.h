@@ -114,6 +114,17 @@ int poly_dep_between(TIR_KEEP poly_deps *d, poly_dep_kind kind, const char *src,
  */
 void poly_violation_print(const poly_violation *v, char *out, size_t n);
 
+/* Keep "d" (dependences valid for "f" as it is now: a schedule state's, say, whose function
+ * only ran primitives that keep each read's source) for the questions later asked about f in
+ * this thread: poly_unwritten_reads then answers from d's flow dependences while f prints the
+ * same.  Replaces what the thread kept before. */
+void poly_deps_remember(TIR_KEEP poly_deps *d, TIR_KEEP const ir_func *f);
+
+/* With this variable set in the environment, every shortcut of polyhedral/ (an answer taken
+ * from kept analyses, a structural fast path of a primitive) is also computed the long way, and
+ * a difference aborts: how the tests prove the shortcuts. */
+#define POLY_CROSSCHECK_ENV "TIR_CHECK_FAST_PATHS"
+
 /* Does every access of "f" (reads under a select only where the branch is taken, when its
  * condition is quasi-affine) stay inside its buffer for the concrete "sizes" (f->n_sizes
  * values)?  Returns 1 when it does, 0 with the first access that does not, an example index

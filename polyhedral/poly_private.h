@@ -154,6 +154,13 @@ __isl_give isl_union_flow *poly_flow_compute(__isl_take isl_union_map *sink,
                                              __isl_take isl_union_map *must,
                                              __isl_take isl_union_map *sched);
 
+/* "sched" (the tagged times of the accesses "acc" to one buffer, vectors of length "*n")
+ * without the dims that order no two accesses of one element; the dataflow analysis finds
+ * the same dependences under it, much cheaper.  *n receives the new length; NULL on an ISL
+ * failure. */
+__isl_give isl_union_map *poly_buffer_schedule(__isl_take isl_union_map *sched,
+                                               __isl_keep isl_union_map *acc, int *n);
+
 /* ---- timing and errors (deps.c) ---- */
 
 double poly_now(void);
@@ -260,8 +267,11 @@ int poly_check_values(const poly_deps *d, const poly_model *gm, const int *map, 
  * reads (flow) and the next one (anti), as in base's function.  Returns 0, or -1 on an ISL
  * failure. */
 int poly_deps_reuse(poly_deps *d, const poly_deps *base, bool *reused);
-/* Does every pair of "dep" run in order under the times of "src" and "sink"?  (legality.c) */
-isl_bool poly_in_order(const poly_dep *dep, const poly_stmt *src, const poly_stmt *sink);
+/* Does every pair of "dep" run in order under the times of "src" and "sink"?  (legality.c)
+ * "key" is the relation dep->rel was renamed from (or dep->rel itself): the answer is kept
+ * in fam's cache under it and the times. */
+isl_bool poly_in_order(poly_family *fam, __isl_keep isl_map *key, const poly_dep *dep,
+                       const poly_stmt *src, const poly_stmt *sink);
 
 /* ---- caches (cache.c) ---- */
 
@@ -270,11 +280,24 @@ void poly_cache_free(poly_family *fam);
  * model's "depth", from an earlier model of the family: true when found (copied into "st"). */
 bool poly_cache_stmt_get(poly_family *fam, poly_stmt *st, int depth);
 void poly_cache_stmt_put(poly_family *fam, const poly_stmt *st, int depth);
+/* The executions of the path items[0..n) ("last" after them unless NULL) that an earlier
+ * model of the family built, whatever its statement names and depth; NULL when none did. */
+__isl_give isl_set *poly_cache_exec_get(poly_family *fam, const poly_item *items, int n,
+                                        const poly_item *last);
+void poly_cache_exec_put(poly_family *fam, const poly_item *items, int n, const poly_item *last,
+                         __isl_keep isl_set *exec);
 /* The same for a block's objects (l2i, inst, init_inst), its tuple being "name". */
 bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name);
 void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name);
 /* Record whether the block objects whose l2i is "l2i" are injective (pb->injective then). */
 void poly_cache_block_injective(poly_family *fam, __isl_keep isl_map *l2i, bool injective);
+/* The answer of poly_in_order for dependence "rel" (before renaming to the statements of the
+ * times: the names follow from "src" and "sink") under the times "src" and "sink", by the
+ * objects' identity: 1, 0, or -1 when not known. */
+int poly_cache_order_get(poly_family *fam, __isl_keep isl_map *rel, __isl_keep isl_map *src,
+                         __isl_keep isl_map *sink);
+void poly_cache_order_put(poly_family *fam, __isl_keep isl_map *rel, __isl_keep isl_map *src,
+                          __isl_keep isl_map *sink, bool ok);
 
 /* ---- explanations (explain.c) ---- */
 

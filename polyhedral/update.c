@@ -86,7 +86,7 @@ static int reuse_buffer(poly_deps *d, const poly_deps *base, int x, int *map) {
     const poly_stmt *bsink = &base->m.stmts.v[base->accesses.v[bd->sink].stmt];
     isl_bool ok = src->time == bsrc->time && sink->time == bsink->time
                       ? isl_bool_true
-                      : poly_in_order(&dep, src, sink);
+                      : poly_in_order(d->fam, bd->rel, &dep, src, sink);
     if (ok == isl_bool_true) {
       tir_vec_push(&take, dep);
       continue;

@@ -45,6 +45,10 @@ void sched_error_report(diag_engine *d, const sched_error *e);
 TIR_GIVE sched_state *sched_state_make(TIR_KEEP ir_func *f, char *err, size_t errlen);
 void sched_state_free(TIR_TAKE sched_state *s);
 ir_func *sched_state_func(const sched_state *s);
+/* Hand the state's dependences of its function, as the function is now, to polyhedral/ for
+ * this thread (poly_deps_remember): compiling the scheduled function then need not analyse it
+ * again to know which locals are read before written. */
+void sched_state_keep_analysis(TIR_KEEP const sched_state *s);
 
 /* Undo the last trace step (false if there is none); back to the unscheduled IR. */
 bool sched_undo(TIR_KEEP sched_state *s);

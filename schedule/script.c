@@ -468,6 +468,7 @@ int sched_apply_file(ir_module *m, const ast_file *ast, const char *const *targe
       sched_trace_print(s, added ? targets[0] : pick->target, traces);
     /* the scheduled body stays in f; the state's history goes */
     ir_stmt *body = f->body;
+    sched_state_keep_analysis(s);
     sched_state_free(s);
     f->body = body;
   }

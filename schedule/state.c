@@ -66,6 +66,8 @@ sched_state *sched_state_make(ir_func *f, char *err, size_t errlen) {
 
 ir_func *sched_state_func(const sched_state *s) { return s->f; }
 
+void sched_state_keep_analysis(const sched_state *s) { poly_deps_remember(s->deps, s->f); }
+
 static void handles_free(handle_vec *h) {
   for (int i = 0; i < h->n; i++) free((void *)h->v[i].name);
   tir_vec_free(h);
