@@ -350,6 +350,44 @@ static LLVMValueRef binop_value(cg *g, ir_binop op, ir_dtype t, LLVMValueRef a,
 }
 
 /* Index arithmetic that keeps the ramp form: u + r, r - u, r * constant, ... */
+/* Is scalar "v" (an i64 the builder made) a multiple of "d" by construction: a constant, a
+ * product with a constant multiple of d, a shift left by enough bits, or a sum or difference
+ * of such? */
+static bool known_multiple(LLVMValueRef v, int64_t d, int depth) {
+  int64_t c;
+  if (const_int(v, &c)) return c % d == 0;
+  if (depth > 8 || !LLVMIsAInstruction(v)) return false;
+  LLVMValueRef x = LLVMGetOperand(v, 0), y = LLVMGetNumOperands(v) > 1 ? LLVMGetOperand(v, 1) : NULL;
+  switch (LLVMGetInstructionOpcode(v)) {
+  case LLVMMul:
+    return (const_int(y, &c) && c % d == 0) || (const_int(x, &c) && c % d == 0) ||
+           known_multiple(x, d, depth + 1) || known_multiple(y, d, depth + 1);
+  case LLVMShl:
+    return const_int(y, &c) && c >= 0 && c < 62 && ((int64_t)1 << c) % d == 0;
+  case LLVMAdd:
+  case LLVMSub: return known_multiple(x, d, depth + 1) && known_multiple(y, d, depth + 1);
+  default: return false;
+  }
+}
+
+/* ramp / d and ramp % d (floor, d > 0) where the ramp's base is a multiple of d: within a
+ * tile of d, `(16 * jo + ji) / 16` is jo in every lane and `% 16` is ji, so a read laid out
+ * in tiles (cache_read's layout form) stays contiguous instead of becoming a gather. */
+static bool ramp_divmod(cg *g, ir_binop op, cg_val a, cg_val b2, cg_val *out) {
+  int64_t d;
+  if (a.form != CG_RAMP || b2.form != CG_UNIFORM || !const_int(b2.v, &d) || d <= 0 ||
+      a.stride < 0 || !known_multiple(a.v, d, 0))
+    return false;
+  bool within = a.stride * (int64_t)(g->lanes - 1) < d, whole = a.stride % d == 0;
+  if (!within && !whole) return false;
+  LLVMValueRef q = LLVMBuildExactSDiv(g->b, a.v, b2.v, "");
+  if (op == IR_DIV)
+    *out = whole && a.stride ? (cg_val){CG_RAMP, q, a.stride / d} : cg_uniform(q);
+  else
+    *out = whole ? cg_uniform(cg_i64c(g, 0)) : (cg_val){CG_RAMP, cg_i64c(g, 0), a.stride};
+  return true;
+}
+
 static bool ramp_binop(cg *g, ir_binop op, cg_val a, cg_val b2, cg_val *out) {
   if (a.form == CG_VECTOR || b2.form == CG_VECTOR) return false;
   if (a.form == CG_UNIFORM && b2.form == CG_UNIFORM) return false;
@@ -373,6 +411,8 @@ static bool ramp_binop(cg *g, ir_binop op, cg_val a, cg_val b2, cg_val *out) {
     *out = c ? (cg_val){CG_RAMP, base, r.stride * c} : cg_uniform(base);
     return true;
   }
+  case IR_DIV:
+  case IR_MOD: return ramp_divmod(g, op, a, b2, out);
   default: return false;
   }
 }
