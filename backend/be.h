@@ -77,7 +77,7 @@ void be_jit_times(TIR_KEEP const be_jit *j, double *gen, double *opt, double *co
 /* ---- NVPTX: CUDA GPUs ---- */
 
 /* Kernels for CUDA GPUs, as PTX: each top-level loop nest of a function becomes a kernel
- * `void F_kernelN(buffers..., sizes...)` launched in order, over a grid and blocks whose
+ * `void F_kernelN(buffers..., sizes..., temps...)` launched in order, over a grid and blocks whose
  * extents are those of the loops bound to blockIdx and threadIdx. */
 typedef struct be_gpu be_gpu;
 
@@ -95,6 +95,12 @@ void be_gpu_times(TIR_KEEP const be_gpu *m, double *gen, double *opt);
 int be_gpu_n_kernels(TIR_KEEP const be_gpu *m);
 /* Kernel "k"'s name (and, in "*f" when not NULL, its function). */
 const char *be_gpu_kernel_name(TIR_KEEP const be_gpu *m, int k, const ir_func **f);
+/* The tensors of "f" that live between its kernels: each kernel takes, after the sizes, one
+ * pointer to each, to device memory of be_gpu_temp_bytes at the sizes of the call (-1: the
+ * size cannot exist), which the caller allocates and zeroes (locals start as zeros). */
+int be_gpu_n_temps(TIR_KEEP const be_gpu *m, TIR_KEEP const ir_func *f);
+int64_t be_gpu_temp_bytes(TIR_KEEP const be_gpu *m, TIR_KEEP const ir_func *f, int t,
+                          const int64_t *sizes);
 /* Kernel "k"'s grid and block at "sizes" (its function's, in f->sizes order): 1 to launch it,
  * 0 when it runs no iteration, -1 with "err" when the launch is impossible. */
 int be_gpu_kernel_launch(TIR_KEEP const be_gpu *m, int k, const int64_t *sizes, uint32_t grid[3],

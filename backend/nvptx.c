@@ -12,6 +12,7 @@
 
 #include "../ir/compact.h"
 #include "../ir/print.h"
+#include "../ir/size.h"
 #include "../polyhedral/poly.h"
 #include "../runtime/runtime.h"
 #include "nvptx_private.h"
@@ -24,8 +25,17 @@ bool be_gpu_arch_known(const char *arch) {
   return false;
 }
 
+/* A function's tensors that live between its kernels: `global` locals at its top level, in
+ * device memory the caller allocates (zeroed) and passes after the sizes. */
+typedef struct gpu_func {
+  const ir_func *f;
+  const ir_stmt *body; /* compacted */
+  TIR_VEC(const ir_buffer *) temps;
+} gpu_func;
+
 typedef struct gpu_kernel {
   nv_kernel k;
+  const gpu_func *gf;
   char name[256];
 } gpu_kernel;
 
@@ -34,6 +44,7 @@ struct be_gpu {
   LLVMModuleRef mod;
   LLVMTargetMachineRef tm;
   be_target_info ti;
+  TIR_VEC(gpu_func *) funcs;
   TIR_VEC(gpu_kernel *) kernels;
   double t_gen, t_opt;
 };
@@ -324,9 +335,10 @@ static int emit_kernel(be_gpu *m, gpu_kernel *gk, char *err, size_t errlen) {
   nv_gen n = {&gk->k, 0, tir_xcalloc((size_t)f->n_buffers + 1, sizeof(LLVMValueRef))};
   g.hooks = &nv_hooks;
   g.hook_user = &n;
-  int nb = f->n_ins + f->n_outs, np = nb + f->n_sizes;
+  const gpu_func *gf = gk->gf;
+  int nb = f->n_ins + f->n_outs, np = nb + f->n_sizes + gf->temps.n;
   LLVMTypeRef *ps = tir_xcalloc((size_t)np + 1, sizeof *ps);
-  for (int i = 0; i < np; i++) ps[i] = i < nb ? g.ptr : g.i64;
+  for (int i = 0; i < np; i++) ps[i] = i < nb || i >= nb + f->n_sizes ? g.ptr : g.i64;
   LLVMValueRef fn = LLVMAddFunction(m->mod, gk->name, LLVMFunctionType(g.void_t, ps, (unsigned)np, 0));
   free(ps);
   LLVMSetFunctionCallConv(fn, PTX_KERNEL_CC);
@@ -345,7 +357,12 @@ static int emit_kernel(be_gpu *m, gpu_kernel *gk, char *err, size_t errlen) {
     consts &= !gk->k.dim[t] || gk->k.dim[t]->kind == IR_E_INT;
   for (int t = NV_FIRST_THREAD; t < NV_TAGS && consts; t++)
     annotate(m, fn, ntid[t - NV_FIRST_THREAD], gk->k.dim[t] ? gk->k.dim[t]->u.i : 1);
-  cg_func_begin(&g, fn, gk->k.top);
+  cg_func_begin(&g, fn, gf->body);
+  for (int t = 0; t < gf->temps.n; t++) {
+    LLVMValueRef p = LLVMGetParam(fn, (unsigned)(nb + f->n_sizes + t));
+    LLVMSetValueName2(p, gf->temps.v[t]->name, strlen(gf->temps.v[t]->name));
+    cg_buf_bind(&g, gf->temps.v[t], p, NULL);
+  }
   cg_stmt(&g, gk->k.top);
   LLVMBuildRetVoid(g.b);
   cg_func_finish(&g);
@@ -443,17 +460,29 @@ static int add_func(be_gpu *m, ir_func *f, char *err, size_t errlen) {
   bool *tiles = shared_tiles(f, why, sizeof why);
   ir_stmt *body = ir_compact_locals_private(f, f->body, tiles);
   free(tiles);
+  gpu_func *gf = tir_xcalloc(1, sizeof *gf);
+  gf->f = f;
+  gf->body = body;
+  tir_vec_push(&m->funcs, gf);
   int n = body->kind == IR_S_SEQ ? body->u.seq.n : 1;
   int made = 0;
   for (int i = 0; i < n; i++) {
     const ir_stmt *s = body->kind == IR_S_SEQ ? body->u.seq.v[i] : body;
     if (s->kind == IR_S_ALLOC) {
-      snprintf(err, errlen, "function %s: local tensor %s lives between kernels: for cuda, "
-               "tensors between kernels are planned; inline it or compute it in one kernel",
-               f->name, s->u.alloc->name);
-      return -1;
+      const ir_buffer *b = s->u.alloc;
+      bool sized = b->scope == IR_SCOPE_GLOBAL;
+      for (int d = 0; d < b->ndim; d++) sized &= only_sizes(b->dims[d]);
+      if (!sized) {
+        snprintf(err, errlen, "function %s: %s buffer %s is allocated outside every kernel%s",
+                 f->name, ir_scope_name(b->scope), b->name,
+                 b->scope == IR_SCOPE_GLOBAL ? "" : ": compute it at a loop bound to blockIdx");
+        return -1;
+      }
+      tir_vec_push(&gf->temps, b); /* lives between the kernels: device memory */
+      continue;
     }
     gpu_kernel *gk = tir_xcalloc(1, sizeof *gk);
+    gk->gf = gf;
     gk->k.f = f;
     gk->k.top = s;
     snprintf(gk->name, sizeof gk->name, "%s_kernel%d", f->name, made++);
@@ -508,6 +537,11 @@ void be_gpu_free(be_gpu *m) {
     free(m->kernels.v[i]);
   }
   tir_vec_free(&m->kernels);
+  for (int i = 0; i < m->funcs.n; i++) {
+    tir_vec_free(&m->funcs.v[i]->temps);
+    free(m->funcs.v[i]);
+  }
+  tir_vec_free(&m->funcs);
   if (m->mod) LLVMDisposeModule(m->mod);
   if (m->tm) LLVMDisposeTargetMachine(m->tm);
   if (m->ctx) LLVMContextDispose(m->ctx);
@@ -598,4 +632,23 @@ int be_gpu_kernel_launch(const be_gpu *m, int k, const int64_t *sizes, uint32_t 
     return -1;
   }
   return 1;
+}
+
+static const gpu_func *func_of(const be_gpu *m, const ir_func *f) {
+  for (int i = 0; i < m->funcs.n; i++)
+    if (m->funcs.v[i]->f == f) return m->funcs.v[i];
+  return NULL;
+}
+
+int be_gpu_n_temps(const be_gpu *m, const ir_func *f) {
+  const gpu_func *gf = func_of(m, f);
+  return gf ? gf->temps.n : 0;
+}
+
+int64_t be_gpu_temp_bytes(const be_gpu *m, const ir_func *f, int t, const int64_t *sizes) {
+  const ir_buffer *b = func_of(m, f)->temps.v[t];
+  int64_t shape[16], bytes;
+  for (int d = 0; d < b->ndim && d < 16; d++)
+    if (!eval_dim(f, b->dims[d], sizes, &shape[d])) return -1;
+  return b->ndim <= 16 && ir_size_layout(b, shape, true, NULL, &bytes) ? bytes : -1;
 }

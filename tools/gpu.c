@@ -26,20 +26,22 @@ struct tool_gpu {
   const ir_func *f;
   be_gpu *m;
   tir_cu_module *mod;
-  tir_cu_ptr *dev; /* per buffer parameter */
+  tir_cu_ptr *dev; /* per buffer parameter, then per tensor between kernels */
   size_t *bytes;
+  int n_temps;
 };
 
 tool_gpu *tool_gpu_make(const ir_func *f, const char *arch, char *err, size_t errlen) {
   tool_gpu *g = tir_xcalloc(1, sizeof *g);
   g->f = f;
   int nb = f->n_ins + f->n_outs;
-  g->dev = tir_xcalloc((size_t)nb + 1, sizeof *g->dev);
-  g->bytes = tir_xcalloc((size_t)nb + 1, sizeof *g->bytes);
   double t0 = tool_now();
   char dev[256];
   ir_func *fs[1] = {(ir_func *)f};
   g->m = be_gpu_compile(fs, 1, arch ? arch : TOOL_GPU_ARCH, err, errlen);
+  g->n_temps = g->m ? be_gpu_n_temps(g->m, f) : 0;
+  g->dev = tir_xcalloc((size_t)(nb + g->n_temps) + 1, sizeof *g->dev);
+  g->bytes = tir_xcalloc((size_t)(nb + g->n_temps) + 1, sizeof *g->bytes);
   if (!g->m) goto error;
   tir_str ptx = {0};
   double t1 = tool_now();
@@ -71,7 +73,7 @@ error:
 
 void tool_gpu_free(tool_gpu *g) {
   if (!g) return;
-  for (int i = 0; i < g->f->n_ins + g->f->n_outs; i++) tir_cu_free(g->dev[i]);
+  for (int i = 0; g->dev && i < g->f->n_ins + g->f->n_outs + g->n_temps; i++) tir_cu_free(g->dev[i]);
   tir_cu_module_free(g->mod);
   be_gpu_free(g->m);
   free(g->dev);
@@ -82,10 +84,11 @@ void tool_gpu_free(tool_gpu *g) {
 /* Launch every kernel once, in order, at "sizes", on the buffers already on the device. */
 static int launch_all(tool_gpu *g, const int64_t *sizes, char *err, size_t errlen) {
   const ir_func *f = g->f;
-  int nb = f->n_ins + f->n_outs, np = nb + f->n_sizes;
+  int nb = f->n_ins + f->n_outs, np = nb + f->n_sizes + g->n_temps;
   void **params = tir_xcalloc((size_t)np + 1, sizeof *params);
   for (int i = 0; i < nb; i++) params[i] = &g->dev[i];
   for (int i = 0; i < f->n_sizes; i++) params[nb + i] = (void *)&sizes[i];
+  for (int t = 0; t < g->n_temps; t++) params[nb + f->n_sizes + t] = &g->dev[nb + t];
   int rc = 0;
   for (int k = 0; k < be_gpu_n_kernels(g->m) && rc == 0; k++) {
     uint32_t grid[3] = {1, 1, 1}, block[3] = {1, 1, 1};
@@ -102,15 +105,26 @@ int tool_gpu_run(tool_gpu *g, const int64_t *sizes, void *const *bufs, const siz
                  char *err, size_t errlen) {
   const ir_func *f = g->f;
   int nb = f->n_ins + f->n_outs;
-  for (int i = 0; i < nb; i++) {
-    if (g->dev[i] && g->bytes[i] != bytes[i]) {
+  for (int i = 0; i < nb + g->n_temps; i++) {
+    size_t want = i < nb ? bytes[i] : 0;
+    if (i >= nb) {
+      int64_t b = be_gpu_temp_bytes(g->m, f, i - nb, sizes);
+      if (b < 0) {
+        snprintf(err, errlen, "a tensor between the kernels of %s cannot exist at these sizes", f->name);
+        return -1;
+      }
+      want = (size_t)b;
+    }
+    if (g->dev[i] && g->bytes[i] != want) {
       tir_cu_free(g->dev[i]);
       g->dev[i] = 0;
     }
-    if (!g->dev[i] && tir_cu_alloc(&g->dev[i], bytes[i], err, errlen) < 0) return -1;
-    g->bytes[i] = bytes[i];
-    /* outputs start as the caller's arrays, as in the interpreter (zeros) */
-    if (tir_cu_to_device(g->dev[i], bufs[i], bytes[i], err, errlen) < 0) return -1;
+    if (!g->dev[i] && tir_cu_alloc(&g->dev[i], want, err, errlen) < 0) return -1;
+    g->bytes[i] = want;
+    /* outputs start as the caller's arrays and locals as zeros, as in the interpreter */
+    if (i < nb ? tir_cu_to_device(g->dev[i], bufs[i], want, err, errlen) < 0
+               : tir_cu_zero(g->dev[i], want, err, errlen) < 0)
+      return -1;
   }
   if (launch_all(g, sizes, err, errlen) < 0 || tir_cu_sync(err, errlen) < 0) return -1;
   for (int i = f->n_ins; i < nb; i++)

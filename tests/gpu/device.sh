@@ -23,5 +23,8 @@ for n in 1024 2048 4096; do
   "$tirc" run "$ex/matmul.tir" --schedule "$here/matmul_regtile.sched" --target cuda --bench \
     --size M=$n,N=$n,K=$n | grep -v '^C:'
 done
+echo "== memory-bound kernels at 8192 x 8192 (bytes moved: see the report)"
 "$tirc" run "$ex/transpose.tir" --target cuda --bench --size M=8192,N=8192 | grep -v '^Y:'
+"$tirc" run "$ex/softmax.tir" --target cuda --bench --size N=8192,D=8192 | grep -v '^Y:'
+"$tirc" run "$ex/layernorm.tir" --target cuda --bench --size N=8192,D=8192 | grep -v '^Y:'
 python3 "$here/torch_ref.py" 1024 2048 4096
