@@ -441,8 +441,9 @@ static bool *shared_tiles(ir_func *f, char *err, size_t errlen) {
     if (s->kind != IR_S_ALLOC || s->u.alloc->scope != IR_SCOPE_SHARED) continue;
     tile_scan ts = {.b = s->u.alloc, .n_common = -1};
     tile_walk(&ts, body);
-    while (ts.n_common > 0 && ts.common[ts.n_common - 1]->u.loop.kind == IR_LOOP_VECTORIZED)
-      ts.n_common--;
+    while (ts.n_common > 0 && (ts.common[ts.n_common - 1]->u.loop.kind == IR_LOOP_VECTORIZED ||
+                               ir_loop_thread_bound(&ts.common[ts.n_common - 1]->u.loop)))
+      ts.n_common--; /* where ir_compact_locals_private puts it */
     if (ts.n_common <= 0) continue;
     if (!d && !(d = poly_deps_compute(f, err, errlen))) break; /* then no tile: sizes say why */
     poly_violation v;

@@ -24,6 +24,7 @@ typedef struct sync_walk {
   unsigned bound;   /* thread axes bound by the enclosing loops */
   bool all_reach;   /* every thread of the block reaches the current point */
   const ir_loop *partial; /* the thread loop that makes all_reach false */
+  const ir_loop *threads[3]; /* the loops bound to threadIdx.x, y, z around, or NULL */
   char *err;
   size_t errlen;
   bool failed;
@@ -94,7 +95,8 @@ static void unit(sync_walk *w, const ir_stmt *s) {
     if (!w->all_reach) {
       char msg[512];
       snprintf(msg, sizeof msg, "kernel needs a barrier inside loop %s, where not every thread "
-               "of the block runs (its extent is less than the block's threads along %s)",
+               "of the block arrives (the loop bound to %s is shorter than the block, or a loop "
+               "inside it depends on the thread's index)",
                w->partial->var->name, ir_thread_tag_name(w->partial->thread));
       fail(w, msg);
     }
@@ -124,6 +126,8 @@ static void walk(sync_walk *w, const ir_stmt *s) {
   if (l->kind == IR_LOOP_THREAD) {
     unsigned bit = 1u << (l->thread - NV_FIRST_THREAD);
     unsigned saved = w->bound;
+    const ir_loop *saved_loop = w->threads[l->thread - NV_FIRST_THREAD];
+    w->threads[l->thread - NV_FIRST_THREAD] = l;
     w->bound |= bit;
     if ((w->bound & w->k->thread_tags) == w->k->thread_tags) {
       unit(w, s);
@@ -139,8 +143,18 @@ static void walk(sync_walk *w, const ir_stmt *s) {
       w->partial = partial;
     }
     w->bound = saved;
+    w->threads[l->thread - NV_FIRST_THREAD] = saved_loop;
     return;
   }
+  /* a loop whose bounds depend on a thread's index runs differently in different threads */
+  bool reach = w->all_reach;
+  const ir_loop *partial = w->partial;
+  for (int t = 0; t < 3; t++)
+    if (w->threads[t] && (ir_expr_uses(l->min, w->threads[t]->var) ||
+                          ir_expr_uses(l->extent, w->threads[t]->var))) {
+      w->all_reach = false;
+      w->partial = w->threads[t];
+    }
   /* any other loop at block level: its body may follow itself, so it starts from what any
    * iteration leaves behind as well as from what came before */
   acc body = acc_make(w->nb);
@@ -152,11 +166,14 @@ static void walk(sync_walk *w, const ir_stmt *s) {
   acc_union(&w->cur, &before, w->nb); /* the loop may run no iteration */
   acc_free(&body);
   acc_free(&before);
+  w->all_reach = reach;
+  w->partial = partial;
 }
 
 int nv_sync_place(nv_kernel *k, char *err, size_t errlen) {
   if (!k->thread_tags) return 0; /* one thread a block */
-  sync_walk w = {k, k->f->n_buffers, acc_make(k->f->n_buffers), 0, true, NULL, err, errlen, false};
+  sync_walk w = {.k = k, .nb = k->f->n_buffers, .cur = acc_make(k->f->n_buffers), .all_reach = true,
+                 .err = err, .errlen = errlen};
   walk(&w, k->top);
   acc_free(&w.cur);
   return w.failed ? -1 : 0;

@@ -311,7 +311,11 @@ static ir_stmt **try_compact(ir_func *f, const ir_buffer *b, ir_stmt *const *res
     common = k;
   }
   int home = common - 1;
-  while (home >= 0 && a0->loops[home]->u.loop.kind == IR_LOOP_VECTORIZED) home--;
+  /* not inside a vector loop; a shared buffer (one per GPU thread block) not inside a loop
+   * bound to threadIdx */
+  while (home >= 0 && (a0->loops[home]->u.loop.kind == IR_LOOP_VECTORIZED ||
+                       (b->scope == IR_SCOPE_SHARED && ir_loop_thread_bound(&a0->loops[home]->u.loop))))
+    home--;
   if (home < 0) goto done;
   ir_lin ext[MAX_DIMS];
   int owners;
