@@ -467,6 +467,9 @@ static int compile_main(int argc, char **argv) {
   }
   bool cuda = in.target && strcmp(in.target, "cuda") == 0;
   if (emit && strcmp(emit, "ptx") == 0 && !cuda) rc = tool_fail("--emit ptx goes with --target cuda");
+  else if (cuda && out)
+    rc = tool_fail("-o with --target cuda (an object with a host launcher) is planned; --emit ptx "
+                   "prints the kernels");
   else if (cuda && (native_emit || (emit && strcmp(emit, "ptx") == 0)))
     rc = tool_gpu_emit(u->module, in.arch, emit, in.path);
   else if (native_emit || out) rc = emit_native(u->module, in.target, native_emit, out, in.path);
