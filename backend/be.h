@@ -4,6 +4,7 @@
 #define TIR_BACKEND_BE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../ir/ir.h"
 
@@ -85,5 +86,37 @@ void be_jit_free(TIR_TAKE be_jit *j);
 int be_jit_call(TIR_KEEP be_jit *j, void *const *bufs, const int64_t *sizes);
 /* How long compiling took, in seconds: IR to LLVM, optimisation, machine code. */
 void be_jit_times(TIR_KEEP const be_jit *j, double *gen, double *opt, double *codegen);
+
+/* ---- NVPTX: CUDA GPUs ---- */
+
+/* Kernels for CUDA GPUs, as PTX: each top-level loop nest of a function becomes a kernel
+ * `void F_kernelN(buffers..., sizes..., temps...)` launched in order, over a grid and blocks whose
+ * extents are those of the loops bound to blockIdx and threadIdx. */
+typedef struct be_gpu be_gpu;
+
+/* Is "arch" one of sm_80, sm_86, sm_89, sm_90? */
+bool be_gpu_arch_known(const char *arch);
+/* Generate, verify and optimise kernels for funcs[0..n) (kept: the module refers to their IR
+ * for launch extents) for "arch"; NULL with "err" when a schedule cannot run on a GPU. */
+TIR_GIVE be_gpu *be_gpu_compile(TIR_KEEP ir_func *const *funcs, int n, const char *arch,
+                                char *err, size_t errlen);
+void be_gpu_free(TIR_TAKE be_gpu *m);
+int be_gpu_print_llvm(TIR_KEEP be_gpu *m, tir_str *out);
+int be_gpu_print_ptx(TIR_KEEP be_gpu *m, tir_str *out, char *err, size_t errlen);
+/* Seconds spent generating LLVM IR and optimising it. */
+void be_gpu_times(TIR_KEEP const be_gpu *m, double *gen, double *opt);
+int be_gpu_n_kernels(TIR_KEEP const be_gpu *m);
+/* Kernel "k"'s name (and, in "*f" when not NULL, its function). */
+const char *be_gpu_kernel_name(TIR_KEEP const be_gpu *m, int k, const ir_func **f);
+/* The tensors of "f" that live between its kernels: each kernel takes, after the sizes, one
+ * pointer to each, to device memory of be_gpu_temp_bytes at the sizes of the call (-1: the
+ * size cannot exist), which the caller allocates and zeroes (locals start as zeros). */
+int be_gpu_n_temps(TIR_KEEP const be_gpu *m, TIR_KEEP const ir_func *f);
+int64_t be_gpu_temp_bytes(TIR_KEEP const be_gpu *m, TIR_KEEP const ir_func *f, int t,
+                          const int64_t *sizes);
+/* Kernel "k"'s grid and block at "sizes" (its function's, in f->sizes order): 1 to launch it,
+ * 0 when it runs no iteration, -1 with "err" when the launch is impossible. */
+int be_gpu_kernel_launch(TIR_KEEP const be_gpu *m, int k, const int64_t *sizes, uint32_t grid[3],
+                         uint32_t block[3], char *err, size_t errlen);
 
 #endif

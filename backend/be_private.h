@@ -17,11 +17,25 @@ typedef struct be_target_info {
   bool f16c;         /* hardware f16 <-> f32 conversions */
 } be_target_info;
 
+/* Initialise LLVM's X86 and NVPTX targets (once). */
+void be_llvm_init(void);
 /* Fill "ti" for "t" (the host's CPU and features for BE_TARGET_HOST); -1 with "err". */
 int be_target_info_get(be_target t, be_target_info *ti, char *err, size_t errlen);
 void be_target_info_fini(be_target_info *ti);
 /* A target machine for "ti" (aggressive optimisation, PIC, default code model). */
 LLVMTargetMachineRef be_target_machine_make(const be_target_info *ti, char *err, size_t errlen);
+/* Give "mod" the triple and data layout of "tm". */
+void be_module_target(LLVMModuleRef mod, LLVMTargetMachineRef tm);
+/* Verify "mod" (a failure is a tirc bug, said so in "err") and optimise it; the seconds from
+ * "t0" (tir_rt_now) to the optimisation in "*t_gen", the optimisation's in "*t_opt" (each may
+ * be NULL); -1 with "err". */
+int be_verify_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, double t0, double *t_gen,
+                       double *t_opt, char *err, size_t errlen);
+/* Module "mod" as LLVM IR text, or as "kind" (assembly, PTX, an object) for "tm", appended
+ * to "out"; -1 with "err". */
+int be_print_llvm(LLVMModuleRef mod, tir_str *out);
+int be_emit(LLVMTargetMachineRef tm, LLVMModuleRef mod, LLVMCodeGenFileType kind, tir_str *out,
+            char *err, size_t errlen);
 /* Run the O2 pipeline on "m" with "tm" (never without a target machine: TOOLCHAIN.md). */
 int be_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err, size_t errlen);
 
@@ -62,14 +76,34 @@ typedef struct cg_zeroing {
 /* Locals of constant size up to this many bytes live on the stack, the others on the heap. */
 enum { STACK_BYTES = 1 << 16 };
 
+struct cg;
+/* What a target changes in the code generator (NULL for the CPU, whose code is the default):
+ * loops bound to GPU thread axes, where locals live, barriers between statements, and which
+ * threads run a statement outside every thread loop.  Each slot may be NULL. */
+typedef struct cg_hooks {
+  /* loop "l" bound to a thread axis, bounds evaluated: run its body (cg_thread_iteration) */
+  void (*thread_loop)(struct cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext);
+  /* memory for local "b" of "bytes" (i64) bytes: its pointer, or NULL after cg_fail */
+  LLVMValueRef (*alloc)(struct cg *g, const ir_buffer *b, LLVMValueRef bytes);
+  /* before child "i" of SEQ "seq", and after each iteration of loop "l"'s body */
+  void (*before_child)(struct cg *g, const ir_stmt *seq, int i);
+  void (*after_iteration)(struct cg *g, const ir_loop *l);
+  /* an i1 that says whether this thread runs block or store "s", or NULL for all */
+  LLVMValueRef (*leaf_guard)(struct cg *g, const ir_stmt *s);
+} cg_hooks;
+
 typedef struct cg {
   const ir_func *f;
+  const cg_hooks *hooks; /* NULL on CPUs */
+  void *hook_user;      /* the target's own state */
+  int in_leaf;          /* inside a block or store (hooks' leaf_guard is asked outside only) */
   const be_target_info *ti;
   LLVMContextRef ctx;
   LLVMModuleRef mod;
   LLVMBuilderRef b;
   LLVMValueRef fn;      /* the LLVM function being filled (the kernel or an outlined body) */
   LLVMBasicBlockRef entry; /* its entry block: allocas go there */
+  LLVMBasicBlockRef start; /* the block after it, where the code begins */
   cg_var *vars;         /* by var id */
   cg_buf *bufs;         /* by buffer id */
   struct cg_zeroing *zeroing; /* see cg_heap_local_zeroed */
@@ -148,6 +182,10 @@ void cg_exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status);
 /* At the function's entry: leave with TIR_RT_SIZE when a loop bound computed from the sizes
  * alone overflows (ir_size_loops_check's rule, in the generated code). */
 void cg_loops_check(cg *g, ir_stmt *body);
+/* One iteration of loop "l" (bounds "min", "ext") whose variable is min + "idx": the body,
+ * the variable restored afterwards (thread-bound loops: the target computes "idx"). */
+void cg_thread_iteration(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext,
+                         LLVMValueRef idx);
 
 /* ---- the module (cg_func.c) ---- */
 
@@ -155,6 +193,15 @@ void cg_loops_check(cg *g, ir_stmt *body);
 /* Must heap local "b" start zeroed (calloc), or does every read follow a write (malloc)?
  * Locals on the stack are always zeroed: a memset there costs next to nothing. */
 bool cg_heap_local_zeroed(cg *g, const ir_buffer *b);
+/* Start generating for "f" into module "m"; cg_fini ends it. */
+void cg_init(cg *g, const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
+             LLVMModuleRef m, char *err, size_t errlen);
+void cg_fini(cg *g);
+/* Fill the new function "fn" (parameters: f's buffers, then its sizes) up to its body: names,
+ * sizes, alias tags of the buffers of "body", the entry block for allocas; the builder is left
+ * where the body goes.  cg_func_finish closes the entry block once the body is done. */
+void cg_func_begin(cg *g, LLVMValueRef fn, const ir_stmt *body);
+void cg_func_finish(cg *g);
 int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx, LLVMModuleRef m,
                  bool packed, char *err, size_t errlen);
 

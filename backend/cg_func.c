@@ -2,6 +2,7 @@
  * invariant 5 (plus a packed wrapper for the JIT), buffer alias information for LLVM. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../ir/compact.h"
@@ -55,7 +56,7 @@ static LLVMValueRef tbaa_tag(cg *g, const ir_buffer *b) {
   return LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, tag_ops, 3));
 }
 
-static void cg_init(cg *g, const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
+void cg_init(cg *g, const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
                     LLVMModuleRef m, char *err, size_t errlen) {
   memset(g, 0, sizeof *g);
   g->f = f;
@@ -92,7 +93,7 @@ bool cg_heap_local_zeroed(cg *g, const ir_buffer *b) {
   return z->zero[b->id];
 }
 
-static void cg_fini(cg *g) {
+void cg_fini(cg *g) {
   LLVMDisposeBuilder(g->b);
   tir_vec_free(&g->known);
   tir_vec_free(&g->heap);
@@ -136,6 +137,52 @@ static void emit_packed(cg *g, LLVMValueRef kernel, LLVMTypeRef kty) {
   free(args);
 }
 
+void cg_func_begin(cg *g, LLVMValueRef fn, const ir_stmt *body) {
+  const ir_func *f = g->f;
+  int nb = f->n_ins + f->n_outs;
+  g->fn = fn;
+  for (int k = 0; k < nb; k++) {
+    const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
+    LLVMSetValueName2(LLVMGetParam(fn, (unsigned)k), b->name, strlen(b->name));
+  }
+  g->entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
+  LLVMPositionBuilderAtEnd(g->b, g->entry);
+  for (int k = 0; k < f->n_sizes; k++) {
+    LLVMValueRef p = LLVMGetParam(fn, (unsigned)(nb + k));
+    LLVMSetValueName2(p, f->sizes[k]->name, strlen(f->sizes[k]->name));
+    cg_var *v = &g->vars[f->sizes[k]->id];
+    v->set = true;
+    v->val = cg_uniform(p);
+  }
+  const ir_buffer **by_id = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *by_id);
+  for (int k = 0; k < nb; k++) {
+    const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
+    by_id[b->id] = b;
+  }
+  ir_visitor v = {NULL, collect_allocs, by_id};
+  ir_stmt_visit((ir_stmt *)body, &v);
+  for (int i = 0; i < f->n_buffers; i++)
+    if (by_id[i]) {
+      if (by_id[i]->ndim > 16) cg_fail(g, "buffer %s has more than 16 dims", by_id[i]->name);
+      g->bufs[i].tbaa = tbaa_tag(g, by_id[i]);
+    }
+  free(by_id);
+  /* the entry block holds allocas only; the code starts in the next block */
+  g->start = LLVMAppendBasicBlockInContext(g->ctx, fn, "start");
+  LLVMPositionBuilderAtEnd(g->b, g->start);
+  for (int k = 0; k < nb; k++) {
+    const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
+    cg_buf_bind(g, b, LLVMGetParam(fn, (unsigned)k), NULL);
+  }
+}
+
+void cg_func_finish(cg *g) {
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+  LLVMPositionBuilderAtEnd(g->b, g->entry);
+  LLVMBuildBr(g->b, g->start);
+  LLVMPositionBuilderAtEnd(g->b, here);
+}
+
 int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx, LLVMModuleRef m,
                  bool packed, char *err, size_t errlen) {
   /* compaction only adds nodes to f's arena; f itself stays as it was */
@@ -153,50 +200,18 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
     return -1;
   }
   LLVMValueRef fn = LLVMAddFunction(m, f->name, kty);
-  g.fn = fn;
   cg_func_attrs(&g, fn);
   for (int k = 0; k < nb; k++) { /* buffers never overlap and are not kept */
     enum_attr(&g, fn, (unsigned)k + 1, "noalias");
     enum_attr(&g, fn, (unsigned)k + 1, "nocapture");
     if (k < f->n_ins) enum_attr(&g, fn, (unsigned)k + 1, "readonly");
-    const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
-    LLVMSetValueName2(LLVMGetParam(fn, (unsigned)k), b->name, strlen(b->name));
   }
-  g.entry = LLVMAppendBasicBlockInContext(ctx, fn, "entry");
-  LLVMPositionBuilderAtEnd(g.b, g.entry);
-  for (int k = 0; k < f->n_sizes; k++) {
-    LLVMValueRef p = LLVMGetParam(fn, (unsigned)(nb + k));
-    LLVMSetValueName2(p, f->sizes[k]->name, strlen(f->sizes[k]->name));
-    cg_var *v = &g.vars[f->sizes[k]->id];
-    v->set = true;
-    v->val = cg_uniform(p);
-  }
-  const ir_buffer **by_id = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *by_id);
-  for (int k = 0; k < nb; k++) {
-    const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
-    by_id[b->id] = b;
-  }
-  ir_visitor v = {NULL, collect_allocs, by_id};
-  ir_stmt_visit(body, &v);
-  for (int i = 0; i < f->n_buffers; i++)
-    if (by_id[i]) {
-      if (by_id[i]->ndim > 16) cg_fail(&g, "buffer %s has more than 16 dims", by_id[i]->name);
-      g.bufs[i].tbaa = tbaa_tag(&g, by_id[i]);
-    }
-  free(by_id);
-  /* the entry block holds allocas only; the code starts in the next block */
-  LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(ctx, fn, "start");
-  LLVMPositionBuilderAtEnd(g.b, start);
-  for (int k = 0; k < nb; k++) {
-    const ir_buffer *b = k < f->n_ins ? f->ins[k] : f->outs[k - f->n_ins];
-    cg_buf_bind(&g, b, LLVMGetParam(fn, (unsigned)k), NULL);
-  }
+  cg_func_begin(&g, fn, body);
   cg_loops_check(&g, body);
   cg_stmt(&g, body);
   TIR_ASSERT(g.failed || g.heap.n == 0);
   LLVMBuildRet(g.b, LLVMConstInt(g.i32, TIR_RT_OK, 0));
-  LLVMPositionBuilderAtEnd(g.b, g.entry);
-  LLVMBuildBr(g.b, start);
+  cg_func_finish(&g);
   if (packed && !g.failed) emit_packed(&g, fn, kty);
   int rc = g.failed ? -1 : 0;
   cg_fini(&g);

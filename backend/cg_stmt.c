@@ -256,6 +256,7 @@ static void serial_body(cg *g, LLVMValueRef iv, void *user) {
   LLVMValueRef v = LLVMBuildAdd(g->b, lc->min, iv, lc->l->var->name);
   set_loop_var(g, lc, cg_uniform(v));
   loop_body(g, lc->l);
+  if (g->hooks && g->hooks->after_iteration) g->hooks->after_iteration(g, lc->l);
 }
 
 static void serial_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext,
@@ -277,6 +278,7 @@ static void unrolled_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   for (int64_t k = 0; k < n; k++) {
     set_loop_var(g, &lc, cg_uniform(LLVMBuildAdd(g->b, min, cg_i64c(g, k), "")));
     loop_body(g, l);
+    if (g->hooks && g->hooks->after_iteration) g->hooks->after_iteration(g, l);
   }
   g->vars[l->var->id] = saved;
 }
@@ -521,9 +523,22 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   tir_vec_free(&c.types);
 }
 
+void cg_thread_iteration(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext,
+                         LLVMValueRef idx) {
+  cg_var saved = g->vars[l->var->id];
+  loop_ctx lc = {l, min, ext, NULL, 1};
+  set_loop_var(g, &lc, cg_uniform(LLVMBuildAdd(g->b, min, idx, l->var->name)));
+  loop_body(g, l);
+  g->vars[l->var->id] = saved;
+}
+
 static void loop(cg *g, const ir_stmt *s) {
   const ir_loop *l = &s->u.loop;
   LLVMValueRef min = cg_scalar(g, l->min), ext = cg_scalar(g, l->extent);
+  if (l->kind == IR_LOOP_THREAD && g->hooks && g->hooks->thread_loop) {
+    g->hooks->thread_loop(g, l, min, ext);
+    return;
+  }
   switch (l->kind) {
   case IR_LOOP_PARALLEL:
     if (!g->lanes) {
@@ -847,7 +862,9 @@ static live_alloc alloc_local(cg *g, const ir_buffer *b) {
   exit_if(g, bad, LLVMConstInt(g->i32, TIR_RT_SIZE, 0));
   int64_t n;
   LLVMValueRef p;
-  if (LLVMIsAConstantInt(bytes) && (n = LLVMConstIntGetSExtValue(bytes)) <= STACK_BYTES) {
+  if (g->hooks && g->hooks->alloc) {
+    p = g->hooks->alloc(g, b, bytes);
+  } else if (LLVMIsAConstantInt(bytes) && (n = LLVMConstIntGetSExtValue(bytes)) <= STACK_BYTES) {
     p = entry_alloca(g, LLVMArrayType2(g->i8, (uint64_t)(n ? n : 1)), 64);
     /* locals start zeroed, as in the interpreter */
     LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
@@ -879,6 +896,7 @@ static void seq(cg *g, const ir_stmt *s) {
   TIR_VEC(live_alloc) allocs = {0};
   for (int i = 0; i < s->u.seq.n; i++) {
     const ir_stmt *c = s->u.seq.v[i];
+    if (g->hooks && g->hooks->before_child) g->hooks->before_child(g, s, i);
     if (c->kind == IR_S_ALLOC) tir_vec_push(&allocs, alloc_local(g, c->u.alloc));
     else cg_stmt(g, c);
   }
@@ -886,15 +904,31 @@ static void seq(cg *g, const ir_stmt *s) {
   tir_vec_free(&allocs);
 }
 
+/* A block or a store; the statements inside a block are not leaves of their own. */
+static void leaf(cg *g, const ir_stmt *s) {
+  g->in_leaf++;
+  if (s->kind == IR_S_BLOCK) {
+    block(g, s->u.block);
+  } else {
+    cg_val off = cg_offset(g, s->u.store.buf, s->u.store.idx, s->u.store.n);
+    cg_store(g, s->u.store.buf, off, cg_expr(g, s->u.store.value));
+  }
+  g->in_leaf--;
+}
+
+static void leaf_thunk(cg *g, void *user) { leaf(g, user); }
+
 void cg_stmt(cg *g, const ir_stmt *s) {
   if (!s || g->failed) return;
   switch (s->kind) {
   case IR_S_SEQ: seq(g, s); return;
   case IR_S_FOR: loop(g, s); return;
-  case IR_S_BLOCK: block(g, s->u.block); return;
+  case IR_S_BLOCK:
   case IR_S_STORE: {
-    cg_val off = cg_offset(g, s->u.store.buf, s->u.store.idx, s->u.store.n);
-    cg_store(g, s->u.store.buf, off, cg_expr(g, s->u.store.value));
+    LLVMValueRef only =
+        g->hooks && g->hooks->leaf_guard && !g->in_leaf ? g->hooks->leaf_guard(g, s) : NULL;
+    if (only) if_then(g, only, leaf_thunk, (void *)s);
+    else leaf(g, s);
     return;
   }
   case IR_S_ALLOC: { /* outside a SEQ its scope ends at once */

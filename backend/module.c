@@ -41,7 +41,7 @@ bool be_target_from_name(const char *name, be_target *out) {
   return false;
 }
 
-static void llvm_init(void) {
+void be_llvm_init(void) {
   static bool done;
   if (done) return;
   done = true;
@@ -50,6 +50,10 @@ static void llvm_init(void) {
   LLVMInitializeX86TargetMC();
   LLVMInitializeX86AsmPrinter();
   LLVMInitializeX86AsmParser();
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  LLVMInitializeNVPTXAsmPrinter();
 }
 
 static bool has_feature(const char *features, const char *f) {
@@ -62,7 +66,7 @@ static bool has_feature(const char *features, const char *f) {
 be_target be_target_host_isa(void) {
   static int isa = -1; /* the CPU does not change under us */
   if (isa < 0) {
-    llvm_init();
+    be_llvm_init();
     char *features = LLVMGetHostCPUFeatures();
     static const char *const v3[] = {"+avx2", "+fma", "+bmi2", "+f16c", "+movbe", NULL};
     static const char *const v4[] = {"+avx512f", "+avx512bw", "+avx512cd", "+avx512dq",
@@ -97,7 +101,7 @@ void be_target_schedule_names(be_target t, const char **names) {
 }
 
 int be_target_info_get(be_target t, be_target_info *ti, char *err, size_t errlen) {
-  llvm_init();
+  be_llvm_init();
   memset(ti, 0, sizeof *ti);
   ti->t = t;
   if (t == BE_TARGET_HOST) {
@@ -127,7 +131,7 @@ void be_target_info_fini(be_target_info *ti) {
 }
 
 LLVMTargetMachineRef be_target_machine_make(const be_target_info *ti, char *err, size_t errlen) {
-  llvm_init();
+  be_llvm_init();
   char *triple = LLVMGetDefaultTargetTriple();
   LLVMTargetRef target;
   char *msg = NULL;
@@ -171,6 +175,31 @@ static void diagnostic(LLVMDiagnosticInfoRef info, void *user) {
   LLVMDisposeMessage(msg);
 }
 
+void be_module_target(LLVMModuleRef mod, LLVMTargetMachineRef tm) {
+  char *triple = LLVMGetTargetMachineTriple(tm);
+  LLVMSetTarget(mod, triple);
+  LLVMDisposeMessage(triple);
+  LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
+  LLVMSetModuleDataLayout(mod, dl);
+  LLVMDisposeTargetData(dl);
+}
+
+int be_verify_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, double t0, double *t_gen,
+                       double *t_opt, char *err, size_t errlen) {
+  char *msg = NULL;
+  if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+    snprintf(err, errlen, "internal error: generated LLVM IR does not verify: %.400s", msg);
+    LLVMDisposeMessage(msg);
+    return -1;
+  }
+  LLVMDisposeMessage(msg);
+  double t1 = tir_rt_now();
+  if (be_optimize(mod, tm, err, errlen) < 0) return -1;
+  if (t_gen) *t_gen = t1 - t0;
+  if (t_opt) *t_opt = tir_rt_now() - t1;
+  return 0;
+}
+
 be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContextRef ctx,
                            bool packed, double *t_gen, double *t_opt, char *err, size_t errlen) {
   double t0 = tir_rt_now();
@@ -182,25 +211,10 @@ be_module *be_module_build(ir_func *const *funcs, int n, be_target t, LLVMContex
   m->tm = be_target_machine_make(&m->ti, err, errlen);
   if (!m->tm) goto error;
   m->mod = LLVMModuleCreateWithNameInContext("tirc", m->ctx);
-  char *triple = LLVMGetTargetMachineTriple(m->tm);
-  LLVMSetTarget(m->mod, triple);
-  LLVMDisposeMessage(triple);
-  LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(m->tm);
-  LLVMSetModuleDataLayout(m->mod, dl);
-  LLVMDisposeTargetData(dl);
+  be_module_target(m->mod, m->tm);
   for (int i = 0; i < n; i++)
     if (cg_func_emit(funcs[i], &m->ti, m->ctx, m->mod, packed, err, errlen) < 0) goto error;
-  char *msg = NULL;
-  if (LLVMVerifyModule(m->mod, LLVMReturnStatusAction, &msg)) {
-    snprintf(err, errlen, "internal error: generated LLVM IR does not verify: %.400s", msg);
-    LLVMDisposeMessage(msg);
-    goto error;
-  }
-  LLVMDisposeMessage(msg);
-  double t1 = tir_rt_now();
-  if (be_optimize(m->mod, m->tm, err, errlen) < 0) goto error;
-  if (t_gen) *t_gen = t1 - t0;
-  if (t_opt) *t_opt = tir_rt_now() - t1;
+  if (be_verify_optimize(m->mod, m->tm, t0, t_gen, t_opt, err, errlen) < 0) goto error;
   return m;
 error:
   be_module_free(m);
@@ -220,18 +234,20 @@ void be_module_free(be_module *m) {
   free(m);
 }
 
-int be_module_print_llvm(be_module *m, tir_str *out) {
-  char *s = LLVMPrintModuleToString(m->mod);
+int be_print_llvm(LLVMModuleRef mod, tir_str *out) {
+  char *s = LLVMPrintModuleToString(mod);
   tir_str_puts(out, s);
   LLVMDisposeMessage(s);
   return 0;
 }
 
-static int emit(be_module *m, LLVMModuleRef mod, LLVMCodeGenFileType kind, tir_str *out, char *err,
-                size_t errlen) {
+int be_module_print_llvm(be_module *m, tir_str *out) { return be_print_llvm(m->mod, out); }
+
+int be_emit(LLVMTargetMachineRef tm, LLVMModuleRef mod, LLVMCodeGenFileType kind, tir_str *out,
+            char *err, size_t errlen) {
   LLVMMemoryBufferRef buf = NULL;
   char *msg = NULL;
-  if (LLVMTargetMachineEmitToMemoryBuffer(m->tm, mod, kind, &msg, &buf)) {
+  if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, kind, &msg, &buf)) {
     snprintf(err, errlen, "LLVM code generation failed: %s", msg ? msg : "?");
     LLVMDisposeMessage(msg);
     return -1;
@@ -248,7 +264,7 @@ int be_module_print_asm(be_module *m, tir_str *out, char *err, size_t errlen) {
    * verbose: LLVM's comments mark loops, spills and reloads */
   LLVMModuleRef copy = LLVMCloneModule(m->mod);
   LLVMSetTargetMachineAsmVerbosity(m->tm, 1);
-  int rc = emit(m, copy, LLVMAssemblyFile, out, err, errlen);
+  int rc = be_emit(m->tm, copy, LLVMAssemblyFile, out, err, errlen);
   LLVMSetTargetMachineAsmVerbosity(m->tm, 0);
   LLVMDisposeModule(copy);
   return rc;
@@ -343,7 +359,7 @@ int be_module_write_object(be_module *m, const char *path, bool shared, char *er
   LLVMModuleRef mod = with_runtime(m, err, errlen);
   if (!mod) return -1;
   tir_str obj = {0};
-  int rc = emit(m, mod, LLVMObjectFile, &obj, err, errlen);
+  int rc = be_emit(m->tm, mod, LLVMObjectFile, &obj, err, errlen);
   LLVMDisposeModule(mod);
   if (rc < 0) goto done;
   char tmp[4096];

@@ -243,9 +243,40 @@ static bool box_of(walk *w, int home, ir_lin *ext) {
   return true;
 }
 
+/* Do the loops of "a" at depths [0, home] that move dim "d" of the box place different
+ * iterations at least "ext" apart?  Sorted by stride, each stride must exceed the span of the
+ * smaller ones plus the box (mixed radix: `64 * by + 4 * ty` with ty < 16 and a box of 4);
+ * every loop but the one of largest stride needs a constant extent for that. */
+static bool chain_disjoint(walk *w, const access *a, int home, int d, int64_t ext) {
+  int64_t coef[64], extent[64];
+  int n = 0;
+  for (int k = 0; k <= home && n < 64; k++) {
+    int64_t c = ir_lin_coef(&w->lo[d], a->loops[k]->u.loop.var);
+    if (c == 0) continue;
+    coef[n] = c < 0 ? -c : c;
+    if (!const_of(a->loops[k]->u.loop.extent, &extent[n])) extent[n] = -1;
+    n++;
+  }
+  for (int i = 1; i < n; i++) /* insertion sort by stride */
+    for (int j = i; j > 0 && coef[j] < coef[j - 1]; j--) {
+      int64_t t = coef[j]; coef[j] = coef[j - 1]; coef[j - 1] = t;
+      t = extent[j]; extent[j] = extent[j - 1]; extent[j - 1] = t;
+    }
+  int64_t span = ext; /* what the loops so far cover, the box included */
+  for (int i = 0; i < n; i++) {
+    if (coef[i] < span) return false;
+    if (i + 1 == n) break;
+    int64_t more;
+    if (extent[i] < 1 || __builtin_mul_overflow(coef[i], extent[i] - 1, &more) ||
+        __builtin_add_overflow(span, more, &span))
+      return false;
+  }
+  return true;
+}
+
 /* Do different iterations of the loops from the allocation down to the home loop touch
- * disjoint boxes?  Each such loop must own a dim of constant extent where its stride is at
- * least that extent and no other of these loops moves.  Returns how many loops own a dim. */
+ * disjoint boxes?  Each such loop must own a dim of constant extent: one where the loops that
+ * move it keep iterations apart (chain_disjoint).  Returns how many loops own a dim. */
 static int disjoint(walk *w, const access *a, int home, const ir_lin *ext) {
   int owners = 0;
   for (int k = 0; k <= home; k++) {
@@ -253,13 +284,9 @@ static int disjoint(walk *w, const access *a, int home, const ir_lin *ext) {
     int64_t extent;
     if (const_of(l->extent, &extent) && extent <= 1) continue;
     bool owned = false;
-    for (int d = 0; d < w->b->ndim && !owned; d++) {
-      int64_t c = ir_lin_coef(&w->lo[d], l->var);
-      if (c == 0 || ext[d].n || (c < 0 ? -c : c) < ext[d].c) continue;
-      owned = true;
-      for (int j = 0; j <= home; j++)
-        if (j != k && ir_lin_coef(&w->lo[d], a->loops[j]->u.loop.var) != 0) owned = false;
-    }
+    for (int d = 0; d < w->b->ndim && !owned; d++)
+      owned = ir_lin_coef(&w->lo[d], l->var) != 0 && !ext[d].n &&
+              chain_disjoint(w, a, home, d, ext[d].c);
     if (!owned) return -1;
     owners++;
   }
@@ -267,7 +294,8 @@ static int disjoint(walk *w, const access *a, int home, const ir_lin *ext) {
 }
 
 /* The statements after `alloc b` in their SEQ, rewritten for the compacted buffer, or NULL. */
-static ir_stmt **try_compact(ir_func *f, const ir_buffer *b, ir_stmt *const *rest, int n) {
+static ir_stmt **try_compact(ir_func *f, const ir_buffer *b, ir_stmt *const *rest, int n,
+                             const bool *private_ok) {
   if (b->kind != IR_BUF_LOCAL || b->ndim > MAX_DIMS || n == 0) return NULL;
   walk w = {.f = f, .b = b};
   w.subst = tir_xcalloc((size_t)f->n_vars + 1, sizeof *w.subst);
@@ -283,11 +311,17 @@ static ir_stmt **try_compact(ir_func *f, const ir_buffer *b, ir_stmt *const *res
     common = k;
   }
   int home = common - 1;
-  while (home >= 0 && a0->loops[home]->u.loop.kind == IR_LOOP_VECTORIZED) home--;
+  /* not inside a vector loop; a shared buffer (one per GPU thread block) not inside a loop
+   * bound to threadIdx */
+  while (home >= 0 && (a0->loops[home]->u.loop.kind == IR_LOOP_VECTORIZED ||
+                       (b->scope == IR_SCOPE_SHARED && ir_loop_thread_bound(&a0->loops[home]->u.loop))))
+    home--;
   if (home < 0) goto done;
   ir_lin ext[MAX_DIMS];
   int owners;
-  if (!box_of(&w, home, ext) || (owners = disjoint(&w, a0, home, ext)) < 0) goto done;
+  if (!box_of(&w, home, ext)) goto done;
+  if (private_ok && private_ok[b->id]) owners = 0; /* the caller knows no value crosses */
+  else if ((owners = disjoint(&w, a0, home, ext)) < 0) goto done;
   int64_t count = 1;
   bool constant = true;
   for (int d = 0; d < b->ndim; d++) {
@@ -332,7 +366,9 @@ done:
   return out;
 }
 
-ir_stmt *ir_compact_locals(ir_func *f, ir_stmt *s) {
+ir_stmt *ir_compact_locals(ir_func *f, ir_stmt *s) { return ir_compact_locals_private(f, s, NULL); }
+
+ir_stmt *ir_compact_locals_private(ir_func *f, ir_stmt *s, const bool *private_ok) {
   if (!s) return s;
   switch (s->kind) {
   case IR_S_SEQ: {
@@ -340,14 +376,14 @@ ir_stmt *ir_compact_locals(ir_func *f, ir_stmt *s) {
     ir_stmt **v = tir_arena_alloc(f->arena, ((size_t)n + 1) * sizeof *v);
     bool changed = false;
     for (int i = 0; i < n; i++) {
-      v[i] = ir_compact_locals(f, s->u.seq.v[i]);
+      v[i] = ir_compact_locals_private(f, s->u.seq.v[i], private_ok);
       changed |= v[i] != s->u.seq.v[i];
     }
     int k = 0;
     for (int i = 0; i < n; i++) {
       ir_stmt **rest;
       if (v[i]->kind == IR_S_ALLOC &&
-          (rest = try_compact(f, v[i]->u.alloc, v + i + 1, n - i - 1))) {
+          (rest = try_compact(f, v[i]->u.alloc, v + i + 1, n - i - 1, private_ok))) {
         memcpy(v + i + 1, rest, (size_t)(n - i - 1) * sizeof *v);
         changed = true;
         continue; /* the allocation moved into the loop that owns the box */
@@ -357,7 +393,7 @@ ir_stmt *ir_compact_locals(ir_func *f, ir_stmt *s) {
     return changed ? ir_seq(f, v, k, s->loc) : s;
   }
   case IR_S_FOR: {
-    ir_stmt *body = ir_compact_locals(f, s->u.loop.body);
+    ir_stmt *body = ir_compact_locals_private(f, s->u.loop.body, private_ok);
     if (body == s->u.loop.body) return s;
     ir_stmt *n = tir_arena_alloc(f->arena, sizeof *n);
     *n = *s;
@@ -366,7 +402,8 @@ ir_stmt *ir_compact_locals(ir_func *f, ir_stmt *s) {
   }
   case IR_S_BLOCK: {
     ir_block *bl = s->u.block;
-    ir_stmt *init = ir_compact_locals(f, bl->init), *body = ir_compact_locals(f, bl->body);
+    ir_stmt *init = ir_compact_locals_private(f, bl->init, private_ok);
+    ir_stmt *body = ir_compact_locals_private(f, bl->body, private_ok);
     if (init == bl->init && body == bl->body) return s;
     ir_block *nbl = tir_arena_alloc(f->arena, sizeof *nbl);
     *nbl = *bl;

@@ -14,5 +14,11 @@
  * unchanged subtrees with "body"; new nodes go to f's arena; no variable or buffer id is
  * added (a compacted buffer keeps its id, the original is no longer referenced). */
 ir_stmt *ir_compact_locals(TIR_KEEP ir_func *f, TIR_KEEP ir_stmt *body);
+/* The same, but the buffers with private_ok[id] need no disjoint iterations: the caller has
+ * proven (polyhedral/, poly_loop_private) that every value read from one inside an iteration
+ * of the innermost loop around all its accesses was written in that same iteration, so each
+ * iteration may reuse one box (a GPU's shared-memory tile, rewritten at every step). */
+ir_stmt *ir_compact_locals_private(TIR_KEEP ir_func *f, TIR_KEEP ir_stmt *body,
+                                   const bool *private_ok);
 
 #endif

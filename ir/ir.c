@@ -42,6 +42,10 @@ static const char *const thread_names[] = {
 #undef X
 };
 const char *ir_thread_tag_name(ir_thread_tag t) { return thread_names[t]; }
+bool ir_loop_thread_bound(const ir_loop *l) {
+  return l->kind == IR_LOOP_THREAD && l->thread >= IR_THREAD_X;
+}
+
 bool ir_thread_tag_from_name(const char *name, ir_thread_tag *out) {
   for (int i = 0; i < IR_THREAD_TAG_COUNT; i++)
     if (strcmp(thread_names[i], name) == 0) {

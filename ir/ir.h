@@ -238,6 +238,9 @@ typedef struct ir_module {
   int n_funcs;
 } ir_module;
 
+/* Is "l" bound to threadIdx.x, y or z (each thread of a GPU block runs one iteration)? */
+bool ir_loop_thread_bound(const ir_loop *l);
+
 TIR_GIVE ir_func *ir_func_make(const char *name, tir_loc loc);
 void ir_func_free(TIR_TAKE ir_func *f);
 void ir_module_free(TIR_TAKE ir_module *m);

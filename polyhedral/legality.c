@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <isl/flow.h>
+#include <isl/union_map.h>
+
 #include "poly_private.h"
 
 /* The model of "g" and, for each statement of d->m, its statement in gm (map[k]); per block of
@@ -358,24 +361,122 @@ static bool inside(const poly_stmt *st, const ir_stmt *loop, int *p) {
   return false;
 }
 
-int poly_loop_carries(poly_deps *d, const ir_func *g, const ir_stmt *loop, poly_violation *v,
-                      char *err, size_t errlen) {
+/* Buffers each iteration of "loop" may have a copy of, by buffer id (poly_loop_carries):
+ * for a loop bound to blockIdx, those in shared memory; for any bound loop, `local` ones. */
+typedef struct private_scan {
+  bool *priv;
+  bool block;
+  bool any;
+} private_scan;
+
+static bool private_visit(ir_visitor *v, ir_stmt *s) {
+  private_scan *ps = v->user;
+  if (s->kind != IR_S_ALLOC) return true;
+  ir_scope sc = s->u.alloc->scope;
+  if (sc == IR_SCOPE_LOCAL || (sc == IR_SCOPE_SHARED && ps->block))
+    ps->priv[s->u.alloc->id] = ps->any = true;
+  return true;
+}
+
+/* Each iteration of "loop" (time dim "p") with its own copy of the buffers "priv" computes
+ * what the function does when every value a read of them inside the loop gets comes from a
+ * write in the same iteration, and no value written inside the loop is read after it: 0 then,
+ * 1 with the flow that crosses iterations in "*v", -1 on failure. */
+static int private_flow(poly_deps *d, const gmodel *gm, const ir_stmt *loop, int p,
+                        const bool *priv, poly_violation *v) {
+  isl_union_map *reads = isl_union_map_empty(poly_params_space(d));
+  isl_union_map *writes = isl_union_map_empty(poly_params_space(d));
+  isl_union_map *sched = isl_union_map_empty(poly_params_space(d));
+  for (int a = 0; a < d->accesses.n; a++) {
+    const poly_access *acc = &d->accesses.v[a];
+    if (!priv[acc->buffer]) continue;
+    int k = gm->map[acc->stmt];
+    const poly_stmt *gs = &gm->m.stmts.v[k];
+    isl_map *rel = poly_tag(isl_map_apply_range(poly_exec_named(gs, k), isl_map_copy(acc->rel)), a);
+    if (acc->write) writes = isl_union_map_add_map(writes, rel);
+    else reads = isl_union_map_add_map(reads, rel);
+    sched = isl_union_map_add_map(sched, poly_tag(poly_exec_time_named(gs, k), a));
+  }
+  isl_union_flow *fl = poly_flow_compute(reads, writes, sched);
+  isl_union_map *deps = isl_union_flow_get_must_dependence(fl);
+  isl_union_flow_free(fl);
+  if (!deps) return -1;
+  int rc = 0;
+  isl_map_list *list = isl_union_map_get_map_list(deps);
+  isl_union_map_free(deps);
+  isl_size n = isl_map_list_size(list);
+  if (n < 0) rc = -1;
+  for (int i = 0; i < n && rc == 0; i++) {
+    isl_map *m = isl_map_list_get_at(list, i);
+    isl_space *sp = isl_map_get_space(m);
+    int src = poly_tag_of(isl_space_domain(isl_space_copy(sp)));
+    int sink = poly_tag_of(isl_space_range(sp));
+    isl_map *pairs = isl_map_range_factor_domain(isl_map_domain_factor_domain(m));
+    if (src < 0 || sink < 0 || !pairs) {
+      isl_map_free(pairs);
+      rc = -1;
+      break;
+    }
+    int ks = gm->map[d->accesses.v[src].stmt], kk = gm->map[d->accesses.v[sink].stmt];
+    const poly_stmt *ss = &gm->m.stmts.v[ks], *sk = &gm->m.stmts.v[kk];
+    int ps, pk;
+    bool in_s = inside(ss, loop, &ps), in_k = inside(sk, loop, &pk);
+    isl_map *t = isl_map_apply_range(isl_map_reverse(poly_exec_time_named(ss, ks)), pairs);
+    t = isl_map_apply_range(t, poly_exec_time_named(sk, kk));
+    if (in_s && in_k) { /* the same iteration: equal times down to the loop's dim */
+      isl_map *eq = isl_map_universe(isl_space_map_from_set(isl_space_range(isl_map_get_space(t))));
+      for (int j = 0; j <= p; j++) eq = isl_map_equate(eq, isl_dim_in, (unsigned)j, isl_dim_out, (unsigned)j);
+      t = isl_map_subtract(t, eq);
+    } else if (!in_s && !in_k) {
+      t = isl_map_subtract(t, isl_map_copy(t));
+    }
+    isl_bool none = isl_map_is_empty(t);
+    isl_map_free(t);
+    if (none < 0) rc = -1;
+    if (none != isl_bool_false) continue;
+    rc = 1; /* name it through the dependence of d between the same accesses */
+    for (int j = 0; j < d->deps.n; j++) {
+      const poly_dep *dep = &d->deps.v[j];
+      if (dep->kind == POLY_FLOW && dep->src == src && dep->sink == sink) {
+        poly_violation_fill(d, dep, isl_map_copy(dep->rel), v);
+        break;
+      }
+    }
+  }
+  isl_map_list_free(list);
+  return rc;
+}
+
+/* poly_loop_carries ("buffer" < 0) or poly_loop_private (only "buffer"). */
+static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int buffer,
+                      poly_violation *v, char *err, size_t errlen) {
   double t0 = poly_now();
   poly_ctx_start(d->ctx);
   memset(v, 0, sizeof *v);
   if (errlen) err[0] = 0;
   gmodel gm = {0};
-  int rc = -1, p = -1;
-  if (!loop || loop->kind != IR_S_FOR || !stmt_contains(g->body, loop)) {
+  int rc = -1, p = -1, lp = -1;
+  int nbuf = d->n_buffers > g->n_buffers ? d->n_buffers : g->n_buffers;
+  private_scan ps = {tir_xcalloc((size_t)nbuf + 1, sizeof *ps.priv), false, false};
+  if (!loop || loop->kind != IR_S_FOR || !stmt_contains(g->body, loop) || buffer >= nbuf) {
     snprintf(err, errlen, "the statement asked about is not a loop of the function");
     goto done;
   }
   if (gmodel_build(&gm, d, g, -1, err, errlen) < 0) goto done;
-  for (int i = 0; i < d->deps.n; i++) {
+  if (buffer >= 0) {
+    ps.priv[buffer] = ps.any = true;
+  } else if (loop->u.loop.kind == IR_LOOP_THREAD) {
+    ps.block = loop->u.loop.thread <= IR_BLOCK_Z;
+    ir_visitor vis = {NULL, private_visit, &ps};
+    ir_stmt_visit(g->body, &vis);
+  }
+  for (int i = 0; i < d->deps.n && buffer < 0; i++) {
     const poly_dep *dep = &d->deps.v[i];
     const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];
     const poly_stmt *sink = &gm.m.stmts.v[gm.map[d->accesses.v[dep->sink].stmt]];
+    if (ps.priv[d->accesses.v[dep->src].buffer]) continue; /* private_flow's question */
     if (!inside(src, loop, &p) || !inside(sink, loop, &p)) continue;
+    lp = p;
     isl_map *pairs = isl_map_apply_range(isl_map_copy(src->time), differ_at(src->time, p));
     pairs = isl_map_apply_range(pairs, isl_map_reverse(isl_map_copy(sink->time)));
     isl_map *carried = isl_map_intersect(isl_map_copy(dep->rel), pairs);
@@ -393,9 +494,25 @@ int poly_loop_carries(poly_deps *d, const ir_func *g, const ir_stmt *loop, poly_
     isl_map_free(carried);
   }
   rc = 0;
+  if (ps.any) {
+    for (int k = 0; lp < 0 && k < gm.m.stmts.n; k++) inside(&gm.m.stmts.v[k], loop, &lp);
+    if (lp >= 0) rc = private_flow(d, &gm, loop, lp, ps.priv, v);
+    if (rc < 0) poly_isl_fail(d->ctx, "checking the loop's private buffers", err, errlen);
+  }
 done:
   if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
+  free(ps.priv);
   gmodel_free(&gm);
   poly_time_add(t0);
   return rc;
+}
+
+int poly_loop_carries(poly_deps *d, const ir_func *g, const ir_stmt *loop, poly_violation *v,
+                      char *err, size_t errlen) {
+  return loop_check(d, g, loop, -1, v, err, errlen);
+}
+
+int poly_loop_private(poly_deps *d, const ir_func *g, const ir_stmt *loop, int buffer,
+                      poly_violation *v, char *err, size_t errlen) {
+  return loop_check(d, g, loop, buffer < 0 ? INT32_MAX : buffer, v, err, errlen);
 }

@@ -103,6 +103,13 @@ int poly_region_reverse_compute_at(TIR_KEEP poly_deps *d, ir_func *f, const ir_s
  * lanes), 1 with the carried dependence in "*v", -1 with a message in "err". */
 int poly_loop_carries(TIR_KEEP poly_deps *d, TIR_KEEP const ir_func *g,
                       TIR_KEEP const ir_stmt *loop, poly_violation *v, char *err, size_t errlen);
+/* May each iteration of "loop" (a FOR statement of "g") have its own copy of buffer "buffer"
+ * (an ir_buffer id)?  So when every value a read of it inside the loop gets was written in the
+ * same iteration, and no value written inside is read after the loop.  Returns 0 then, 1 with
+ * the flow that crosses iterations in "*v", -1 with a message in "err".  A loop bound to a
+ * thread axis asks this of its shared and local buffers inside poly_loop_carries. */
+int poly_loop_private(TIR_KEEP poly_deps *d, TIR_KEEP const ir_func *g, const ir_stmt *loop,
+                      int buffer, poly_violation *v, char *err, size_t errlen);
 
 /* The first dependence of "kind" from block "src" to block "sink" (names), as a violation to
  * explain (all its pairs): 1, or 0 when there is none. */

@@ -69,6 +69,37 @@ uint16_t tir_rt_f64_to_bf16(double x);
 /* "v" (as unsigned when "is_unsigned") rounded once to bf16 when "bf16", else to f16. */
 uint16_t tir_rt_int_to_half(int64_t v, int is_unsigned, int bf16);
 
+/* ---- the CUDA driver (cuda.c), loaded at run time ---- */
+
+/* The driver API is loaded with dlopen("libcuda.so.1") on first use, so tirc builds and runs
+ * where there is no CUDA.  Every function returns 0, or -1 with a message in "err" (no driver,
+ * no GPU, out of device memory, a failed launch: the driver's own words).  One device (0), its
+ * primary context current in the calling thread. */
+typedef struct tir_cu_module tir_cu_module;
+typedef uint64_t tir_cu_ptr; /* a device address */
+
+/* Load the driver and make device 0's primary context current; "name" gets the device's
+ * name.  Cheap after the first success. */
+int tir_cu_init(char *name, size_t namelen, char *err, size_t errlen);
+int tir_cu_alloc(tir_cu_ptr *p, size_t bytes, char *err, size_t errlen);
+void tir_cu_free(tir_cu_ptr p);
+int tir_cu_to_device(tir_cu_ptr dst, const void *src, size_t bytes, char *err, size_t errlen);
+int tir_cu_to_host(void *dst, tir_cu_ptr src, size_t bytes, char *err, size_t errlen);
+int tir_cu_zero(tir_cu_ptr p, size_t bytes, char *err, size_t errlen);
+/* Load PTX text "ptx" (the driver JIT-compiles it; its error log ends up in "err"). */
+tir_cu_module *tir_cu_module_load(const char *ptx, char *err, size_t errlen);
+void tir_cu_module_free(tir_cu_module *m);
+/* Launch kernel "name" of "m" with "params" (pointers to each argument's value) on grid
+ * "grid" of blocks "block", on the default stream. */
+int tir_cu_launch(tir_cu_module *m, const char *name, const uint32_t grid[3],
+                  const uint32_t block[3], void **params, char *err, size_t errlen);
+/* Wait for every launch; a failure of one (an illegal address) is reported here. */
+int tir_cu_sync(char *err, size_t errlen);
+/* GPU timing with events on the default stream: tir_cu_timer_start, launches, then
+ * tir_cu_timer_stop gives the seconds between them. */
+int tir_cu_timer_start(char *err, size_t errlen);
+int tir_cu_timer_stop(double *seconds, char *err, size_t errlen);
+
 /* ---- the runtime as LLVM bitcode (generated: build/gen/runtime_bc.c) ---- */
 
 /* pool.c and half.c compiled by clang and linked into one module.  The backend links this

@@ -98,7 +98,7 @@ static int parse_args(int argc, char **argv, run_opts *o) {
   if (!o->in.path) return tool_fail("no input file; usage: tirc run FILE.tir [--func F] [--size M=..]");
   if (o->repeats && !o->bench) return tool_fail("--repeats goes with --bench");
   be_target t;
-  if (!o->interp && o->in.target) {
+  if (!o->interp && o->in.target && strcmp(o->in.target, "cuda") != 0) {
     if (!be_target_from_name(o->in.target, &t))
       return tool_fail("--target %s: no native code generation for it yet; use --interp to run its "
                   "schedule in the interpreter", o->in.target);
@@ -242,9 +242,25 @@ static int check_outputs(const ir_func *f, const ir_func *f0, const int64_t *val
   return bad != 0;
 }
 
+/* --bench on the GPU: CUDA events around each run of the kernels. */
+static int bench_gpu(const run_opts *o, const ir_func *f, const ir_func *f0, tool_gpu *gpu,
+                     const int64_t *vals) {
+  char err[1024];
+  double first;
+  if (tool_gpu_time(gpu, vals, 1, &first, err, sizeof err)) return tool_fail("%s", err);
+  int n = o->repeats ? o->repeats : exec_bench_runs(first, 0.5, 5, 1000);
+  double *times = tir_xcalloc((size_t)n, sizeof *times);
+  int rc = tool_gpu_time(gpu, vals, n, times, err, sizeof err) ? tool_fail("%s", err) : 0;
+  if (!rc) tool_bench_print(f, vals, times, n, ir_func_flops(f0, vals), false);
+  free(times);
+  return rc;
+}
+
 static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   int nb = f->n_ins + f->n_outs, rc = 1;
   be_jit *jit = NULL;
+  tool_gpu *gpu = NULL;
+  bool cuda = !o->interp && o->in.target && strcmp(o->in.target, "cuda") == 0;
   double jit_seconds = 0;
   int64_t *vals = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *vals);
   bool *known = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *known);
@@ -341,7 +357,21 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   char unsafe[1024] = "";
   if (!o->interp && poly_check_bounds(f, vals, err, sizeof err) == 0)
     snprintf(unsafe, sizeof unsafe, "%s", err);
-  if (!o->interp && !unsafe[0]) {
+  if (cuda && !unsafe[0]) {
+    if (!(gpu = tool_gpu_make(f, o->in.arch, err, sizeof err))) {
+      tool_fail("cannot run %s on the GPU: %s", f->name, err);
+      goto out;
+    }
+    size_t *bytes = tir_xcalloc((size_t)nb + 1, sizeof *bytes);
+    for (int i = 0; i < nb; i++)
+      bytes[i] = counts[i] * (size_t)ir_dtype_bytes((i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins])->dtype);
+    int bad = tool_gpu_run(gpu, vals, bufs, bytes, err, sizeof err);
+    free(bytes);
+    if (bad) {
+      tool_fail("%s on the GPU: %s", f->name, err);
+      goto out;
+    }
+  } else if (!o->interp && !unsafe[0]) {
     double t0 = tool_now();
     be_target t = BE_TARGET_HOST;
     if (o->in.target) be_target_from_name(o->in.target, &t); /* checked with the options */
@@ -361,7 +391,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     }
   }
   double first = 0;
-  if (exec_once(f, jit, vals, bufs, &first, err, sizeof err)) {
+  if (!gpu && exec_once(f, jit, vals, bufs, &first, err, sizeof err)) {
     tool_fail("%s", err);
     goto out;
   }
@@ -382,10 +412,12 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   }
   if (o->check && check_outputs(f, f0, vals, bufs, shapes)) goto out;
   if (write_outputs(o, f, bufs, shapes, outs)) goto out;
-  if (o->bench && bench(o, f, f0, jit, jit_seconds, vals, bufs, first)) goto out;
+  if (o->bench && gpu && bench_gpu(o, f, f0, gpu, vals)) goto out;
+  if (o->bench && !gpu && bench(o, f, f0, jit, jit_seconds, vals, bufs, first)) goto out;
   rc = fflush(stdout) == 0 ? 0 : 1;
 out:
   if (jit) be_jit_free(jit);
+  tool_gpu_free(gpu);
   for (int i = 0; i < nb; i++) {
     if (i < f->n_ins && given[i].data) npy_array_free(&given[i]);
     else free(bufs[i]);

@@ -20,7 +20,7 @@
 #include "tools.h"
 
 static const char usage[] =
-    "usage: tirc FILE.tir [--emit ir|trace|llvm|asm] [-o FILE.o|FILE.so] [--target T]\n"
+    "usage: tirc FILE.tir [--emit ir|trace|llvm|asm|ptx] [-o FILE.o|FILE.so] [--target T]\n"
     "                     [--schedule FILE] [--no-schedule] [--no-auto-schedule]\n"
     "                     [--verbose] [--time] [--tuning-log FILE.jsonl [--size M=..]]\n"
     "       tirc run FILE.tir [--func F] [--size M=64,N=32] [--seed S] [--interp]\n"
@@ -38,6 +38,8 @@ static const char usage[] =
     "  --emit trace   print the applied schedule primitives as replayable schedule blocks\n"
     "  --emit llvm    print the optimised LLVM IR of every function, for --target\n"
     "  --emit asm     print the assembly of every function, for --target\n"
+    "  --emit ptx     print the PTX of every function's kernels (--target cuda)\n"
+    "  --arch A       the GPU for --target cuda: sm_80, sm_86, sm_89, sm_90 (default)\n"
     "  -o FILE.o      write an object (it links with -lm -lpthread) and FILE.h, the C\n"
     "                 prototypes; -o FILE.so writes a shared library and FILE.h\n"
     "  --schedule F   apply the schedule blocks of file F instead of the file's own\n"
@@ -50,7 +52,8 @@ static const char usage[] =
     "  --target T     host (default: this CPU), x86-64, avx2, avx512, cuda: picks\n"
     "                 `schedule F for T` blocks and the code's instruction set\n"
     "  run            JIT-compile a function for this CPU (--target: an instruction set\n"
-    "                 it includes) and run it on given or seeded\n"
+    "                 it includes; --target cuda: the GPU, through the CUDA driver) and\n"
+    "                 run it on given or seeded\n"
     "                 random inputs; print each output's shape and checksum; read and\n"
     "                 write NumPy .npy files\n"
     "  --interp       run in the reference interpreter instead\n"
@@ -88,12 +91,18 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
     in->verbose = true;
     return 1;
   }
-  if (!sched && !target && !tlog) return 0;
+  bool arch = strcmp(a, "--arch") == 0;
+  if (!sched && !target && !tlog && !arch) return 0;
   if (*i + 1 >= argc) {
     fprintf(stderr, "tirc: error: option '%s' needs a value\n", a);
     return -1;
   }
   const char *v = argv[++*i];
+  if (arch) {
+    if (!be_gpu_arch_known(v)) return -tool_fail("unknown --arch '%s' (sm_80, sm_86, sm_89, sm_90)", v);
+    in->arch = v;
+    return 1;
+  }
   if (tlog) {
     in->tuning_log = v;
     return 1;
@@ -412,9 +421,9 @@ static int compile_main(int argc, char **argv) {
         return 1;
       }
       if (strcmp(emit, "ir") != 0 && strcmp(emit, "trace") != 0 && strcmp(emit, "llvm") != 0 &&
-          strcmp(emit, "asm") != 0) {
+          strcmp(emit, "asm") != 0 && strcmp(emit, "ptx") != 0) {
         fprintf(stderr, "tirc: error: unknown --emit stage '%s' (available: ir, trace, llvm, "
-                        "asm)\n", emit);
+                        "asm, ptx)\n", emit);
         return 1;
       }
     } else if (strcmp(a, "--size") == 0) {
@@ -469,7 +478,15 @@ static int compile_main(int argc, char **argv) {
     fputs(tir_str_cstr(&s), stdout);
     tir_str_free(&s);
   }
-  if (native_emit || out) rc = emit_native(u->module, in.target, native_emit, out, in.path, in.verbose);
+  bool cuda = in.target && strcmp(in.target, "cuda") == 0;
+  if (emit && strcmp(emit, "ptx") == 0 && !cuda) rc = tool_fail("--emit ptx goes with --target cuda");
+  else if (cuda && out)
+    rc = tool_fail("-o with --target cuda (an object with a host launcher) is planned; --emit ptx "
+                   "prints the kernels");
+  else if (cuda && (native_emit || (emit && strcmp(emit, "ptx") == 0)))
+    rc = tool_gpu_emit(u->module, in.arch, emit, in.path);
+  else if (native_emit || out)
+    rc = emit_native(u->module, in.target, native_emit, out, in.path, in.verbose);
   tir_str_free(&traces);
   lang_unit_free(u);
   return fflush(stdout) == 0 ? rc : 1;

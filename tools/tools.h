@@ -21,6 +21,7 @@ typedef struct tool_input {
   bool time;            /* --time: print how long each stage took to stderr */
   const char *tuning_log; /* --tuning-log FILE.jsonl: the best logged trace per function */
   const char *sizes;      /* --size: the size class --tuning-log picks (NULL: any size) */
+  const char *arch;       /* --arch: the GPU architecture for --target cuda (NULL: sm_90) */
 } tool_input;
 
 /* The schedule targets for --target "target" (NULL: host), most specific first, NULL-terminated
@@ -77,5 +78,25 @@ double tool_bench_print(const ir_func *f, const int64_t *sizes, double *times, i
                         bool interp);
 /* "12.3 ms": three significant digits in s, ms or us. */
 void tool_time_str(double seconds, char *buf, size_t n);
+
+/* ---- gpu.c: --target cuda ---- */
+
+#define TOOL_GPU_ARCH "sm_90"
+/* --emit ptx|llvm for every function of "mod" for GPU architecture "arch" (NULL: sm_90);
+ * the exit status. */
+int tool_gpu_emit(ir_module *mod, const char *arch, const char *emit, const char *path);
+/* "f" compiled for the GPU and loaded into the driver (it prints what that took); NULL with
+ * "err" (no driver, no GPU, a schedule the GPU cannot run). */
+typedef struct tool_gpu tool_gpu;
+tool_gpu *tool_gpu_make(const ir_func *f, const char *arch, char *err, size_t errlen);
+void tool_gpu_free(tool_gpu *g);
+/* Copy bufs[i] (bytes[i] bytes each, inputs then outputs) to the device, launch the kernels
+ * at "sizes", copy the outputs back. */
+int tool_gpu_run(tool_gpu *g, const int64_t *sizes, void *const *bufs, const size_t *bytes,
+                 char *err, size_t errlen);
+/* After tool_gpu_run: time "n" runs of all kernels on the buffers left on the device, each
+ * with CUDA events, into times[0..n) (seconds). */
+int tool_gpu_time(tool_gpu *g, const int64_t *sizes, int n, double *times, char *err,
+                  size_t errlen);
 
 #endif

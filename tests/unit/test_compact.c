@@ -163,6 +163,10 @@ static const char too_big[] =
     "    for ii, j in grid(128, 256) {\n"
     "      block \"T\" (spatial vi = 128 * io + ii, spatial vj = j) {\n"
     "        T[vi, vj] = A[vi, vj];\n"
+    "      }\n"
+    "    }\n"
+    "    for ii, j in grid(128, 256) {\n"
+    "      block \"C\" (spatial vi = 128 * io + ii, spatial vj = j) {\n"
     "        C[vi, vj] = T[vi, vj];\n"
     "      }\n"
     "    }\n"
@@ -324,6 +328,44 @@ static const char offsets_compacted[] =
     "  }\n"
     "}\n";
 
+/* A 4-row tile of a 4 x 16-row block tile (`64 * io + 4 * ty + ii`, a GPU's thread tile):
+ * two loops move dim 0, ty's stride 4 covers the box and io's 64 the 16 tiles of ty. */
+static const char mixed_radix[] =
+    SIG
+    "  alloc T: f32[M, N] in local;\n"
+    "  for io in grid(M / 64) {\n"
+    "    for ty in grid(16) {\n"
+    "      for ii, j in grid(4, 8) {\n"
+    "        block \"T\" (spatial vi = 64 * io + 4 * ty + ii, spatial vj = j) {\n"
+    "          T[vi, vj] = A[vi, vj];\n"
+    "        }\n"
+    "      }\n"
+    "      for ii, j in grid(4, 8) {\n"
+    "        block \"C\" (spatial vi = 64 * io + 4 * ty + ii, spatial vj = j) {\n"
+    "          C[vi, vj] = T[vi, vj];\n"
+    "        }\n"
+    "      }\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+static const char mixed_radix_compacted[] =
+    SIG
+    "  for io, ty in grid(M / 64, 16) {\n"
+    "    alloc T: f32[4, 8] in local;\n"
+    "    for ii, j in grid(4, 8) {\n"
+    "      block \"T\" (spatial vi = 64 * io + 4 * ty + ii, spatial vj = j) {\n"
+    "        T[ii, j] = A[vi, vj];\n"
+    "      }\n"
+    "    }\n"
+    "    for ii, j in grid(4, 8) {\n"
+    "      block \"C\" (spatial vi = 64 * io + 4 * ty + ii, spatial vj = j) {\n"
+    "        C[vi, vj] = T[ii, j];\n"
+    "      }\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
 int main(void) {
   expect("gemm register tile", gemm, gemm_compacted);
   expect("home above a vectorized loop", vector_home, vector_home_compacted);
@@ -333,6 +375,13 @@ int main(void) {
   unchanged("two nests", two_nests);
   unchanged("value carried across iterations", carried);
   unchanged("box over 64 KiB", too_big);
+  expect("mixed radix tile", mixed_radix, mixed_radix_compacted);
+  /* the same with 17 values of ty: its tiles run into the next io's (4 * 17 > 64) */
+  char overlap[sizeof mixed_radix];
+  snprintf(overlap, sizeof overlap, "%s", mixed_radix);
+  char *ty = strstr(overlap, "grid(16)");
+  memcpy(ty, "grid(17)", 8);
+  unchanged("mixed radix tiles that overlap", overlap);
   expect("symbolic box", symbolic, symbolic_compacted);
   unchanged("symbolic box no loop slices", symbolic_unsliced);
   unchanged("non-affine index", nonaffine);
