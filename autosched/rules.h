@@ -33,6 +33,9 @@ typedef struct as_params {
                      * (of the tile's outer loops, for the tile rule) */
   bool vo_inner;    /* tile rule: the panels' loop inside the other spatial loops (conv's
                      * images and rows) instead of outermost */
+  int reduce_vectors; /* row reductions: vectors of independent partial results (1..4) */
+  bool fuse_rows;     /* passes over the same rows (softmax, layernorm) computed in one loop
+                       * over rows (rfactor, then compute_at into the last pass's row loop) */
 } as_params;
 enum { AS_PARALLEL_NONE = -1, AS_PARALLEL_RULE = 0 };
 void as_params_default(const as_target *t, as_params *p);
