@@ -101,7 +101,8 @@ bool as_shape_get(as_ctx *c, sched_block b, bool moved, as_shape *sh, const char
   for (int k = 0; k < sh->nl; k++) {
     sched_loop_info li;
     sched_loop_get_info(c->s, sh->loops[k], &li);
-    if (!moved && li.kind != IR_LOOP_SERIAL) return *why = "the schedule scheduled its loops", false;
+    if (!moved && li.kind != IR_LOOP_SERIAL)
+      return *why = "the schedule scheduled its loops", false;
     sh->iter_of[k] = -1;
     for (int i = 0; i < bi.block->n_iters; i++) {
       const ir_expr *bnd = bi.block->iters[i].binding;
@@ -420,13 +421,21 @@ static bool rule_spatial(as_ctx *c, const as_shape *sh) {
   }
   int L = as_lanes(c, sh);
   if (v >= 0 && w >= 0 && v == sh->nl - 1) {
-    sched_loop t[4];
+    /* tiles of vectors inside blocks of TBLOCK x TBLOCK: one vector-wide tile reads a line
+     * from each of "lanes" rows a page apart; walking a column of such tiles over a large
+     * matrix touches a new page per row and defeats the TLB and the prefetchers, a block
+     * keeps them to TBLOCK rows of TBLOCK elements */
+    enum { TBLOCK = 128 };
+    sched_loop t[4], u[4];
     int start = sched_trace_length(s);
-    if (as_ok(c, sched_tile(s, sh->loops[w], sh->loops[v], L, L, t, &e), &e, b, "tile")) {
-      as_ok(c, sched_unroll(s, t[2], &e), &e, b, "unroll");
-      as_ok(c, sched_vectorize(s, t[3], &e), &e, b, "vectorize");
+    if (as_ok(c, sched_tile(s, sh->loops[w], sh->loops[v], TBLOCK, TBLOCK, t, &e), &e, b,
+              "tile") &&
+        as_ok(c, sched_tile(s, t[2], t[3], L, L, u, &e), &e, b, "tile")) {
+      as_ok(c, sched_unroll(s, u[2], &e), &e, b, "unroll");
+      as_ok(c, sched_vectorize(s, u[3], &e), &e, b, "vectorize");
       as_parallel_outer(c, b);
-      as_note(c, b.name, "transposing: %d x %d tiles", L, L);
+      as_note(c, b.name, "transposing: %d x %d tiles in blocks of %d x %d", L, L, TBLOCK,
+              TBLOCK);
       return true;
     }
     as_undo_to(c, start);
@@ -467,7 +476,8 @@ int as_rules_apply(sched_state *s, const as_target *t, const as_params *p, tir_s
     as_shape sh;
     const char *whynot = NULL;
     bool fused = false;
-    for (int k = 0; k < c.nfused && !fused; k++) fused = strcmp(c.fused[k].name, blocks[i].name) == 0;
+    for (int k = 0; k < c.nfused && !fused; k++)
+      fused = strcmp(c.fused[k].name, blocks[i].name) == 0;
     if (fused) continue;
     if (!as_shape_get(&c, blocks[i], false, &sh, &whynot)) {
       as_note(&c, blocks[i].name, "left as it is: %s", whynot);

@@ -185,8 +185,9 @@ def t_rows_fused(args):
 def t_transpose_rule(args):
     trace, _ = tirc_ok([os.path.join(args.examples, "transpose.tir"), "--target", "avx2",
                         "--emit", "trace"])
-    assert "  j_o, i_o, j_i, i_i = tile(j, i, 8, 8);\n" in trace, trace
-    assert "  vectorize(i_i);\n" in trace and "  parallel(j_o);\n" in trace, trace
+    assert "  j_o, i_o, j_i, i_i = tile(j, i, 128, 128);\n" in trace, trace
+    assert "  j_i_o, i_i_o, j_i_i, i_i_i = tile(j_i, i_i, 8, 8);\n" in trace, trace
+    assert "  vectorize(i_i_i);\n" in trace and "  parallel(j_o);\n" in trace, trace
 
 
 def t_rules_fill_in(args):
