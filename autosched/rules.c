@@ -230,6 +230,27 @@ static bool rule_inline(as_ctx *c, const as_shape *sh) {
 
 /* ---- tile: reductions with reuse ---- */
 
+/* The epilogue of a register tile (bias, activation: the one elementwise consumer of the
+ * tile's local output, reading one element per iteration) runs in each tile right after the
+ * write-back "cl" (reverse_compute_at "uo"), while the tile is in registers; the local output
+ * then shrinks to the tile and never goes to memory. */
+static void fuse_epilogue(as_ctx *c, const as_shape *sh, sched_block cl, sched_loop uo) {
+  const ir_buffer *t = sh->acc[sh->store].buf;
+  sched_block cons[2];
+  if (t->kind != IR_BUF_LOCAL || sched_consumers(c->s, cl, cons, 2) != 1) return;
+  as_shape d;
+  const char *why;
+  if (!as_shape_get(c, cons[0], false, &d, &why) || as_is_reduction(&d)) return;
+  for (int i = 0; i < d.na; i++)
+    if (d.acc[i].buf->id == t->id && !d.acc[i].write && !reads_each(c, d.b, &d.acc[i])) return;
+  sched_error e;
+  if (!as_ok(c, sched_reverse_compute_at(c->s, d.b, uo, &e), &e, d.b, "reverse_compute_at"))
+    return;
+  vector_tail(c, d.b, true);
+  if (c->nfused < 256) c->fused[c->nfused++] = d.b;
+  as_note(c, d.b.name, "epilogue of \"%s\": computed in its register tiles", sh->b.name);
+}
+
 static bool rule_tile(as_ctx *c, const as_shape *sh) {
   int v = as_out_loop(sh);
   if (v < 0 || sh->reduce[v]) return false;
@@ -307,6 +328,7 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
   if (c->p->parallel != AS_PARALLEL_NONE) as_ok(c, sched_parallel(s, par, &e), &e, b, "parallel");
   as_note(c, b.name, "register tile %d x %d over loops %s and %s%s", c->p->tile_rows, width,
        sh->loops[u].var->name, sh->loops[v].var->name, pl.name ? ", operand panel packed" : "");
+  fuse_epilogue(c, sh, cl, uo);
   return true;
 undo:
   as_undo_to(c, start);

@@ -182,6 +182,40 @@ def t_rows_fused(args):
         assert 'rules: center: block "Y": one parallel loop over rows for 2 passes\n' in err, err
 
 
+def t_epilogue_rule(args):
+    """A bias and ReLU after a matmul (and a ReLU after a conv) run in the register tiles,
+    right after the write-back (reverse_compute_at), so the product never goes to memory;
+    each agrees with the interpreter at sizes with partial tiles, and the trace replays."""
+    kernels = {
+        "dense": ("func dense(A: f32[M, K], B: f32[K, N], bias: f32[N]) -> (D: f32[M, N]) {\n"
+                  "  let C: f32[M, N];\n  C[i, j] = sum[k](A[i, k] * B[k, j]);\n"
+                  "  D[i, j] = max(C[i, j] + bias[j], 0.0);\n}\n",
+                  ("M=1,N=1,K=1", "M=13,N=70,K=9"), "i_o"),
+        "convrelu": ("func convrelu(X: f32[C, H + 2, W + 2], Wt: f32[F, C, 3, 3])"
+                     " -> (Y: f32[F, H, W]) {\n  let T: f32[F, H, W];\n"
+                     "  T[f, y, x] = sum[c, r, s](X[c, y + r, x + s] * Wt[f, c, r, s]);\n"
+                     "  Y[f, y, x] = max(T[f, y, x], 0.0);\n}\n",
+                     ("C=1,F=1,H=1,W=1", "C=3,F=7,H=5,W=19"), "f_o"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (text, sizes, uo) in kernels.items():
+            src = os.path.join(tmp, name + ".tir")
+            open(src, "w").write(text)
+            for target in TARGETS:
+                trace = trace_replays(tmp, src, target)
+                out_block = "D" if name == "dense" else "Y"
+                assert f'  reverse_compute_at("{out_block}", {uo});\n' in trace, trace
+                if not runs_here(target):
+                    continue
+                for size in sizes:
+                    out, _ = tirc_ok(["run", src, "--target", target, "--size", size, "--check"])
+                    assert ": ok (" in out, (name, target, size, out)
+        _, err = tirc_ok([os.path.join(tmp, "dense.tir"), "--target", "avx512", "--emit", "ir",
+                          "--verbose"])
+        assert ('rules: dense: block "D": epilogue of "C": computed in its register tiles\n'
+                in err), err
+
+
 def t_transpose_rule(args):
     trace, _ = tirc_ok([os.path.join(args.examples, "transpose.tir"), "--target", "avx2",
                         "--emit", "trace"])
