@@ -230,6 +230,15 @@ static bool rule_inline(as_ctx *c, const as_shape *sh) {
 
 /* ---- tile: reductions with reuse ---- */
 
+/* Append the reduction loops of "sh" to order[0..n) (program order); "*first" is where the
+ * first of them goes.  Returns the new length. */
+static int push_reduce_loops(const as_shape *sh, sched_loop *order, int n, int *first) {
+  *first = n;
+  for (int k = 0; k < sh->nl; k++)
+    if (sh->reduce[k]) order[n++] = sh->loops[k];
+  return n;
+}
+
 /* The epilogue of a register tile (bias, activation: the one elementwise consumer of the
  * tile's local output, reading one element per iteration) runs in each tile right after the
  * write-back "cl" (reverse_compute_at "uo"), while the tile is in registers; the local output
@@ -246,7 +255,13 @@ static void fuse_epilogue(as_ctx *c, const as_shape *sh, sched_block cl, sched_l
   sched_error e;
   if (!as_ok(c, sched_reverse_compute_at(c->s, d.b, uo, &e), &e, d.b, "reverse_compute_at"))
     return;
-  vector_tail(c, d.b, true);
+  /* the loops inside uo are the tile's: its last vectorized, the one before unrolled */
+  sched_loop l[AS_MAXL];
+  int n = sched_loops(c->s, d.b, l, AS_MAXL), k = n;
+  while (k > 0 && l[k - 1].var != uo.var) k--;
+  if (n > AS_MAXL || k == 0 || k == n) return;
+  if (n - k >= 2) as_ok(c, sched_unroll(c->s, l[n - 2], &e), &e, d.b, "unroll");
+  as_vector_lanes(c, d.b, l[n - 1], as_lanes(c, &d));
   if (c->nfused < 256) c->fused[c->nfused++] = d.b;
   as_note(c, d.b.name, "epilogue of \"%s\": computed in its register tiles", sh->b.name);
 }
@@ -289,11 +304,7 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
   if (c->p->parallel > 0 && c->p->parallel <= n + 1)
     par = c->p->parallel == n + 1 ? uo : order[c->p->parallel - 1];
   order[n++] = uo;
-  for (int k = 0; k < sh->nl; k++)
-    if (sh->reduce[k]) {
-      if (first_reduce < 0) first_reduce = n;
-      order[n++] = sh->loops[k];
-    }
+  n = push_reduce_loops(sh, order, n, &first_reduce);
   order[n++] = ui;
   order[n++] = vi;
   if (!as_ok(c, sched_reorder(s, order, n, &e), &e, b, "reorder")) goto undo;
@@ -333,6 +344,51 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
 undo:
   as_undo_to(c, start);
   as_note(c, b.name, "no register tile");
+  return false;
+}
+
+/* ---- window: reductions along other loops than the output's ---- */
+
+/* A reduction whose output is contiguous in a spatial loop v while its innermost reduction
+ * loop is not contiguous (a window sum such as box3x3, column sums): a tile of v's vectors
+ * accumulates in registers (cache_write + reverse_compute_at + decompose_reduction) with the
+ * reduction loops outside it, the other spatial loops outermost. */
+static bool rule_window(as_ctx *c, const as_shape *sh) {
+  int v = as_out_loop(sh);
+  if (v < 0 || sh->reduce[v] || as_reduce_contiguous(sh)) return false;
+  sched_state *s = c->s;
+  sched_block b = sh->b;
+  int start = sched_trace_length(s), L = as_lanes(c, sh);
+  int width = L * (c->p->tile_vectors > 0 ? c->p->tile_vectors : 1);
+  sched_error e;
+  sched_loop vo, vi, order[AS_MAXL + 1];
+  if (!as_ok(c, sched_split(s, sh->loops[v], width, &vo, &vi, &e), &e, b, "split"))
+    goto undo;
+  int n = 0, first_reduce = -1;
+  for (int k = 0; k < sh->nl; k++)
+    if (k != v && !sh->reduce[k]) order[n++] = sh->loops[k];
+  order[n++] = vo;
+  n = push_reduce_loops(sh, order, n, &first_reduce);
+  order[n++] = vi;
+  sched_block cl, init;
+  if (!as_ok(c, sched_reorder(s, order, n, &e), &e, b, "reorder") ||
+      !as_ok(c, sched_cache_write(s, b, IR_SCOPE_LOCAL, &cl, &e), &e, b, "cache_write") ||
+      !as_ok(c, sched_reverse_compute_at(s, cl, vo, &e), &e, b, "reverse_compute_at") ||
+      !as_ok(c, sched_decompose_reduction(s, b, order[first_reduce], &init, &e), &e, b,
+             "decompose_reduction"))
+    goto undo;
+  as_vector_lanes(c, b, vi, L);
+  sched_loop l[AS_MAXL];
+  int ni = sched_loops(s, init, l, AS_MAXL), nc = sched_loops(s, cl, l + AS_MAXL / 2, AS_MAXL / 2);
+  if (ni >= 1 && ni <= AS_MAXL / 2) as_vector_lanes(c, init, l[ni - 1], L);
+  if (nc >= 1 && nc <= AS_MAXL / 2) as_vector_lanes(c, cl, l[AS_MAXL / 2 + nc - 1], L);
+  as_parallel_outer(c, b);
+  as_note(c, b.name, "window reduction: %d of %s accumulated in registers", width,
+          sh->loops[v].var->name);
+  fuse_epilogue(c, sh, cl, vo);
+  return true;
+undo:
+  as_undo_to(c, start);
   return false;
 }
 
@@ -505,7 +561,8 @@ int as_rules_apply(sched_state *s, const as_target *t, const as_params *p, tir_s
       as_note(&c, blocks[i].name, "left as it is: %s", whynot);
       continue;
     }
-    bool r = as_is_reduction(&sh) ? rule_tile(&c, &sh) || rule_reduce(&c, &sh)
+    bool r = as_is_reduction(&sh) ? rule_tile(&c, &sh) || rule_window(&c, &sh) ||
+                                          rule_reduce(&c, &sh)
                                : rule_spatial(&c, &sh);
     done += r;
   }

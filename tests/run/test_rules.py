@@ -216,6 +216,31 @@ def t_epilogue_rule(args):
                 in err), err
 
 
+def t_window_rule(args):
+    """A reduction along other loops than its output's contiguous one (box3x3's 3x3 window,
+    column sums): a tile of vectors of the output accumulates in registers with the window
+    loops outside it, its consumer fused as an epilogue; checked against the interpreter, and
+    the trace replays."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = trace_replays(tmp, os.path.join(args.examples, "blur.tir"), "avx512")
+        for step in ("j_o, j_i = split(j, 64);", "reorder(i, j_o, r, s, j_i);",
+                     "Y_sum_local = cache_write(\"Y_sum\", local);",
+                     "reverse_compute_at(Y_sum_local, j_o);",
+                     "Y_sum_init = decompose_reduction(\"Y_sum\", r);", "vectorize(j_i_i);",
+                     "reverse_compute_at(\"Y\", j_o);"):
+            assert f"  {step}\n" in trace, f"no '{step}' in\n{trace}"
+        src = os.path.join(tmp, "colsum.tir")
+        open(src, "w").write("func colsum(A: f32[M, N]) -> (S: f32[N]) {\n"
+                             "  S[j] = sum[i](A[i, j]);\n}\n")
+        for target in TARGETS:
+            trace = trace_replays(tmp, src, target)
+            assert "reorder(j_o, i, j_i);" in trace, trace
+            if runs_here(target):
+                for size in ("M=1,N=1", "M=5,N=70", "M=9,N=131"):
+                    out, _ = tirc_ok(["run", src, "--target", target, "--size", size, "--check"])
+                    assert ": ok (" in out, (target, size, out)
+
+
 def t_transpose_rule(args):
     trace, _ = tirc_ok([os.path.join(args.examples, "transpose.tir"), "--target", "avx2",
                         "--emit", "trace"])
