@@ -56,6 +56,8 @@ void as_params_default(const as_target *t, as_params *p) {
   p->vo_inner = false;
   p->reduce_vectors = 4;
   p->fuse_rows = true;
+  p->window_rows = t->vector_regs >= 32 ? 16 : 12;
+  p->window_vectors = 1;
 }
 
 
@@ -287,8 +289,15 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
   int start = sched_trace_length(s);
   sched_error e;
   sched_loop uo, ui, vo, vi;
-  int width = as_lanes(c, sh) * c->p->tile_vectors;
-  if (!as_ok(c, sched_split(s, sh->loops[u], c->p->tile_rows, &uo, &ui, &e), &e, b, "split") ||
+  /* a convolution reads its input along v through a window (x + s - 1): images are narrow
+   * (56, 28, 14 wide) and rarely a multiple of a wide tile, and every tile that crosses the
+   * image's edge runs the guarded code; one vector across and more rows keeps most tiles
+   * whole (channel counts are multiples of 16) */
+  const sched_access *sa = &sh->acc[streamed];
+  bool windowed = !sa->n || as_loop_of_index(sh, sa->idx[sa->n - 1]) != v;
+  int rows = windowed ? c->p->window_rows : c->p->tile_rows;
+  int width = as_lanes(c, sh) * (windowed ? c->p->window_vectors : c->p->tile_vectors);
+  if (!as_ok(c, sched_split(s, sh->loops[u], rows, &uo, &ui, &e), &e, b, "split") ||
       !as_ok(c, sched_split(s, sh->loops[v], width, &vo, &vi, &e), &e, b, "split"))
     goto undo;
   /* vo, the other spatial loops, uo, the reduction loops, ui, vi */
@@ -315,7 +324,6 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
           "decompose_reduction"))
     goto undo;
   /* pack the streamed operand's panel when it is indexed by plain reduction iterators and v */
-  const sched_access *sa = &sh->acc[streamed];
   bool plain = c->p->pack && sa->buf->kind == IR_BUF_INPUT;
   for (int d = 0; d < sa->n && plain; d++) {
     int k = as_loop_of_index(sh, sa->idx[d]);
@@ -337,7 +345,7 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
   vector_tail(c, cl, true);
   if (pl.name) vector_tail(c, pl, false);
   if (c->p->parallel != AS_PARALLEL_NONE) as_ok(c, sched_parallel(s, par, &e), &e, b, "parallel");
-  as_note(c, b.name, "register tile %d x %d over loops %s and %s%s", c->p->tile_rows, width,
+  as_note(c, b.name, "register tile %d x %d over loops %s and %s%s", rows, width,
        sh->loops[u].var->name, sh->loops[v].var->name, pl.name ? ", operand panel packed" : "");
   fuse_epilogue(c, sh, cl, uo);
   return true;

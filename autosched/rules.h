@@ -36,6 +36,8 @@ typedef struct as_params {
   int reduce_vectors; /* row reductions: vectors of independent partial results (1..4) */
   bool fuse_rows;     /* passes over the same rows (softmax, layernorm) computed in one loop
                        * over rows (rfactor, then compute_at into the last pass's row loop) */
+  int window_rows;    /* register tile of a convolution (its input read through a window): */
+  int window_vectors; /* rows and vectors per row */
 } as_params;
 enum { AS_PARALLEL_NONE = -1, AS_PARALLEL_RULE = 0 };
 void as_params_default(const as_target *t, as_params *p);

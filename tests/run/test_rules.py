@@ -123,6 +123,25 @@ def trace_replays(tmp, src, target):
     return trace
 
 
+def t_conv_rule(args):
+    """A convolution (its input read along the output's columns through a window) gets a
+    register tile one vector wide and 16 rows of output channels (12 on avx2), so that most
+    tiles of a narrow image are whole; checked against the interpreter where a tile crosses
+    the image's edge and the channels' tail."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(args.examples, "..", "bench", "autosched", "kernels.tir")
+        for target, rows, width in (("avx512", 16, 16), ("avx2", 12, 8)):
+            trace = trace_replays(tmp, src, target)
+            for step in (f"f_o, f_i = split(f, {rows});", f"x_o, x_i = split(x, {width});",
+                         "reverse_compute_at(Y_local, f_o);", "vectorize(x_i);"):
+                assert f"  {step}\n" in trace, f"{target}: no '{step}' in\n{trace}"
+            if runs_here(target):
+                for size in ("N=1,C=2,F=17,H=3,W=19", "N=2,C=3,F=5,H=4,W=7"):
+                    out, _ = tirc_ok(["run", src, "--func", "conv3x3", "--target", target,
+                                      "--size", size, "--check"])
+                    assert ": ok (" in out, (target, size, out)
+
+
 def t_row_reduction_rule(args):
     """softmax and layernorm: the passes over a row fused into one parallel loop over rows,
     each reduction rfactored into vector lanes whose partial results stay in registers, the

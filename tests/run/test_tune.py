@@ -52,7 +52,8 @@ def check_entries(entries, func, trials):
         assert e["trace"].startswith(f"schedule {func} for {target()} {{\n"), e
         assert e["median_s"] > 0 and e["machine"], e
         assert set(e["params"]) == {"tile_rows", "tile_vectors", "pack", "inline", "rfactor",
-                                    "elem_vectors", "parallel", "vo_inner"}, e
+                                    "elem_vectors", "parallel", "vo_inner", "reduce_vectors",
+                                    "fuse_rows", "window_rows", "window_vectors"}, e
     traces = [e["trace"] for e in entries[:trials]]
     assert len(set(traces)) == len(traces), "traces are deduplicated"
 
@@ -68,7 +69,9 @@ def t_matmul_log_round_trip(args):
         tir, empty, log, entries, out, _ = tune(args, tmp, "matmul")
         check_entries(entries, "matmul", 4)
         assert entries[0]["params"] == {"tile_rows": 6, "tile_vectors": 2, "pack": True, "inline": True, "rfactor": True,
-                                        "elem_vectors": 1, "parallel": 0, "vo_inner": False}
+                                        "elem_vectors": 1, "parallel": 0, "vo_inner": False,
+                                        "reduce_vectors": 4, "fuse_rows": True,
+                                        "window_rows": 12, "window_vectors": 1}
         assert "check: agrees with the interpreter" in out, out
         best = best_of(entries)
         assert out.endswith(best["trace"]), (out, best)
