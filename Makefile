@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy clang libclang-rt-14-dev parallel
 
 # Peers the benchmarks measure against (bench/), installed by `make bench`.
-BENCH_DEBS := libopenblas-dev libdnnl-dev
+BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox
 
 .PHONY: all deps bench-deps build test demo bench sanitize fuzz clean
 
@@ -41,7 +41,7 @@ demo: build bench-deps
 # Performance against peers in the same process (bench/README.md); never part of `make test`.
 bench: build bench-deps
 	bench/gemm/run.sh $(BUILD)/tirc $(BUILD)/bench
-	bench/autosched/run.sh $(BUILD)/tirc $(BUILD)/bench
+	bench/autosched/run.sh $(BUILD)/tirc $(BUILD)/bench $(if $(TUNE_SECONDS),--tune-seconds $(TUNE_SECONDS))
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps

@@ -38,12 +38,15 @@ void as_machine_name(char *buf, size_t n) {
 /* ---- writing ---- */
 
 static json_t *params_json(const as_params *p) {
-  return json_pack("{s:i, s:i, s:b, s:b, s:b, s:i, s:i, s:b, s:b, s:i, s:b, s:i}", "tile_rows",
-                   p->tile_rows, "tile_vectors", p->tile_vectors, "pack", p->pack, "inline",
-                   p->inline_producers, "rfactor", p->vectorize_reductions, "elem_vectors",
-                   p->elem_vectors, "parallel", p->parallel, "vo_inner", p->vo_inner,
-                   "rows_outer", p->rows_outer, "pack_at", p->pack_at, "unroll_tile",
-                   p->unroll_tile, "unroll_k", p->unroll_k);
+  return json_pack("{s:i, s:i, s:b, s:b, s:b, s:i, s:i, s:b, s:b, s:i, s:b, s:i, s:i, s:b, s:i, "
+                   "s:i}",
+                   "tile_rows", p->tile_rows, "tile_vectors", p->tile_vectors, "pack", p->pack,
+                   "inline", p->inline_producers, "rfactor", p->vectorize_reductions,
+                   "elem_vectors", p->elem_vectors, "parallel", p->parallel, "vo_inner",
+                   p->vo_inner, "rows_outer", p->rows_outer, "pack_at", p->pack_at,
+                   "unroll_tile", p->unroll_tile, "unroll_k", p->unroll_k, "reduce_vectors",
+                   p->reduce_vectors, "fuse_rows", p->fuse_rows, "window_rows", p->window_rows,
+                   "window_vectors", p->window_vectors);
 }
 
 /* The fields every line has, in the order they are written; "kind" names a candidate. */
@@ -193,15 +196,29 @@ static bool get_param(json_t *o, const char *key, bool boolean, int lo, int hi, 
   return true;
 }
 
-static bool get_params(json_t *o, as_params *p, char *msg, size_t n) {
+/* The params of "o" for "target"; those a log written before they existed lacks (the rules'
+ * row fusion and convolution tiles) take the rules' defaults for the target. */
+static bool get_params(json_t *o, const char *target, as_params *p, char *msg, size_t n) {
   json_t *v = json_object_get(o, "params");
   if (!json_is_object(v)) {
     snprintf(msg, n, "field \"params\" is %s, expected an object", v ? "not an object" : "missing");
     return false;
   }
-  /* fields added after version 1 may be absent: the rules' own choice */
-  int pack, inl, rf, vo, ro = 0, ut = 1;
-  p->pack_at = 0, p->unroll_k = 1;
+  /* fields added after version 1 may be absent: the rules' own choice for the target */
+  as_target t;
+  if (!as_target_from_name(target, &t)) as_target_from_name(NULL, &t);
+  as_params_default(&t, p);
+  int fuse = p->fuse_rows, ro = p->rows_outer, ut = p->unroll_tile;
+  if ((json_object_get(v, "reduce_vectors") &&
+       !get_param(v, "reduce_vectors", false, 1, 64, &p->reduce_vectors, msg, n)) ||
+      (json_object_get(v, "fuse_rows") && !get_param(v, "fuse_rows", true, 0, 1, &fuse, msg, n)) ||
+      (json_object_get(v, "window_rows") &&
+       !get_param(v, "window_rows", false, 1, 64, &p->window_rows, msg, n)) ||
+      (json_object_get(v, "window_vectors") &&
+       !get_param(v, "window_vectors", false, 1, 64, &p->window_vectors, msg, n)))
+    return false;
+  p->fuse_rows = fuse;
+  int pack, inl, rf, vo;
   if (!get_param(v, "tile_rows", false, 1, 64, &p->tile_rows, msg, n) ||
       !get_param(v, "tile_vectors", false, 1, 64, &p->tile_vectors, msg, n) ||
       !get_param(v, "pack", true, 0, 1, &pack, msg, n) ||
@@ -259,8 +276,8 @@ static bool parse_entry(const char *line, size_t len, bool complete, bool candid
   } else if (get_str(o, "tirc", &e->tirc, msg, n) && get_str(o, "func", &e->func, msg, n) &&
              get_str(o, "target", &e->target, msg, n) &&
              get_str(o, "machine", &e->machine, msg, n) &&
-             get_str(o, "trace", &e->trace, msg, n) && get_params(o, &e->params, msg, n) &&
-             get_rest(o, candidate, e, msg, n)) {
+             get_str(o, "trace", &e->trace, msg, n) &&
+             get_params(o, e->target, &e->params, msg, n) && get_rest(o, candidate, e, msg, n)) {
     const char *key;
     json_t *v;
     ok = true;

@@ -40,6 +40,11 @@ typedef struct as_params {
   bool unroll_tile; /* tile rule: unroll the tile's rows (and those of its init and write-back) */
   int unroll_k;     /* the tuner's: the innermost reduction loop around a register tile split
                      * by this and the inner part unrolled (1: not); see as_space_apply */
+  int reduce_vectors; /* row reductions: vectors of independent partial results (1..4) */
+  bool fuse_rows;     /* passes over the same rows (softmax, layernorm) computed in one loop
+                       * over rows (rfactor, then compute_at into the last pass's row loop) */
+  int window_rows;    /* register tile of a convolution (its input read through a window): */
+  int window_vectors; /* rows and vectors per row */
 } as_params;
 enum { AS_PARALLEL_NONE = -1, AS_PARALLEL_RULE = 0 };
 void as_params_default(const as_target *t, as_params *p);

@@ -1,24 +1,38 @@
 """run.py - bench/autosched: what the default rules give, beside the unscheduled code, the best
 schedule known (hand-written), the peers and this machine's ceilings, all in one run.
 
-    run.py TIRC CEILINGS [--only NAME,...] [--threads T]
+    run.py TIRC CEILINGS [--only NAME,...] [--tune-seconds S] [--plot FILE.png]
 
 For each kernel: `tirc run --bench` of the unscheduled function (--no-schedule), of the rules
 alone (an empty --schedule file) and of the hand schedule where there is one (the example's
-own blocks or tests/schedules/NAME.sched, rules off); NumPy (OpenBLAS for matmul) as the peer
-in the same run.  Compute-bound kernels are stated as a fraction of the FMA peak measured
-now, memory-bound ones as a fraction of the copy bandwidth measured now (bytes of the inputs
-read once plus the outputs written once).  Every variant runs with --check once at a small
-size first, so a wrong schedule cannot post a number."""
+own blocks or tests/schedules/NAME.sched, rules off); NumPy (OpenBLAS for matmul) and PyTorch
+on the CPU (when it is installed; a note says so when it is not) as peers in the same run.
+Compute-bound kernels are stated as a fraction of the FMA peak measured now, memory-bound ones
+as a fraction of the copy bandwidth measured now (bytes of the inputs read once plus the
+outputs written once) on the same threads: the better of memcpy (ceilings.c) and a copy that
+tirc compiles and `tirc run --bench` times like the kernels.  Every variant runs with --check
+once at a small size first, so a wrong schedule cannot post a number.
+
+--tune-seconds S runs `tirc tune` for S seconds per kernel (at the benchmark's sizes), times
+each candidate's line as it lands in the log, adds the best tuned time as a column and, with
+gnuplot, draws best-so-far against tuning time per kernel into --plot (default
+autosched-tuning.png beside CEILINGS)."""
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+try:
+    import torch
+except ImportError:
+    torch = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EX = os.path.join(ROOT, "examples")
@@ -65,6 +79,34 @@ def blur_peer(H, W):
         t = (x[:-2] + x[1:-1] + x[2:]) / 3.0
         return (t[:, :-2] + t[:, 1:-1] + t[:, 2:]) / 3.0
     return f
+
+
+def torch_peer(func, s):
+    """PyTorch on the CPU doing what "func" does at sizes "s" (None without torch)."""
+    if torch is None:
+        return None
+    torch.set_num_threads(os.cpu_count() or 1)
+    r = lambda *shape: torch.rand(*shape, dtype=torch.float32)
+    if func == "matmul":
+        a, b = r(s["M"], s["K"]), r(s["K"], s["N"])
+        return lambda: torch.mm(a, b)
+    if func == "conv3x3":
+        x, w = r(s["N"], s["C"], s["H"], s["W"]), r(s["F"], s["C"], 3, 3)
+        return lambda: torch.nn.functional.conv2d(x, w, padding=1)
+    if func == "softmax":
+        x = r(s["N"], s["D"])
+        return lambda: torch.softmax(x, dim=1)
+    if func == "layernorm":
+        x, g, b = r(s["N"], s["D"]), r(s["D"]), r(s["D"])
+        return lambda: torch.nn.functional.layer_norm(x, (s["D"],), g, b, 1e-5)
+    if func == "transpose":
+        x = r(s["M"], s["N"])
+        return lambda: x.t().contiguous()
+    if func == "blur":
+        x = r(1, 1, s["H"] + 2, s["W"] + 2)
+        k = torch.full((1, 1, 3, 3), 1.0 / 9.0)
+        return lambda: torch.nn.functional.conv2d(x, k)
+    return None
 
 
 # name, file, func, sizes, kind (flops | bytes), hand schedule (None, "own" or a .sched),
@@ -119,17 +161,93 @@ def median_time(fn, seconds=1.0):
     return sorted(times)[len(times) // 2]
 
 
+def bench_time(args):
+    """The median `tirc run --bench` prints, in seconds."""
+    m = BENCH.search(tirc(args + ["--bench"]))
+    return float(m.group(1)) * UNIT[m.group(2)]
+
+
+def tune(args, path, func, size, seconds, log):
+    """`tirc tune` for "seconds"; (elapsed s, best median s so far) each time a candidate's
+    line lands in "log" (polled, so the times are the tuner's own wall clock)."""
+    if os.path.exists(log):
+        os.remove(log)
+    p = subprocess.Popen([args.tirc, "tune", path, "--func", func, "--size", size, "--time",
+                          str(seconds), "--log", log], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    t0, seen, best, curve = time.perf_counter(), 0, None, []
+
+    def poll():
+        nonlocal seen, best
+        if not os.path.exists(log):
+            return
+        lines = open(log).read().splitlines()
+        for line in lines[seen:]:
+            try:
+                m = json.loads(line)["median_s"]
+            except (ValueError, KeyError):
+                continue  # a line still being written: read again next time
+            best = m if best is None else min(best, m)
+            curve.append((time.perf_counter() - t0, best))
+            seen += 1
+    while p.poll() is None:
+        poll()
+        time.sleep(0.1)
+    poll()
+    if p.returncode != 0:
+        raise RuntimeError(f"tirc tune {path} --func {func}:\n{p.stderr.read()}")
+    return curve
+
+
+def plot(curves, png):
+    """Best-so-far against tuning time, one line per kernel (gnuplot)."""
+    if not shutil.which("gnuplot"):
+        print("note: gnuplot is not installed (make bench-deps installs gnuplot-nox): no plot")
+        return
+    tmp = tempfile.mkdtemp()
+    plots = []
+    for i, (name, curve) in enumerate(curves.items()):
+        if not curve:
+            continue
+        data = os.path.join(tmp, f"{i}.dat")
+        with open(data, "w") as f:
+            for t, best in curve:
+                f.write(f"{t:.3f} {curve[0][1] / best:.4f}\n")
+        plots.append(f"'{data}' using 1:2 with steps lw 2 title '{name}'")
+    script = ("set terminal pngcairo size 1000,600\n" if "pngcairo" in subprocess.run(
+        ["gnuplot", "-e", "set terminal"], capture_output=True, text=True).stderr
+        else "set terminal png size 1000,600\n")
+    script += (f"set output '{png}'\nset termoption noenhanced\n"
+               f"set title 'tirc tune: best so far (speed-up over the first candidate, the "
+               f"rules)'\nset xlabel 'tuning time (s)'\n"
+               f"set ylabel 'speed-up'\nset key left top\nset grid\n"
+               f"plot {', '.join(plots)}\n")
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    print(f"plot: {png}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("tirc")
     ap.add_argument("ceilings")
     ap.add_argument("--only", default="")
+    ap.add_argument("--tune-seconds", type=float, default=0)
+    ap.add_argument("--plot", default="")
     args = ap.parse_args()
     ceil = dict(line.split() for line in tirc([args.ceilings]).splitlines())
-    peak, bw = float(ceil["fma_gflops_T"]), float(ceil["copy_gbs_T"])
+    peak, memcpy_bw = float(ceil["fma_gflops_T"]), float(ceil["copy_gbs_T"])
+    cs = dict(N=4096, D=4096)
+    copy_bw = 2 * 4 * cs["N"] * cs["D"] / bench_time(
+        [args.tirc, "run", KERNELS, "--func", "copy", "--size", "N=4096,D=4096"]) * 1e-9
+    bw = max(memcpy_bw, copy_bw)
     print(f"this machine ({ceil['threads']} threads): FMA peak {peak:.1f} GFLOP/s "
-          f"({ceil['fma_gflops_1']} on one), copy bandwidth {bw:.1f} GB/s "
-          f"({ceil['copy_gbs_1']} on one)")
+          f"({ceil['fma_gflops_1']} on one), copy bandwidth {bw:.1f} GB/s (memcpy "
+          f"{memcpy_bw:.1f}, {ceil['copy_gbs_1']} on one; tirc's copy {copy_bw:.1f})")
+    if torch is None:
+        print("note: PyTorch is not installed for this python3: no torch column "
+              "(pip install torch, CPU wheel)")
+    else:
+        print(f"torch {torch.__version__} on {torch.get_num_threads()} threads")
     # which BLAS numpy's matmul runs on (Debian's alternatives decide; bench/gemm measures
     # OpenBLAS and oneDNN themselves)
     np.ones((8, 8), np.float32) @ np.ones((8, 8), np.float32)
@@ -140,8 +258,11 @@ def main():
     empty = os.path.join(tmp, "empty.sched")
     open(empty, "w").close()
     only = [o for o in args.only.split(",") if o]
-    print(f"{'kernel':26} {'none':>9} {'rules':>9} {'hand':>9} {'peer':>9}  "
-          f"{'rules/none':>10} {'rules/hand':>10} {'rules/peer':>10}  rules vs ceiling")
+    tuned = args.tune_seconds > 0
+    print(f"{'kernel':26} {'none':>9} {'rules':>9} {'hand':>9}"
+          + (f" {'tuned':>9}" if tuned else "") + f" {'peer':>9} {'torch':>9}  "
+          f"{'rules/none':>10} {'rules/best':>10} {'rules/peer':>10}  rules vs ceiling")
+    curves = {}
     for name, path, func, sizes, kind, hand, peer in BENCHES:
         if only and not any(o in name for o in only):
             continue
@@ -163,8 +284,19 @@ def main():
                 continue
             m = BENCH.search(tirc(common + extra + ["--size", size, "--bench"]))
             t[v] = float(m.group(1)) * UNIT[m.group(2)]
+        if tuned:
+            log = os.path.join(tmp, f"{func}.jsonl")
+            curves[name] = tune(args, path, func, size, args.tune_seconds, log)
+            t["tuned"] = curves[name][-1][1] if curves[name] else None
         if peer:
             t["peer"] = median_time(peer[1](sizes))
+        tp = torch_peer(func, sizes)
+        if tp:
+            t["torch"] = median_time(tp)
+        # the best schedule known: the hand-written one or the tuner's, where faster
+        known = [t[k] for k in ("hand", "tuned") if t.get(k)]
+        if known:
+            t["best"] = min(known)
         if kind == "flops":
             if func == "matmul":
                 work = 2.0 * sizes["M"] * sizes["N"] * sizes["K"]
@@ -180,9 +312,14 @@ def main():
 
         def ratio(a, b):
             return f"{t[b] / t[a]:9.2f}x" if t.get(a) and t.get(b) else f"{'-':>10}"
-        print(f"{name:26} {ms(t.get('none'))} {ms(t.get('rules'))} {ms(t.get('hand'))} "
-              f"{ms(t.get('peer'))}  {ratio('rules', 'none')} {ratio('rules', 'hand')} "
-              f"{ratio('rules', 'peer')}  {vs}" + (f"  (peer: {peer[0]})" if peer else ""))
+        print(f"{name:26} {ms(t.get('none'))} {ms(t.get('rules'))} {ms(t.get('hand'))}"
+              + (f" {ms(t.get('tuned'))}" if tuned else "")
+              + f" {ms(t.get('peer'))} {ms(t.get('torch'))}  {ratio('rules', 'none')} "
+              f"{ratio('rules', 'best')} {ratio('rules', 'peer')}  {vs}"
+              + (f"  (peer: {peer[0]})" if peer else ""), flush=True)
+    if tuned:
+        plot(curves, args.plot or os.path.join(os.path.dirname(os.path.abspath(
+            args.ceilings)), "autosched-tuning.png"))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - bench/autosched: the default rules against the unscheduled code, the hand
 # schedules, NumPy and this machine's FMA peak and copy bandwidth, in one run (run.py).
-#   run.sh TIRC OUTDIR [run.py options: --only matmul,softmax]
+#   run.sh TIRC OUTDIR [run.py options: --only matmul,softmax --tune-seconds 60]
 set -eu
 tirc=$1 out=$2
 shift 2

@@ -53,7 +53,8 @@ def check_entries(entries, func, trials):
         assert e["median_s"] > 0 and e["machine"], e
         assert set(e["params"]) == {"tile_rows", "tile_vectors", "pack", "inline", "rfactor",
                                     "elem_vectors", "parallel", "vo_inner", "rows_outer",
-                                    "pack_at", "unroll_tile", "unroll_k"}, e
+                                    "pack_at", "unroll_tile", "unroll_k", "reduce_vectors",
+                                    "fuse_rows", "window_rows", "window_vectors"}, e
     traces = [e["trace"] for e in entries[:trials]]
     assert len(set(traces)) == len(traces), "traces are deduplicated"
 
@@ -71,7 +72,8 @@ def t_matmul_log_round_trip(args):
         assert entries[0]["params"] == {"tile_rows": 6, "tile_vectors": 2, "pack": True, "inline": True, "rfactor": True,
                                         "elem_vectors": 1, "parallel": 0, "vo_inner": False,
                                         "rows_outer": False, "pack_at": 0, "unroll_tile": True,
-                                        "unroll_k": 1}
+                                        "unroll_k": 1, "reduce_vectors": 4, "fuse_rows": True,
+                                        "window_rows": 12, "window_vectors": 1}
         assert "check: agrees with the interpreter" in out, out
         best = best_of(entries)
         assert out.endswith(best["trace"]), (out, best)
