@@ -83,7 +83,7 @@ static bool bounds_visit(ir_visitor *v, ir_stmt *s) {
   bounds_walk *w = v->user;
   if (w->bad) return false;
   if (s->kind != IR_S_FOR) return true;
-  int64_t min, ext, end;
+  int64_t min = 0, ext = 0, end; /* gcc -O3 cannot see that rm, re > 0 set them */
   int rm = bound_eval(w->f, s->u.loop.min, w->sizes, &min);
   int re = bound_eval(w->f, s->u.loop.extent, w->sizes, &ext);
   if (rm == 0 || re == 0 || (rm > 0 && re > 0 && ext > 0 && !ir_size_add(min, ext, &end)))
