@@ -64,6 +64,10 @@ void as_features_of(const ir_func *f, const as_target *t, const as_params *p, in
   x[13] = p->pack_at;
   x[14] = p->unroll_tile;
   x[15] = log2(p->unroll_k > 0 ? p->unroll_k : 1);
+  x[16] = log2(p->reduce_vectors > 0 ? p->reduce_vectors : 1);
+  x[17] = p->fuse_rows;
+  x[18] = log2(p->window_rows > 0 ? p->window_rows : 1);
+  x[19] = log2(p->window_vectors > 0 ? p->window_vectors : 1);
   /* prior: loads per FMA of an r x v-vector register tile is (r + v) / (r v); spilling
    * accumulators costs more than any tile gains; no parallel loop leaves threads idle; a
    * parallel loop deep inside pays a fork per outer iteration; no vectors is slow. */

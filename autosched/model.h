@@ -6,7 +6,7 @@
 
 #include "rules.h"
 
-enum { AS_NFEAT = 16 };
+enum { AS_NFEAT = 20 };
 
 /* What the model knows of a candidate. */
 typedef struct as_features {

@@ -44,9 +44,17 @@ static void sample_params(uint64_t *s, const as_target *t, as_params *p) {
   p->unroll_tile = rnd_bool(s, 85);
   static const int depths[] = {1, 1, 2, 4, 8};
   p->unroll_k = depths[rnd_int(s, 0, 4)];
+  /* row reductions: 1, 2 or 4 vectors of partial results; rows fused mostly */
+  static const int partials[] = {1, 2, 4, 4};
+  p->reduce_vectors = partials[rnd_int(s, 0, 3)];
+  p->fuse_rows = rnd_bool(s, 80);
+  /* a convolution's tile (used only where a block reads its input through a window) */
+  do {
+    p->window_rows = rnd_int(s, 4, 16);
+    p->window_vectors = rnd_int(s, 1, 2);
+  } while (p->window_rows * p->window_vectors + p->window_vectors + 1 > t->vector_regs &&
+           !rnd_bool(s, 10));
 }
-
-/* ---- progress ---- */
 
 /* ---- progress ---- */
 
