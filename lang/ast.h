@@ -33,7 +33,8 @@ typedef enum { AST_NEG, AST_NOT } ast_unop;
   X(UN)     /* un */ \
   X(REDUCE) /* reduce: sum[k, r in 0..R](e) with op "sum"/"max"/"min"/"prod" */ \
   X(STRING) /* str: "text", only as an argument of a schedule primitive */ \
-  X(KWARG)  /* kwarg: `nparts = 4`, only as an argument of a schedule primitive */
+  X(KWARG)  /* kwarg: `nparts = 4`, only as an argument of a schedule primitive */ \
+  X(LIST)   /* call (name NULL): `[k, j]`, only as an argument of a schedule primitive */
 typedef enum {
 #define X(n) AST_E_##n,
   AST_EXPR_KINDS(X)

@@ -481,7 +481,8 @@ static tx lower_any(lctx *c, const ast_expr *e) {
   case AST_E_STRING:
     diag_error(c->d, e->loc, "a string is allowed only as an argument of a schedule primitive");
     return tx_err();
-  case AST_E_KWARG: tir_unreachable(); /* the grammar allows it only in schedule arguments */
+  case AST_E_KWARG: /* the grammar allows these only in schedule arguments */
+  case AST_E_LIST: tir_unreachable();
   }
   tir_unreachable();
 }

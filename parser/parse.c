@@ -380,6 +380,12 @@ void parse_import_add(parse_state *ps, tir_loc loc, const char *path) {
   parse_list_push(ps, &ps->imports, im);
 }
 
+ast_expr *parse_expr_list(parse_state *ps, tir_loc loc, parse_list *items) {
+  ast_expr *e = parse_expr_call(ps, loc, NULL, items);
+  e->kind = AST_E_LIST;
+  return e;
+}
+
 ast_expr *parse_expr_kwarg(parse_state *ps, tir_loc loc, const char *name, ast_expr *value) {
   ast_expr *e = tir_arena_alloc(ps->a, sizeof *e);
   e->kind = AST_E_KWARG;

@@ -92,6 +92,8 @@ void parse_import_add(parse_state *ps, tir_loc loc, const char *path);
 ast_expr *parse_expr_string(parse_state *ps, tir_loc loc, const char *text);
 /* A keyword argument `name = value` of a schedule primitive. */
 ast_expr *parse_expr_kwarg(parse_state *ps, tir_loc loc, const char *name, ast_expr *value);
+/* `[a, b]`: a list argument of a schedule primitive (AST_E_LIST). */
+ast_expr *parse_expr_list(parse_state *ps, tir_loc loc, parse_list *items);
 ast_sstmt *parse_sstmt_make(parse_state *ps, tir_loc loc, parse_list *lhs, const char *prim,
                             tir_loc prim_loc, parse_list *args);
 /* A schedule of the statements "stmts" (ast_sstmt *); NULL (dropped) when "errors_before" no

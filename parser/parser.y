@@ -506,12 +506,13 @@ sargs:
 ;
 
 /* An argument: any expression (names, `threadIdx.x`, `-1`), a string, a scope word, which
- * becomes a NAME, or a nested `block("C")`, a CALL. */
+ * becomes a NAME, a nested `block("C")`, a CALL, or a list `[k, j]`. */
 sarg:
   expr
 | STRING                { $$ = parse_expr_string(ps, @1, $1); }
 | BLOCK '(' sargs_opt ')' { $$ = parse_expr_call(ps, @1, "block", &$3); }
 | IDENT '=' sarg        { $$ = parse_expr_kwarg(ps, @1, $1, $3); }
+| '[' sargs ']'         { $$ = parse_expr_list(ps, @1, &$2); }
 | GLOBAL                { $$ = parse_expr_name(ps, @1, "global"); }
 | SHARED                { $$ = parse_expr_name(ps, @1, "shared"); }
 | LOCAL                 { $$ = parse_expr_name(ps, @1, "local"); }

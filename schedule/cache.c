@@ -302,6 +302,7 @@ int sched_cache_read_layout(sched_state *s, sched_block bh, const char *buffer, 
   sched_arg_word(c, buffer);
   sched_arg_word(c, ir_scope_name(scope));
   for (int i = 0; i < n_order; i++) sched_arg_loop(c, order[i]);
+  sched_arg_list(c, 3);
   ir_stmt *blk = sched_call_block(c, bh, 0);
   if (!blk) return -1;
   if (n_order > 64) {

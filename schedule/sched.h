@@ -95,8 +95,8 @@ int sched_cache_read(sched_state *s, sched_block b, const char *buffer, ir_scope
                      sched_block *copy, sched_error *e);
 /* cache_read with the copy laid out in the order of loops order[0 .. n) around "b": each
  * dim of the buffer is indexed in "b" by some of them (one loop, or a split pair `jo * 16 +
- * ji`), and the copy has one dim per loop, in that order (`cache_read(C, W, local, k, j)`
- * stores W[j, k] as [k, j]; `..., jo, k, ji` tiles it).  n 0: sched_cache_read. */
+ * ji`), and the copy has one dim per loop, in that order (`cache_read(C, W, local, [k, j])`
+ * stores W[j, k] as [k, j]; `[jo, k, ji]` tiles it).  n 0: sched_cache_read. */
 int sched_cache_read_layout(sched_state *s, sched_block b, const char *buffer, ir_scope scope,
                             const sched_loop *order, int n, sched_block *copy, sched_error *e);
 int sched_cache_write(sched_state *s, sched_block b, ir_scope scope, sched_block *copy,

@@ -32,6 +32,7 @@ typedef enum {
 typedef struct sched_value {
   sched_value_kind kind;
   const char *key; /* printed as `key=value` when not NULL */
+  int list;        /* 1: opens a list `[`, 2: closes it `]`, 3: both */
   ir_var *loop;
   const char *block;
   int64_t i;
@@ -92,6 +93,8 @@ typedef struct prim_call {
 /* Start call "prim": clears "e", takes the pending names. */
 void sched_call_begin(prim_call *c, sched_state *s, const char *prim, sched_error *e);
 void sched_arg_loop(prim_call *c, sched_loop l);
+/* Print the arguments from "first" to the last one pushed as one list `[a, b]` (n >= 1). */
+void sched_arg_list(prim_call *c, int first);
 void sched_arg_block(prim_call *c, sched_block b);
 void sched_arg_int(prim_call *c, const char *key, int64_t v);
 void sched_arg_str(prim_call *c, const char *v);

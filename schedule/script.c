@@ -163,12 +163,14 @@ static void print_arg(const ast_expr *a, tir_str *out) {
     print_arg(a->u.un.a, out);
     break;
   case AST_E_CALL:
-    tir_str_printf(out, "%s(", a->u.call.name);
+  case AST_E_LIST:
+    if (a->kind == AST_E_CALL) tir_str_printf(out, "%s(", a->u.call.name);
+    else tir_str_putc(out, '[');
     for (int i = 0; i < a->u.call.n; i++) {
       if (i) tir_str_puts(out, ", ");
       print_arg(a->u.call.args[i], out);
     }
-    tir_str_puts(out, ")");
+    tir_str_puts(out, a->kind == AST_E_CALL ? ")" : "]");
     break;
   default: tir_str_puts(out, "?"); break;
   }
@@ -299,9 +301,21 @@ static int call(sched_state *s, const ast_sstmt *st, prim_id p, sched_error *e) 
   case P_CACHE_READ: {
     if (!block_arg(s, a[0], &b, e) || !scope_arg(a[2], &scope, "cache_read", e)) return -1;
     const char *buf = buffer_arg(s, b, a[1], 1, false, "cache_read", e);
-    for (int i = 3; i < st->n_args; i++)
-      if (!loop_arg(s, a[i], &ls[i - 3], e)) return -1;
-    return buf ? sched_cache_read_layout(s, b, buf, scope, ls, st->n_args - 3, &r, e) : -1;
+    /* the layout: `[k, j]`, or the loops one by one after the scope */
+    const ast_expr *const *order = a + 3;
+    int n = st->n_args - 3;
+    if (n == 1 && a[3]->kind == AST_E_LIST) {
+      order = (const ast_expr *const *)a[3]->u.call.args;
+      n = a[3]->u.call.n;
+    }
+    if (n > 64) {
+      sched_fail(e, "cache_read: a layout of at most 64 loops");
+      e->loc = a[3]->loc;
+      return -1;
+    }
+    for (int i = 0; i < n; i++)
+      if (!loop_arg(s, order[i], &ls[i], e)) return -1;
+    return buf ? sched_cache_read_layout(s, b, buf, scope, ls, n, &r, e) : -1;
   }
   case P_CACHE_WRITE:
     if (!block_arg(s, a[0], &b, e) || !scope_arg(a[1], &scope, "cache_write", e)) return -1;

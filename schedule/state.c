@@ -203,6 +203,12 @@ void sched_arg_loop(prim_call *c, sched_loop l) {
   v->loop = l.var;
 }
 
+void sched_arg_list(prim_call *c, int first) {
+  if (first >= c->n_args) return;
+  c->args[first].list |= 1;
+  c->args[c->n_args - 1].list |= 2;
+}
+
 void sched_arg_block(prim_call *c, sched_block b) {
   sched_value *v = arg_push(c);
   v->kind = SV_BLOCK;

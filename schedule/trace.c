@@ -140,7 +140,9 @@ static void print_step(printer *p, int k) {
   tir_str args = {0};
   for (int i = 0; i < st->n_args; i++) {
     if (i) tir_str_puts(&args, ", ");
+    if (st->args[i].list & 1) tir_str_putc(&args, '[');
     print_value(p, st->body, &st->args[i], &args);
+    if (st->args[i].list & 2) tir_str_putc(&args, ']');
   }
   line_start(p);
   for (int i = 0; i < st->n_results; i++) {

@@ -43,9 +43,9 @@ const repl_prim repl_prims[] = {
      "replaces every read of what B writes (a local) by B's expression; B goes"},
     {"reverse_compute_inline", "reverse_compute_inline(C)",
      "folds consumer C into the producer of the local it reads; C goes"},
-    {"cache_read", "A_s = cache_read(C, A, shared[, LOOP, ...])",
+    {"cache_read", "A_s = cache_read(C, A, shared[, [LOOP, ...]])",
      "C reads a copy of A in a new buffer of that scope, made just before C's nest; with "
-     "loops, stored in their order (k, j: W[j, k] kept as [k, j])"},
+     "loops, stored in their order ([k, j]: W[j, k] kept as [k, j])"},
     {"cache_write", "C_l = cache_write(C, local)",
      "C writes a new buffer of that scope, copied back right after C's nest"},
     {"rfactor", "C_rf = rfactor(K)",

@@ -107,6 +107,11 @@ static void dump_expr(tir_str *b, const ast_expr *e) {
     tir_str_printf(b, "%s=", e->u.kwarg.name);
     dump_expr(b, e->u.kwarg.value);
     break;
+  case AST_E_LIST:
+    tir_str_putc(b, '[');
+    dump_list(b, e->u.call.args, e->u.call.n);
+    tir_str_putc(b, ']');
+    break;
   }
 }
 
