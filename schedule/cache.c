@@ -305,19 +305,8 @@ int sched_cache_read_layout(sched_state *s, sched_block bh, const char *buffer, 
   sched_arg_list(c, 3);
   ir_stmt *blk = sched_call_block(c, bh, 0);
   if (!blk) return -1;
-  if (n_order > 64) {
-    sched_fail(e, "cache_read: a layout of at most 64 loops");
-    return -1;
-  }
   ir_stmt *loops[64];
-  for (int i = 0; i < n_order; i++) {
-    if (!(loops[i] = sched_call_loop(c, order[i], 3 + i))) return -1;
-    for (int j = 0; j < i; j++)
-      if (loops[j] == loops[i]) {
-        sched_fail_arg(e, 3 + i, "cache_read names loop %s twice", loops[i]->u.loop.var->name);
-        return -1;
-      }
-  }
+  if (n_order && !sched_layout_loops(c, order, n_order, 3, loops)) return -1;
   const char *bname = blk->u.block->name;
   access_scan acc = scan_accesses(blk);
   ir_buffer *a = buffer_arg(f, buffer, 1, &acc.reads, bname, "read", "cache_read", e);
@@ -350,7 +339,7 @@ int sched_cache_read_layout(sched_state *s, sched_block bh, const char *buffer, 
   }
   sched_layout_dim lay[64];
   ir_expr *idx[64];
-  if (n_order && (a->ndim > 64 || !sched_layout_of(c, f, blk->u.block, a, loops, n_order, lay, idx)))
+  if (n_order && (a->ndim > 64 || !sched_layout_of(c, f, blk->u.block, a, false, loops, n_order, lay, idx)))
     return -1;
   const char *name = fresh_name(f, f->body, a->name, ir_scope_name(scope));
   ir_stmt *copy, *nblk;
@@ -362,16 +351,10 @@ int sched_cache_read_layout(sched_state *s, sched_block bh, const char *buffer, 
   } else {
     /* the laid-out dims: a whole dim, its outermost part (rounded up), or a split's extent */
     ir_expr *dims[64];
-    for (int i = 0; i < n_order; i++)
-      dims[i] = lay[i].mod ? ir_i64(f, lay[i].mod)
-                : lay[i].div == 1 ? a->dims[lay[i].dim]
-                : ir_simplify(f, ir_bin(f, IR_DIV,
-                                        ir_bin(f, IR_ADD, a->dims[lay[i].dim],
-                                               ir_i64(f, lay[i].div - 1), tir_loc_none),
-                                        ir_i64(f, lay[i].div), tir_loc_none));
+    sched_layout_dims(f, a, lay, n_order, dims);
     nb = ir_buffer_make(f, name, a->dtype, n_order, dims, IR_BUF_LOCAL, scope, blk->loc);
     copy = sched_layout_copy(f, name, nb, a, lay, n_order, blk->loc);
-    nblk = sched_relayout(f, blk, a, nb, lay, n_order);
+    nblk = sched_relayout(f, blk, a, nb, lay, n_order, false);
   }
   ir_stmt *child = sched_replace(f, p.path[p.level + 1], blk, nblk);
   ir_stmt *before[2] = {ir_alloc(f, nb, blk->loc), copy};
@@ -794,4 +777,54 @@ int sched_storage_align(sched_state *s, sched_block bh, const char *buffer, int6
     if (old) nb->align[nb->n_align++] = *old;
   }
   return sched_call_end(c, replace_version(f, b, nb));
+}
+
+/* `transform_layout(C, T, [k, j])`: the local buffer T that block C writes (by name) is
+ * stored in the order of loops order[0 .. n) around C, as cache_read's layout form lays out
+ * its copy (C writes T at one index tuple, each dim a mixed radix of listed loops): T's
+ * allocation takes the new dims and every write and read of T in the function the matching
+ * indices.  Storage only; ISL checks the result as for every primitive. */
+int sched_transform_layout(sched_state *s, sched_block bh, const char *buffer,
+                           const sched_loop *order, int n, sched_error *e) {
+  ir_func *f = s->f;
+  prim_call call, *c = &call;
+  sched_call_begin(c, s, "transform_layout", e);
+  sched_arg_block(c, bh);
+  sched_arg_word(c, buffer);
+  for (int i = 0; i < n; i++) sched_arg_loop(c, order[i]);
+  sched_arg_list(c, 2);
+  ir_stmt *blk = sched_call_block(c, bh, 0);
+  if (!blk) return -1;
+  ir_stmt *loops[64];
+  if (!sched_layout_loops(c, order, n, 2, loops)) return -1;
+  ir_buffer *b = written_local(f, blk, buffer, "transform_layout",
+                               "a parameter's layout is the caller's (cache_read can lay out a "
+                               "copy)", e);
+  if (!b) return -1;
+  if (b->n_align) {
+    sched_fail_arg(e, 1, "transform_layout: %s has storage_align hints; lay it out first",
+                   b->name);
+    return -1;
+  }
+  ir_stmt *path[256];
+  int np = sched_path(f->body, blk, path, 256);
+  for (int i = 0; i < n; i++) {
+    bool around = false;
+    for (int k = 0; k < np && !around; k++) around = path[k] == loops[i];
+    if (!around) {
+      sched_fail_arg(e, 2 + i, "transform_layout: loop %s is not around block \"%s\"",
+                     loops[i]->u.loop.var->name, blk->u.block->name);
+      return -1;
+    }
+  }
+  sched_layout_dim lay[64];
+  ir_expr *idx[64], *dims[64];
+  if (b->ndim > 64 || !sched_layout_of(c, f, blk->u.block, b, true, loops, n, lay, idx))
+    return -1;
+  sched_layout_dims(f, b, lay, n, dims);
+  /* a new version of T (same id, same name) with the new dims */
+  ir_buffer *nb = ir_buffer_make(f, b->name, b->dtype, n, dims, IR_BUF_LOCAL, b->scope, b->loc);
+  nb->id = b->id;
+  c->changes_blocks = true;
+  return sched_call_end(c, sched_relayout(f, f->body, b, nb, lay, n, true));
 }

@@ -8,6 +8,7 @@
 #include "sched_private.h"
 
 typedef struct load_grab {
+  ir_func *f;
   const ir_buffer *a;
   const ir_expr *first; /* the first load of a seen */
   bool several;         /* a load of a at other indices */
@@ -21,16 +22,28 @@ static bool grab_load(ir_visitor *v, ir_expr *e) {
   return true;
 }
 
+/* The same for the stores to "a", as loads of their indices (so that one comparison fits). */
+static bool grab_store(ir_visitor *v, ir_stmt *s) {
+  load_grab *g = v->user;
+  if (s->kind != IR_S_STORE || s->u.store.buf != g->a) return true;
+  ir_expr *as_load = ir_load(g->f, (ir_buffer *)g->a, s->u.store.idx, s->u.store.n, s->loc);
+  if (!g->first) g->first = as_load;
+  else if (!ir_expr_equal(g->first, as_load)) g->several = true;
+  return true;
+}
+
 bool sched_layout_of(prim_call *c, ir_func *f, const ir_block *bl, const ir_buffer *a,
-                     ir_stmt *const *order, int n, sched_layout_dim *lay, ir_expr **idx_out) {
+                     bool store, ir_stmt *const *order, int n, sched_layout_dim *lay,
+                     ir_expr **idx_out) {
   sched_error *e = c->e;
-  load_grab g = {a, NULL, false};
-  ir_visitor v = {grab_load, NULL, &g};
-  if (bl->init) ir_stmt_visit(bl->init, &v);
+  load_grab g = {f, a, NULL, false};
+  ir_visitor v = {store ? NULL : grab_load, store ? grab_store : NULL, &g};
   if (bl->body) ir_stmt_visit(bl->body, &v);
+  if (!store && bl->init) ir_stmt_visit(bl->init, &v);
   if (!g.first || g.several) {
-    sched_fail_arg(e, 1, "%s: block \"%s\" reads %s at %s index; a layout follows one", c->prim,
-               bl->name, a->name, g.first ? "more than one" : "no");
+    sched_fail_arg(e, 1, "%s: block \"%s\" %s %s at %s index; a layout follows one", c->prim,
+                   bl->name, store ? "writes" : "reads", a->name,
+                   g.first ? "more than one" : "no");
     return false;
   }
   ir_expr **map = sched_var_map(f);
@@ -112,7 +125,19 @@ typedef struct relayout {
   ir_buffer *to;
   const sched_layout_dim *lay;
   int n;
+  bool all; /* stores and the allocation too */
 } relayout;
+
+static ir_stmt *relayout_stmt(ir_mutator *m, ir_stmt *s) {
+  relayout *r = m->user;
+  if (!r->all) return s;
+  if (s->kind == IR_S_ALLOC && s->u.alloc == r->from) return ir_alloc(m->func, r->to, s->loc);
+  if (s->kind != IR_S_STORE || s->u.store.buf != r->from) return s;
+  ir_expr *idx[64];
+  for (int i = 0; i < r->n; i++)
+    idx[i] = layout_index(m->func, &r->lay[i], s->u.store.idx[r->lay[i].dim]);
+  return ir_store(m->func, r->to, idx, r->n, s->u.store.value, s->loc);
+}
 
 static ir_expr *relayout_expr(ir_mutator *m, ir_expr *e) {
   relayout *r = m->user;
@@ -160,8 +185,38 @@ ir_stmt *sched_layout_copy(ir_func *f, const char *name, ir_buffer *dst, ir_buff
 }
 
 ir_stmt *sched_relayout(ir_func *f, ir_stmt *blk, const ir_buffer *from, ir_buffer *to,
-                        const sched_layout_dim *lay, int n) {
-  relayout r = {from, to, lay, n};
-  ir_mutator m = {relayout_expr, NULL, f, &r};
+                        const sched_layout_dim *lay, int n, bool all) {
+  relayout r = {from, to, lay, n, all};
+  ir_mutator m = {relayout_expr, relayout_stmt, f, &r};
   return ir_stmt_mutate(blk, &m);
+}
+
+void sched_layout_dims(ir_func *f, const ir_buffer *a, const sched_layout_dim *lay, int n,
+                       ir_expr **dims) {
+  /* a whole dim, its outer part rounded up, or a split's extent */
+  for (int i = 0; i < n; i++)
+    dims[i] = lay[i].mod ? ir_i64(f, lay[i].mod)
+              : lay[i].div == 1 ? a->dims[lay[i].dim]
+              : ir_simplify(f, ir_bin(f, IR_DIV,
+                                      ir_bin(f, IR_ADD, a->dims[lay[i].dim],
+                                             ir_i64(f, lay[i].div - 1), tir_loc_none),
+                                      ir_i64(f, lay[i].div), tir_loc_none));
+}
+
+bool sched_layout_loops(prim_call *c, const sched_loop *order, int n, int first_arg,
+                        ir_stmt **loops) {
+  if (n < 1 || n > 64) {
+    sched_fail(c->e, "%s: a layout of 1 to 64 loops, got %d", c->prim, n);
+    return false;
+  }
+  for (int i = 0; i < n; i++) {
+    if (!(loops[i] = sched_call_loop(c, order[i], first_arg + i))) return false;
+    for (int j = 0; j < i; j++)
+      if (loops[j] == loops[i]) {
+        sched_fail_arg(c->e, first_arg + i, "%s names loop %s twice", c->prim,
+                       loops[i]->u.loop.var->name);
+        return false;
+      }
+  }
+  return true;
 }

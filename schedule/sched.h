@@ -101,6 +101,11 @@ int sched_cache_read_layout(sched_state *s, sched_block b, const char *buffer, i
                             const sched_loop *order, int n, sched_block *copy, sched_error *e);
 int sched_cache_write(sched_state *s, sched_block b, ir_scope scope, sched_block *copy,
                       sched_error *e);
+/* The local buffer "buffer" that block "b" writes, stored in the order of loops
+ * order[0 .. n) around "b" (as sched_cache_read_layout lays out a copy): its allocation and
+ * every access change, nothing else. */
+int sched_transform_layout(sched_state *s, sched_block b, const char *buffer,
+                           const sched_loop *order, int n, sched_error *e);
 /* "buffer" NULL: the only buffer "b" writes. */
 int sched_set_scope(sched_state *s, sched_block b, const char *buffer, ir_scope scope,
                     sched_error *e);

@@ -163,17 +163,26 @@ typedef struct sched_layout_dim {
 } sched_layout_dim;
 
 /* The dims of a copy of "a" laid out by loops order[0 .. n) (around block "bl"), in lay[]:
- * "bl" reads "a" at one index tuple (in idx_out[]), each dim a sum of listed loops whose
+ * "bl" reads (writes, when "store") "a" at one index tuple (in idx_out[]), each dim a sum of listed loops whose
  * coefficients form a mixed radix (`jo * 16 + ji`, ji of extent 16; or one loop alone).
  * False with c's error filled otherwise. */
 bool sched_layout_of(prim_call *c, ir_func *f, const ir_block *bl, const ir_buffer *a,
-                     ir_stmt *const *order, int n, sched_layout_dim *lay, ir_expr **idx_out);
+                     bool store, ir_stmt *const *order, int n, sched_layout_dim *lay,
+                     ir_expr **idx_out);
 /* The copy nest of "src" into "dst" (laid out by lay[0 .. n)): loops over dst's dims in order,
  * each element from src at the sum of its parts, where that lies inside src. */
 ir_stmt *sched_layout_copy(ir_func *f, const char *name, ir_buffer *dst, ir_buffer *src,
                            const sched_layout_dim *lay, int n, tir_loc loc);
-/* "blk" reading "to" (laid out by lay) wherever it read "from". */
+/* "blk" reading "to" (laid out by lay) wherever it read "from"; with "all", writing and
+ * allocating it too. */
 ir_stmt *sched_relayout(ir_func *f, ir_stmt *blk, const ir_buffer *from, ir_buffer *to,
-                        const sched_layout_dim *lay, int n);
+                        const sched_layout_dim *lay, int n, bool all);
+/* The loops of a layout, order[0 .. n) (arguments first_arg.. of the call), into loops[]:
+ * 1 to 64, none twice.  False with c's error filled. */
+bool sched_layout_loops(prim_call *c, const sched_loop *order, int n, int first_arg,
+                        ir_stmt **loops);
+/* The dims of "a" laid out by lay[0 .. n) into dims[]. */
+void sched_layout_dims(ir_func *f, const ir_buffer *a, const sched_layout_dim *lay, int n,
+                       ir_expr **dims);
 
 #endif

@@ -199,7 +199,8 @@ void sched_stmt_print(const ast_sstmt *st, tir_str *out) {
   X(ANNOTATE, "annotate", 3, 3, 0) X(COMPUTE_INLINE, "compute_inline", 1, 1, 0) \
   X(REVERSE_COMPUTE_INLINE, "reverse_compute_inline", 1, 1, 0) X(RFACTOR, "rfactor", 1, 1, 1) \
   X(DECOMPOSE_REDUCTION, "decompose_reduction", 2, 2, 1) \
-  X(COMPUTE_AT, "compute_at", 2, 2, 0) X(REVERSE_COMPUTE_AT, "reverse_compute_at", 2, 2, 0)
+  X(COMPUTE_AT, "compute_at", 2, 2, 0) X(REVERSE_COMPUTE_AT, "reverse_compute_at", 2, 2, 0) \
+  X(TRANSFORM_LAYOUT, "transform_layout", 3, 66, 0)
 
 typedef enum {
 #define X(e, n, lo, hi, r) P_##e,
@@ -231,6 +232,26 @@ static bool want_lhs(const ast_sstmt *st, int n, sched_error *e) {
              st->n_lhs, st->n_lhs == 1 ? " is" : "s are");
   e->loc = st->loc;
   return false;
+}
+
+/* The loops of a layout from argument "first" on: one list `[k, j]`, or the loops one by
+ * one; their count (at most 64) in ls[], or -1 with "e". */
+static int layout_args(sched_state *s, const ast_sstmt *st, int first, sched_loop *ls,
+                       sched_error *e) {
+  const ast_expr *const *order = (const ast_expr *const *)st->args + first;
+  int n = st->n_args - first;
+  if (n == 1 && order[0]->kind == AST_E_LIST) {
+    n = order[0]->u.call.n;
+    order = (const ast_expr *const *)order[0]->u.call.args;
+  }
+  if (n > 64) {
+    sched_fail(e, "%s: a layout of at most 64 loops", st->prim);
+    e->loc = st->args[first]->loc;
+    return -1;
+  }
+  for (int i = 0; i < n; i++)
+    if (!loop_arg(s, order[i], &ls[i], e)) return -1;
+  return n;
 }
 
 /* Resolve the arguments of "st" and make the call; -1 with "e" (its loc maybe unset). */
@@ -301,21 +322,16 @@ static int call(sched_state *s, const ast_sstmt *st, prim_id p, sched_error *e) 
   case P_CACHE_READ: {
     if (!block_arg(s, a[0], &b, e) || !scope_arg(a[2], &scope, "cache_read", e)) return -1;
     const char *buf = buffer_arg(s, b, a[1], 1, false, "cache_read", e);
-    /* the layout: `[k, j]`, or the loops one by one after the scope */
-    const ast_expr *const *order = a + 3;
-    int n = st->n_args - 3;
-    if (n == 1 && a[3]->kind == AST_E_LIST) {
-      order = (const ast_expr *const *)a[3]->u.call.args;
-      n = a[3]->u.call.n;
-    }
-    if (n > 64) {
-      sched_fail(e, "cache_read: a layout of at most 64 loops");
-      e->loc = a[3]->loc;
-      return -1;
-    }
-    for (int i = 0; i < n; i++)
-      if (!loop_arg(s, order[i], &ls[i], e)) return -1;
-    return buf ? sched_cache_read_layout(s, b, buf, scope, ls, n, &r, e) : -1;
+    int n = layout_args(s, st, 3, ls, e);
+    return buf && n >= 0 ? sched_cache_read_layout(s, b, buf, scope, ls, n, &r, e) : -1;
+  }
+  case P_TRANSFORM_LAYOUT: {
+    if (!block_arg(s, a[0], &b, e)) return -1;
+    const char *buf = buffer_arg(s, b, a[1], 1, true, "transform_layout", e);
+    if (!buf) return -1;
+    int n = layout_args(s, st, 2, ls, e);
+    if (n < 0) return -1;
+    return sched_transform_layout(s, b, buf, ls, n, e);
   }
   case P_CACHE_WRITE:
     if (!block_arg(s, a[0], &b, e) || !scope_arg(a[1], &scope, "cache_write", e)) return -1;

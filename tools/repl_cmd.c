@@ -55,6 +55,8 @@ const repl_prim repl_prims[] = {
     {"storage_align", "storage_align(C, T, AXIS, FACTOR, OFFSET)",
      "pads the stride of dim AXIS of local T to FACTOR*k + OFFSET"},
     {"set_scope", "set_scope(C, [T,] SCOPE)", "puts the local buffer C writes in global, shared or local memory"},
+    {"transform_layout", "transform_layout(C, T, [LOOP, ...])",
+     "the local T that C writes stored in the order of those loops ([j, i]: transposed)"},
     {"annotate", "annotate(LOOP or BLOCK, \"key\", VALUE)",
      "attaches a hint (an integer or a string); never changes meaning"},
 };

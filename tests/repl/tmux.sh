@@ -51,7 +51,7 @@ t send-keys -t repl ')' Enter
 wait_for 'parallel(outer);  ->  C: outer(parallel) inner j k  [ok,'
 # Ctrl-C drops the line and the session goes on
 t send-keys -t repl 'this line is dropped' C-c
-t send-keys -t repl 'tra' Tab Enter
+t send-keys -t repl 'trac' Tab Enter
 wait_for '  parallel(outer);'
 # Up recalls the previous lines: twice is `parallel(outer)` again
 t send-keys -t repl Up Up Enter
