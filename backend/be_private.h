@@ -166,28 +166,47 @@ LLVMValueRef cg_runtime_fn(cg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef
 /* Record a code generation failure (the first one wins); generation stops soon after. */
 void cg_fail(cg *g, const char *fmt, ...) TIR_PRINTF(2, 3);
 
-/* ---- statements (cg_stmt.c) ---- */
+/* ---- where values live (cg_buf.c) ---- */
 
 /* Bind buffer "b" to "ptr" with its row-major (storage_align-padded) strides; returns its
  * element count (i64).  With "bad", the checked computation of ir/size.h, "*bad" (i1) set
  * where it overflows. */
 LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr, LLVMValueRef *bad);
-/* The attributes every generated function carries (target CPU and features, nounwind). */
-void cg_func_attrs(cg *g, LLVMValueRef fn);
-
-/* Generate the body of "f" into g->fn (parameters already bound). */
-void cg_stmt(cg *g, const ir_stmt *s);
 /* Leave the function with "status" (i32) where "fail" (i1) holds (heap locals freed). */
 void cg_exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status);
 /* At the function's entry: leave with TIR_RT_SIZE when a loop bound computed from the sizes
  * alone overflows (ir_size_loops_check's rule, in the generated code). */
 void cg_loops_check(cg *g, ir_stmt *body);
+/* An alloca in the entry block of the current function, where LLVM promotes and sizes them. */
+LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align);
+
+/* A local allocated by cg_local_alloc: what its buffer was bound to before, and the heap
+ * pointer to free (NULL on the stack). */
+typedef struct cg_live_alloc {
+  const ir_buffer *b;
+  cg_buf saved;
+  LLVMValueRef heap;
+} cg_live_alloc;
+/* Allocate local "b": on the stack when its size is a small constant, else on the heap; an
+ * impossible size or a failed allocation leaves the function with TIR_RT_SIZE or
+ * TIR_RT_NOMEM. */
+cg_live_alloc cg_local_alloc(cg *g, const ir_buffer *b);
+/* Free what cg_local_alloc made (the heap part) and rebind the buffer as it was. */
+void cg_local_free(cg *g, cg_live_alloc *a);
+
+/* ---- statements (cg_stmt.c) ---- */
+
+/* Generate the body of "f" into g->fn (parameters already bound). */
+void cg_stmt(cg *g, const ir_stmt *s);
 /* One iteration of loop "l" (bounds "min", "ext") whose variable is min + "idx": the body,
  * the variable restored afterwards (thread-bound loops: the target computes "idx"). */
 void cg_thread_iteration(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext,
                          LLVMValueRef idx);
 
 /* ---- the module (cg_func.c) ---- */
+
+/* The attributes every generated function carries (target CPU and features, nounwind). */
+void cg_func_attrs(cg *g, LLVMValueRef fn);
 
 /* Generate kernel "f" into "m" (and `NAME_packed` when "packed"); -1 with "err". */
 /* Must heap local "b" start zeroed (calloc), or does every read follow a write (malloc)?

@@ -1,13 +1,13 @@
 /* cg_stmt.c - statements to LLVM IR: loops of every kind (serial, unrolled, vectorized into
  * vector code of the target's width, parallel loops outlined to the runtime's thread pool),
- * blocks with their predicates and inits, local allocations. */
+ * blocks with their predicates and inits, sequences with their local allocations (made in
+ * cg_buf.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include <llvm-c/DebugInfo.h>
 
 #include "../ir/affine.h"
-#include "../ir/size.h"
 #include "../runtime/runtime.h"
 #include "be_private.h"
 
@@ -18,36 +18,6 @@ enum {
 
 static LLVMBasicBlockRef new_block(cg *g, const char *name) {
   return LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
-}
-
-/* Leave the function being generated with "status" (i32) when "fail" (i1) holds: free the
- * heap locals live here, innermost first, and return it; generation goes on where "fail"
- * does not hold. */
-static void exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status) {
-  if (LLVMIsAConstantInt(fail) && !LLVMConstIntGetZExtValue(fail)) return;
-  LLVMBasicBlockRef out = new_block(g, "fail"), ok = new_block(g, "ok");
-  LLVMBuildCondBr(g->b, fail, out, ok);
-  LLVMPositionBuilderAtEnd(g->b, out);
-  LLVMTypeRef pt = g->ptr;
-  LLVMValueRef fn = cg_runtime_fn(g, "tir_rt_free", g->void_t, &pt, 1);
-  for (int i = g->heap.n - 1; i >= 0; i--)
-    LLVMBuildCall2(g->b, LLVMFunctionType(g->void_t, &pt, 1, 0), fn, &g->heap.v[i], 1, "");
-  LLVMBuildRet(g->b, status);
-  LLVMPositionBuilderAtEnd(g->b, ok);
-}
-
-void cg_exit_if(cg *g, LLVMValueRef fail, LLVMValueRef status) { exit_if(g, fail, status); }
-
-/* An alloca in the entry block of the current function, where LLVM promotes and sizes them. */
-static LLVMValueRef entry_alloca(cg *g, LLVMTypeRef t, unsigned align) {
-  LLVMBuilderRef eb = LLVMCreateBuilderInContext(g->ctx);
-  LLVMValueRef first = LLVMGetFirstInstruction(g->entry);
-  if (first) LLVMPositionBuilderBefore(eb, first);
-  else LLVMPositionBuilderAtEnd(eb, g->entry);
-  LLVMValueRef a = LLVMBuildAlloca(eb, t, "");
-  LLVMSetAlignment(a, align);
-  LLVMDisposeBuilder(eb);
-  return a;
 }
 
 /* ---- loops ---- */
@@ -446,7 +416,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
 
   /* the context, on the caller's stack */
   LLVMTypeRef st = LLVMStructTypeInContext(g->ctx, c.types.v, (unsigned)c.types.n, 0);
-  LLVMValueRef ctxp = entry_alloca(g, c.types.n ? st : g->i64, 16);
+  LLVMValueRef ctxp = cg_entry_alloca(g, c.types.n ? st : g->i64, 16);
   for (int k = 0; k < c.vals.n; k++)
     LLVMBuildStore(g->b, c.vals.v[k], LLVMBuildStructGEP2(g->b, st, ctxp, (unsigned)k, ""));
 
@@ -517,7 +487,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   LLVMValueRef rt = cg_runtime_fn(g, "tir_rt_parallel_for", g->i32, rps, 3);
   LLVMValueRef args[3] = {fn, ctxp, ext};
   LLVMValueRef status = LLVMBuildCall2(g->b, LLVMFunctionType(g->i32, rps, 3, 0), rt, args, 3, "");
-  exit_if(g, LLVMBuildICmp(g->b, LLVMIntNE, status, LLVMConstInt(g->i32, 0, 0), ""), status);
+  cg_exit_if(g, LLVMBuildICmp(g->b, LLVMIntNE, status, LLVMConstInt(g->i32, 0, 0), ""), status);
   free(slot);
   tir_vec_free(&c.vals);
   tir_vec_free(&c.types);
@@ -719,188 +689,15 @@ static void block(cg *g, const ir_block *b) {
   free(saved);
 }
 
-/* ---- buffers ---- */
-
-/* a op b (ADD or MUL) on i64 values, the overflow ORed into "*bad" (i1): the checked step of
- * ir/size.c, folded through it when both are constants. */
-static LLVMValueRef checked(cg *g, ir_binop op, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *bad) {
-  if (LLVMIsAConstantInt(a) && LLVMIsAConstantInt(b)) {
-    int64_t x = LLVMConstIntGetSExtValue(a), y = LLVMConstIntGetSExtValue(b), r;
-    bool ok = op == IR_ADD ? ir_size_add(x, y, &r) : ir_size_mul(x, y, &r);
-    if (!ok) {
-      *bad = LLVMConstInt(g->i1, 1, 0);
-      return cg_i64c(g, 0);
-    }
-    return cg_i64c(g, r);
-  }
-  LLVMTypeRef t = g->i64;
-  LLVMValueRef args[2] = {a, b};
-  LLVMValueRef pair = cg_call_intrinsic(
-      g, op == IR_ADD ? "llvm.sadd.with.overflow" : "llvm.smul.with.overflow", &t, 1, args, 2);
-  LLVMValueRef o = LLVMBuildExtractValue(g->b, pair, 1, "");
-  *bad = LLVMIsAConstantInt(*bad) && !LLVMConstIntGetZExtValue(*bad) ? o : LLVMBuildOr(g->b, *bad, o, "");
-  /* the plain operation, equal where it matters (no overflow), keeps strides visible to
-   * LLVM's loop analyses, which see through an add or a mul but not the intrinsic */
-  return op == IR_ADD ? LLVMBuildAdd(g->b, a, b, "") : LLVMBuildMul(g->b, a, b, "");
-}
-
-/* "e" (a loop bound built from constants and sizes by + - * / % min max, else NULL) with each
- * step checked as ir_size_loops_check does, a step's overflow or a zero divisor ORed into
- * "*bad". */
-static LLVMValueRef bound_checked(cg *g, const ir_expr *e, LLVMValueRef *bad) {
-  if (e->kind == IR_E_INT) return e->dtype == IR_I64 ? cg_i64c(g, e->u.i) : NULL;
-  if (e->kind == IR_E_VAR) return e->u.var->kind == IR_VAR_SIZE ? cg_scalar(g, e) : NULL;
-  if (e->kind != IR_E_BIN) return NULL;
-  LLVMValueRef a = bound_checked(g, e->u.bin.a, bad), b = a ? bound_checked(g, e->u.bin.b, bad) : NULL;
-  if (!b) return NULL;
-  switch (e->u.bin.op) {
-  case IR_ADD:
-  case IR_MUL: return checked(g, e->u.bin.op, a, b, bad);
-  case IR_SUB: {
-    LLVMTypeRef t = g->i64;
-    LLVMValueRef args[2] = {a, b};
-    LLVMValueRef pair = cg_call_intrinsic(g, "llvm.ssub.with.overflow", &t, 1, args, 2);
-    *bad = LLVMBuildOr(g->b, *bad, LLVMBuildExtractValue(g->b, pair, 1, ""), "");
-    return LLVMBuildExtractValue(g->b, pair, 0, "");
-  }
-  case IR_DIV:
-  case IR_MOD: {
-    LLVMValueRef zero = LLVMBuildICmp(g->b, LLVMIntEQ, b, cg_i64c(g, 0), "");
-    LLVMValueRef wraps = LLVMBuildAnd(
-        g->b, LLVMBuildICmp(g->b, LLVMIntEQ, a, cg_i64c(g, INT64_MIN), ""),
-        LLVMBuildICmp(g->b, LLVMIntEQ, b, cg_i64c(g, -1), ""), "");
-    LLVMValueRef no = LLVMBuildOr(g->b, zero, wraps, "");
-    *bad = LLVMBuildOr(g->b, *bad, no, "");
-    /* the division itself must not trap before "bad" is acted on */
-    LLVMValueRef d = LLVMBuildSelect(g->b, no, cg_i64c(g, 1), b, "");
-    return cg_arith(g, e->u.bin.op, IR_I64, cg_uniform(a), cg_uniform(d)).v;
-  }
-  case IR_MIN:
-  case IR_MAX: return cg_arith(g, e->u.bin.op, IR_I64, cg_uniform(a), cg_uniform(b)).v;
-  default: return NULL;
-  }
-}
-
-static bool bounds_visit(ir_visitor *v, ir_stmt *s) {
-  cg *g = v->user;
-  if (s->kind != IR_S_FOR) return true;
-  LLVMValueRef bad = LLVMConstInt(g->i1, 0, 0);
-  LLVMValueRef min = bound_checked(g, s->u.loop.min, &bad);
-  LLVMValueRef ext = min ? bound_checked(g, s->u.loop.extent, &bad) : NULL;
-  if (ext) {
-    /* min + extent, the loop's end, must exist too when the loop runs at all */
-    LLVMValueRef end_bad = LLVMConstInt(g->i1, 0, 0);
-    checked(g, IR_ADD, min, ext, &end_bad);
-    LLVMValueRef runs = LLVMBuildICmp(g->b, LLVMIntSGT, ext, cg_i64c(g, 0), "");
-    bad = LLVMBuildOr(g->b, bad, LLVMBuildAnd(g->b, runs, end_bad, ""), "");
-  }
-  if (min) exit_if(g, bad, LLVMConstInt(g->i32, TIR_RT_SIZE, 0));
-  return true;
-}
-
-void cg_loops_check(cg *g, ir_stmt *body) {
-  ir_visitor v = {NULL, bounds_visit, g};
-  ir_stmt_visit(body, &v);
-}
-
-/* Bind "b" to "ptr" with row-major strides from its dims (evaluated now), padded where
- * storage_align asks; returns the element count.  With "bad" (a local's allocation), every
- * step is ir_size_layout's: a negative dim counts as 0, and "*bad" (i1) says whether a stride
- * or the count overflowed.  Parameters (bad NULL) come from the caller, who allocated them:
- * their strides need no check. */
-LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr, LLVMValueRef *bad) {
-  cg_buf *cb = &g->bufs[b->id];
-  cb->ptr = ptr;
-  cb->ndim = b->ndim;
-  cb->stride = tir_arena_alloc(g->arena, ((size_t)b->ndim + 1) * sizeof *cb->stride);
-  if (bad) *bad = LLVMConstInt(g->i1, 0, 0);
-  LLVMValueRef count = cg_i64c(g, 1);
-  for (int d = b->ndim - 1; d >= 0; d--) {
-    LLVMValueRef s = count;
-    for (int k = 0; k < b->n_align; k++) {
-      const ir_align *a = &b->align[k];
-      if (a->dim != d) continue;
-      /* the smallest stride >= s that is offset modulo factor (ir_size_align) */
-      LLVMValueRef fac = cg_i64c(g, a->factor);
-      LLVMValueRef diff = LLVMBuildSub(g->b, cg_i64c(g, a->offset), s, "");
-      LLVMValueRef r = LLVMBuildSRem(g->b, diff, fac, "");
-      r = LLVMBuildSRem(g->b, LLVMBuildAdd(g->b, r, fac, ""), fac, "");
-      s = bad ? checked(g, IR_ADD, s, r, bad) : LLVMBuildAdd(g->b, s, r, "");
-    }
-    cb->stride[d] = s;
-    LLVMValueRef dim = cg_scalar(g, b->dims[d]);
-    if (bad) {
-      if (LLVMIsAConstantInt(dim)) {
-        if (LLVMConstIntGetSExtValue(dim) < 0) dim = cg_i64c(g, 0);
-      } else {
-        LLVMTypeRef t = g->i64;
-        LLVMValueRef args[2] = {dim, cg_i64c(g, 0)};
-        dim = cg_call_intrinsic(g, "llvm.smax", &t, 1, args, 2);
-      }
-      count = checked(g, IR_MUL, s, dim, bad);
-    } else {
-      count = LLVMBuildMul(g->b, s, dim, "");
-    }
-  }
-  return count;
-}
-
-typedef struct live_alloc {
-  const ir_buffer *b;
-  cg_buf saved;
-  LLVMValueRef heap; /* tir_rt_alloc'd pointer to free, or NULL */
-} live_alloc;
-
-/* Allocate local "b": on the stack when its size is a small constant, else on the heap; an
- * impossible size or a failed allocation leaves the function with TIR_RT_SIZE or
- * TIR_RT_NOMEM (exit_if). */
-static live_alloc alloc_local(cg *g, const ir_buffer *b) {
-  live_alloc a = {b, g->bufs[b->id], NULL};
-  LLVMValueRef bad;
-  LLVMValueRef count = cg_buf_bind(g, b, NULL, &bad);
-  LLVMValueRef bytes = checked(g, IR_MUL, count, cg_i64c(g, ir_dtype_bytes(b->dtype)), &bad);
-  exit_if(g, bad, LLVMConstInt(g->i32, TIR_RT_SIZE, 0));
-  int64_t n;
-  LLVMValueRef p;
-  if (g->hooks && g->hooks->alloc) {
-    p = g->hooks->alloc(g, b, bytes);
-  } else if (LLVMIsAConstantInt(bytes) && (n = LLVMConstIntGetSExtValue(bytes)) <= STACK_BYTES) {
-    p = entry_alloca(g, LLVMArrayType2(g->i8, (uint64_t)(n ? n : 1)), 64);
-    /* locals start zeroed, as in the interpreter */
-    LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
-  } else {
-    LLVMTypeRef pt = g->i64;
-    const char *alloc = cg_heap_local_zeroed(g, b) ? "tir_rt_alloc" : "tir_rt_alloc_uninit";
-    LLVMValueRef fn = cg_runtime_fn(g, alloc, g->ptr, &pt, 1);
-    p = LLVMBuildCall2(g->b, LLVMFunctionType(g->ptr, &pt, 1, 0), fn, &bytes, 1, b->name);
-    exit_if(g, LLVMBuildIsNull(g->b, p, ""), LLVMConstInt(g->i32, TIR_RT_NOMEM, 0));
-    a.heap = p;
-    tir_vec_push(&g->heap, p);
-  }
-  g->bufs[b->id].ptr = p;
-  return a;
-}
-
-static void free_local(cg *g, live_alloc *a) {
-  if (a->heap) {
-    LLVMTypeRef pt = g->ptr;
-    LLVMValueRef fn = cg_runtime_fn(g, "tir_rt_free", g->void_t, &pt, 1);
-    LLVMBuildCall2(g->b, LLVMFunctionType(g->void_t, &pt, 1, 0), fn, &a->heap, 1, "");
-    TIR_ASSERT(g->heap.n > 0 && g->heap.v[g->heap.n - 1] == a->heap);
-    g->heap.n--;
-  }
-  g->bufs[a->b->id] = a->saved;
-}
-
 static void seq(cg *g, const ir_stmt *s) {
-  TIR_VEC(live_alloc) allocs = {0};
+  TIR_VEC(cg_live_alloc) allocs = {0};
   for (int i = 0; i < s->u.seq.n; i++) {
     const ir_stmt *c = s->u.seq.v[i];
     if (g->hooks && g->hooks->before_child) g->hooks->before_child(g, s, i);
-    if (c->kind == IR_S_ALLOC) tir_vec_push(&allocs, alloc_local(g, c->u.alloc));
+    if (c->kind == IR_S_ALLOC) tir_vec_push(&allocs, cg_local_alloc(g, c->u.alloc));
     else cg_stmt(g, c);
   }
-  for (int i = allocs.n - 1; i >= 0; i--) free_local(g, &allocs.v[i]);
+  for (int i = allocs.n - 1; i >= 0; i--) cg_local_free(g, &allocs.v[i]);
   tir_vec_free(&allocs);
 }
 
@@ -932,8 +729,8 @@ void cg_stmt(cg *g, const ir_stmt *s) {
     return;
   }
   case IR_S_ALLOC: { /* outside a SEQ its scope ends at once */
-    live_alloc a = alloc_local(g, s->u.alloc);
-    free_local(g, &a);
+    cg_live_alloc a = cg_local_alloc(g, s->u.alloc);
+    cg_local_free(g, &a);
     return;
   }
   }
