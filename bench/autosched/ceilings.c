@@ -81,11 +81,17 @@ static double run(int n, void *(*fn)(void *), job *jobs) {
   return now() - t0;
 }
 
+/* The best of 3 runs: a peak is a maximum, and a run that another process interrupted only
+ * understates it (a ratio above 100% of "peak" then follows). */
 static double fma_peak(int n) {
-  job jobs[256] = {{0}};
-  double t = run(n, fma_job, jobs), flops = 0;
-  for (int i = 0; i < n; i++) flops += jobs[i].flops;
-  return flops / t * 1e-9;
+  double best = 0;
+  for (int k = 0; k < 3; k++) {
+    job jobs[256] = {{0}};
+    double t = run(n, fma_job, jobs), flops = 0;
+    for (int i = 0; i < n; i++) flops += jobs[i].flops;
+    if (flops / t * 1e-9 > best) best = flops / t * 1e-9;
+  }
+  return best;
 }
 
 static double copy_bw(int n) {
