@@ -304,7 +304,16 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
    * image's edge runs the guarded code; one vector across and more rows keeps most tiles
    * whole (channel counts are multiples of 16) */
   const sched_access *sa = &sh->acc[streamed];
-  bool windowed = !sa->n || as_loop_of_index(sh, sa->idx[sa->n - 1]) != v;
+  /* pack the streamed operand's panel when it is indexed by plain reduction iterators and
+   * v; one stored across v (x @ W^T's W[n, k]) is packed transposed, so the tile is a
+   * matmul's, not a convolution's */
+  bool plain = c->p->pack && sa->buf->kind == IR_BUF_INPUT;
+  for (int d = 0; d < sa->n && plain; d++) {
+    int k = as_loop_of_index(sh, sa->idx[d]);
+    plain = k >= 0 && (k == v || sh->reduce[k]);
+  }
+  bool across = !sa->n || as_loop_of_index(sh, sa->idx[sa->n - 1]) != v;
+  bool windowed = across && !plain;
   int rows = windowed ? c->p->window_rows : c->p->tile_rows;
   int width = as_lanes(c, sh) * (windowed ? c->p->window_vectors : c->p->tile_vectors);
   if (!as_ok(c, sched_split(s, sh->loops[u], rows, &uo, &ui, &e), &e, b, "split") ||
@@ -337,17 +346,23 @@ static bool rule_tile(as_ctx *c, const as_shape *sh) {
       !as_ok(c, sched_decompose_reduction(s, b, order[first_reduce], &init, &e), &e, b,
           "decompose_reduction"))
     goto undo;
-  /* pack the streamed operand's panel when it is indexed by plain reduction iterators and v */
-  bool plain = c->p->pack && sa->buf->kind == IR_BUF_INPUT;
-  for (int d = 0; d < sa->n && plain; d++) {
-    int k = as_loop_of_index(sh, sa->idx[d]);
-    plain = k >= 0 && (k == v || sh->reduce[k]);
-  }
   sched_block pl = {NULL};
   if (plain) {
     int before = sched_trace_length(s);
-    if (!as_ok(c, sched_cache_read(s, b, sa->buf->name, IR_SCOPE_LOCAL, &pl, &e), &e, b,
-            "cache_read") ||
+    /* transposed and tiled, [vo, k, vi], so that the tile's vectors read it contiguously */
+    sched_loop lay[AS_MAXL + 2];
+    int nlay = 0;
+    if (across) {
+      lay[nlay++] = vo;
+      for (int d = 0; d < sa->n; d++) {
+        int k = as_loop_of_index(sh, sa->idx[d]);
+        if (k != v) lay[nlay++] = sh->loops[k];
+      }
+      lay[nlay++] = vi;
+    }
+    if (!as_ok(c, sched_cache_read_layout(s, b, sa->buf->name, IR_SCOPE_LOCAL, lay, nlay, &pl,
+                                          &e),
+               &e, b, "cache_read") ||
         !as_ok(c, sched_compute_at(s, pl, pack_at(c, order, first_reduce, vo), &e), &e, b,
                "compute_at")) {
       as_undo_to(c, before);

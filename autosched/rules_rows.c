@@ -51,6 +51,19 @@ static bool reads_by_row(as_ctx *c, sched_block cons, const ir_buffer *t) {
   return true;
 }
 
+/* Does an operand of "sh" stay the same across rows while moving with another spatial loop
+ * (x @ W^T's W[n, k] in H[b, n] = sum[k](X[b, k] * W[n, k]))?  Then the block is a product
+ * with reuse across rows, the tile rule's, even when its reduction is contiguous. */
+static bool reused_across_rows(const as_shape *sh) {
+  for (int i = 0; i < sh->na; i++) {
+    const sched_access *a = &sh->acc[i];
+    if (a->write || a->buf->id == sh->acc[sh->store].buf->id || as_acc_uses(sh, a, 0)) continue;
+    for (int k = 1; k < sh->nl; k++)
+      if (!sh->reduce[k] && as_acc_uses(sh, a, k)) return true;
+  }
+  return false;
+}
+
 /* May block "b" (shape "sh") join a group whose last block's row loop is "row", whose
  * blocks so far are g[0..n)? */
 static bool joins(as_ctx *c, const as_shape *sh, sched_loop row, const member *g, int n) {
@@ -59,7 +72,7 @@ static bool joins(as_ctx *c, const as_shape *sh, sched_loop row, const member *g
   if (o->buf->kind != IR_BUF_LOCAL || !o->n || as_loop_of_index(sh, o->idx[0]) != 0)
     return false;
   /* a reduction with reuse (matmul, conv) is the tile rule's, not a pass over rows */
-  if (as_is_reduction(sh) && !as_reduce_contiguous(sh)) return false;
+  if (as_is_reduction(sh) && (!as_reduce_contiguous(sh) || reused_across_rows(sh))) return false;
   sched_block cons[MAXG];
   int nc = sched_consumers(c->s, sh->b, cons, MAXG);
   if (nc < 1 || nc > MAXG) return false;
