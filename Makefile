@@ -50,6 +50,7 @@ demo: build bench-deps
 bench: build bench-peers
 	bench/gemm/run.sh $(BUILD)/tirc $(BUILD)/bench
 	PYTHON=$(BENCH_VENV)/bin/python bench/autosched/run.sh $(BUILD)/tirc $(BUILD)/bench $(if $(TUNE_SECONDS),--tune-seconds $(TUNE_SECONDS))
+	PYTHON=$(BENCH_VENV)/bin/python bench/nn/run.sh $(BUILD)/tirc $(BUILD)/bench
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps
