@@ -157,11 +157,21 @@ def t_row_reduction_rule(args):
                      "vectorize(j_2);", "parallel(i_2);"):
             assert f"  {step}\n" in trace, f"no '{step}' in\n{trace}"
         assert "compute_inline" not in trace, trace
+        # softmax's exponentials, read by the row sum and by the output, computed once per
+        # element into a row of e (not inlined into both), read back from cache
         trace = trace_replays(tmp, os.path.join(args.examples, "softmax.tir"), "avx2")
-        for step in ("compute_inline(\"e\");", "j_o, j_i = split(j, 32);",
-                     "compute_at(rowmax_rf, i_2);", "ax4_o, ax4_i = split(ax4, 8);",
-                     "parallel(i_2);"):
+        for step in ("compute_at(\"e\", i_2);", "j_o, j_i = split(j, 32);",
+                     "compute_at(rowmax_rf, i_2);", "ax5_o, ax5_i = split(ax5, 8);",
+                     "vectorize(ax3);", "parallel(i_2);"):
             assert f"  {step}\n" in trace, f"no '{step}' in\n{trace}"
+        assert "compute_inline" not in trace, trace
+        # and a row of e at a time: allocated in the parallel loop's body, not N x D per call
+        llvm, _ = tirc_ok([os.path.join(args.examples, "softmax.tir"), "--target", "avx2",
+                           "--emit", "llvm"])
+        outer = llvm[llvm.index("define i32 @softmax("):]
+        outer = outer[:outer.index("\n}\n")]
+        assert "@tir_rt_alloc" not in outer, outer
+        assert "@tir_rt_alloc" in llvm, llvm
 
 
 def t_rows_fused(args):
