@@ -589,7 +589,8 @@ static LLVMValueRef math_value(cg *g, ir_mathfn fn, ir_dtype t, LLVMValueRef x, 
   }
   bool dbl = t == IR_F64;
   /* f32 (and f16/bf16, computed in f32): our own vector code, never a call per lane */
-  if (!dbl && be_vmath_has(fn)) return be_vmath_emit(b, g->mod, fn, x, y, g->fastmath);
+  if (!dbl && be_vmath_has(fn))
+    return be_vmath_emit(b, g->mod, fn, x, y, g->fastmath, g->ti->vector_bits == 512);
   LLVMValueRef one = const_like(g, x, LLVMConstReal(dbl ? g->f64 : g->f32, 1.0));
   switch (fn) {
   case IR_FN_EXP: return cg_call_intrinsic(g, "llvm.exp", &ty, 1, &x, 1);
