@@ -56,6 +56,7 @@ typedef struct cg_buf {
   LLVMValueRef *stride; /* ndim i64 values, in elements */
   int ndim;
   LLVMValueRef tbaa;    /* the access tag that tells LLVM this buffer aliases no other */
+  int64_t stack_elems;  /* a local on the stack: its elements; else 0 */
 } cg_buf;
 
 /* A variable: its value and, for loop variables, the loop's min and extent (the init of a

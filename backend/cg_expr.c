@@ -720,6 +720,18 @@ static LLVMValueRef all_lanes(cg *g) {
   return const_like(g, splat(g, LLVMConstInt(g->i1, 1, 0)), LLVMConstInt(g->i1, 1, 0));
 }
 
+/* Does the vector at "off" (a ramp of stride 1 from a constant) lie inside "b", a local on
+ * the stack?  Then a masked access may touch every lane: the memory is there and no other
+ * thread sees it, and plain loads and stores (the masked-off lanes selected away) leave the
+ * array to SROA, which keeps it in registers, where masked intrinsics would pin it to memory
+ * (the partial sums of a row reduction's vector lanes, on the tail predicate's path). */
+static bool inside_stack_local(const cg *g, const ir_buffer *b, cg_val off) {
+  int64_t n = g->bufs[b->id].stack_elems, first;
+  if (!n || off.form != CG_RAMP || off.stride != 1 || !LLVMIsAConstantInt(off.v)) return false;
+  first = LLVMConstIntGetSExtValue(off.v);
+  return first >= 0 && first <= n - (int64_t)g->lanes;
+}
+
 cg_val cg_load(cg *g, const ir_buffer *b, cg_val off) {
   LLVMTypeRef mt = cg_mem_type(g, b->dtype);
   LLVMValueRef base = g->bufs[b->id].ptr;
@@ -736,10 +748,11 @@ cg_val cg_load(cg *g, const ir_buffer *b, cg_val off) {
   LLVMValueRef v;
   if (off.form == CG_RAMP && off.stride == 1) {
     LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, base, &off.v, 1, "");
-    if (!g->mask) {
+    if (!g->mask || inside_stack_local(g, b, off)) {
       v = LLVMBuildLoad2(g->b, vt, p, "");
       LLVMSetAlignment(v, align);
       tag(g, v, b);
+      if (g->mask) v = LLVMBuildSelect(g->b, g->mask, v, LLVMConstNull(vt), "");
     } else {
       LLVMTypeRef ov[2] = {vt, g->ptr};
       LLVMValueRef args[4] = {p, i32c(g, (int)align), g->mask, LLVMConstNull(vt)};
@@ -771,7 +784,13 @@ void cg_store(cg *g, const ir_buffer *b, cg_val off, cg_val val) {
   LLVMTypeRef vt = cg_vec_type(g, mt);
   if (off.form == CG_RAMP && off.stride == 1) {
     LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, base, &off.v, 1, "");
-    if (!g->mask) {
+    if (!g->mask || inside_stack_local(g, b, off)) {
+      if (g->mask) {
+        LLVMValueRef old = LLVMBuildLoad2(g->b, vt, p, "");
+        LLVMSetAlignment(old, align);
+        tag(g, old, b);
+        v = LLVMBuildSelect(g->b, g->mask, v, old, "");
+      }
       LLVMValueRef s = LLVMBuildStore(g->b, v, p);
       LLVMSetAlignment(s, align);
       tag(g, s, b);
