@@ -475,6 +475,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   g->fn = fn;
   /* the body frees only its own locals when it fails; the caller's go after the call */
   memset(&g->heap, 0, sizeof g->heap);
+  g->nontemporal = false;
   g->entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
   LLVMBuilderRef outer_b = g->b;
   g->b = LLVMCreateBuilderInContext(g->ctx);
@@ -504,6 +505,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   LLVMValueRef begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
   loop_ctx lc = {l, omin, oext, begin, 1};
   emit_loop(g, LLVMBuildSub(g->b, end, begin, ""), outlined_body, &lc, NULL);
+  cg_fence_streamed(g);
   LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
   LLVMDisposeBuilder(g->b);
   TIR_ASSERT(g->heap.n == 0);
