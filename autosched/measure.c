@@ -211,7 +211,7 @@ int as_bench_make(as_bench *b, const ir_func *f, const int64_t *sizes, int nsets
         continue;
       }
       size_t n = b->bytes[i] ? b->bytes[i] : 1;
-      b->bufs[s][i] = tir_xcalloc(n, 1);
+      b->bufs[s][i] = tir_xcalloc_aligned(n, 1);
       if (i < f->n_ins)
         fill(buf->dtype, b->bufs[s][i], b->bytes[i] / (size_t)ir_dtype_bytes(buf->dtype),
              seed * 1000003u + (uint64_t)(s * 64 + i));

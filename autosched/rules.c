@@ -199,6 +199,19 @@ static bool reads_each(const as_ctx *c, sched_block b, const sched_access *a) {
   return true;
 }
 
+static bool is_call(ir_visitor *v, ir_expr *e) {
+  if (e->kind == IR_E_CALL) *(bool *)v->user = true;
+  return true;
+}
+
+/* Does block "b" compute a math function (exp, log, tanh, ...)? */
+static bool calls_math(const as_shape *sh) {
+  bool found = false;
+  ir_visitor v = {is_call, NULL, &found};
+  ir_stmt_visit(sh->blk->body, &v);
+  return found;
+}
+
 static bool rule_inline(as_ctx *c, const as_shape *sh) {
   if (!c->p->inline_producers || as_is_reduction(sh)) return false;
   const ir_buffer *t = sh->acc[sh->store].buf;
@@ -206,6 +219,13 @@ static bool rule_inline(as_ctx *c, const as_shape *sh) {
   sched_block cons[8];
   int nc = sched_consumers(c->s, sh->b, cons, 8);
   if (nc < 1 || nc > 8) return false;
+  /* inlined into several consumers, a math function would run once for each (softmax's exp
+   * for the row sum and again for the output); stored once, it is read back from cache */
+  if (nc > 1 && calls_math(sh)) {
+    as_note(c, sh->b.name, "not inlined: %d consumers would each compute its math function",
+            nc);
+    return false;
+  }
   /* each consumer reads one element of t per iteration at one place: a consumer that reads
    * it at several places (a stencil) or broadcasts one over several iterations (a per-row
    * value) would compute it again and again; it is computed once per row instead (rows) */

@@ -56,6 +56,9 @@ typedef struct cg_buf {
   LLVMValueRef *stride; /* ndim i64 values, in elements */
   int ndim;
   LLVMValueRef tbaa;    /* the access tag that tells LLVM this buffer aliases no other */
+  int64_t stack_elems;  /* a local on the stack: its elements; else 0 */
+  bool streamed;        /* an output the function never reads: large, it is stored around
+                         * the caches (cg_store) */
 } cg_buf;
 
 /* A variable: its value and, for loop variables, the loop's min and extent (the init of a
@@ -126,9 +129,15 @@ typedef struct cg {
   /* heap locals live at this point of the function being generated, outermost first: what
    * an early return (a failed allocation) must free */
   TIR_VEC(LLVMValueRef) heap;
+  bool nontemporal;     /* the LLVM function being filled has non-temporal stores: it fences
+                         * them before it returns (cg_fence_streamed) */
 } cg;
 
 /* ---- values (cg_expr.c) ---- */
+
+/* Before the LLVM function being filled returns: make its non-temporal stores visible in
+ * order (sfence), when it has any. */
+void cg_fence_streamed(cg *g);
 
 LLVMTypeRef cg_type(cg *g, ir_dtype t);     /* the type values of "t" are computed in */
 LLVMTypeRef cg_mem_type(cg *g, ir_dtype t); /* the type "t" is stored as */

@@ -127,6 +127,7 @@ LLVMValueRef cg_buf_bind(cg *g, const ir_buffer *b, LLVMValueRef ptr, LLVMValueR
   cg_buf *cb = &g->bufs[b->id];
   cb->ptr = ptr;
   cb->ndim = b->ndim;
+  cb->stack_elems = 0;
   cb->stride = tir_arena_alloc(g->arena, ((size_t)b->ndim + 1) * sizeof *cb->stride);
   if (bad) *bad = LLVMConstInt(g->i1, 0, 0);
   LLVMValueRef count = cg_i64c(g, 1);
@@ -174,6 +175,7 @@ cg_live_alloc cg_local_alloc(cg *g, const ir_buffer *b) {
     p = cg_entry_alloca(g, LLVMArrayType2(g->i8, (uint64_t)(n ? n : 1)), 64);
     /* locals start zeroed, as in the interpreter */
     LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, 0), bytes, 64);
+    g->bufs[b->id].stack_elems = n / ir_dtype_bytes(b->dtype);
   } else {
     LLVMTypeRef pt = g->i64;
     const char *alloc = cg_heap_local_zeroed(g, b) ? "tir_rt_alloc" : "tir_rt_alloc_uninit";

@@ -589,7 +589,8 @@ static LLVMValueRef math_value(cg *g, ir_mathfn fn, ir_dtype t, LLVMValueRef x, 
   }
   bool dbl = t == IR_F64;
   /* f32 (and f16/bf16, computed in f32): our own vector code, never a call per lane */
-  if (!dbl && be_vmath_has(fn)) return be_vmath_emit(b, g->mod, fn, x, y, g->fastmath);
+  if (!dbl && be_vmath_has(fn))
+    return be_vmath_emit(b, g->mod, fn, x, y, g->fastmath, g->ti->vector_bits == 512);
   LLVMValueRef one = const_like(g, x, LLVMConstReal(dbl ? g->f64 : g->f32, 1.0));
   switch (fn) {
   case IR_FN_EXP: return cg_call_intrinsic(g, "llvm.exp", &ty, 1, &x, 1);
@@ -719,6 +720,18 @@ static LLVMValueRef all_lanes(cg *g) {
   return const_like(g, splat(g, LLVMConstInt(g->i1, 1, 0)), LLVMConstInt(g->i1, 1, 0));
 }
 
+/* Does the vector at "off" (a ramp of stride 1 from a constant) lie inside "b", a local on
+ * the stack?  Then a masked access may touch every lane: the memory is there and no other
+ * thread sees it, and plain loads and stores (the masked-off lanes selected away) leave the
+ * array to SROA, which keeps it in registers, where masked intrinsics would pin it to memory
+ * (the partial sums of a row reduction's vector lanes, on the tail predicate's path). */
+static bool inside_stack_local(const cg *g, const ir_buffer *b, cg_val off) {
+  int64_t n = g->bufs[b->id].stack_elems, first;
+  if (!n || off.form != CG_RAMP || off.stride != 1 || !LLVMIsAConstantInt(off.v)) return false;
+  first = LLVMConstIntGetSExtValue(off.v);
+  return first >= 0 && first <= n - (int64_t)g->lanes;
+}
+
 cg_val cg_load(cg *g, const ir_buffer *b, cg_val off) {
   LLVMTypeRef mt = cg_mem_type(g, b->dtype);
   LLVMValueRef base = g->bufs[b->id].ptr;
@@ -735,10 +748,11 @@ cg_val cg_load(cg *g, const ir_buffer *b, cg_val off) {
   LLVMValueRef v;
   if (off.form == CG_RAMP && off.stride == 1) {
     LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, base, &off.v, 1, "");
-    if (!g->mask) {
+    if (!g->mask || inside_stack_local(g, b, off)) {
       v = LLVMBuildLoad2(g->b, vt, p, "");
       LLVMSetAlignment(v, align);
       tag(g, v, b);
+      if (g->mask) v = LLVMBuildSelect(g->b, g->mask, v, LLVMConstNull(vt), "");
     } else {
       LLVMTypeRef ov[2] = {vt, g->ptr};
       LLVMValueRef args[4] = {p, i32c(g, (int)align), g->mask, LLVMConstNull(vt)};
@@ -752,6 +766,59 @@ cg_val cg_load(cg *g, const ir_buffer *b, cg_val off) {
     v = cg_call_intrinsic(g, "llvm.masked.gather", ov, 2, args, 4);
   }
   return vec_val(from_mem(g, b->dtype, v));
+}
+
+enum { STREAM_BYTES = 16 << 20 }; /* outputs from this size on are stored around the caches */
+
+/* Is a full vector of type "vt" stored to "b" a candidate for a non-temporal store?  An
+ * output the function never reads, on an x86 CPU, one whole vector register wide (the
+ * alignment movntps needs is then checked when it runs). */
+static bool streams(const cg *g, const ir_buffer *b, LLVMTypeRef vt) {
+  if (!g->bufs[b->id].streamed || g->hooks || g->ti->vector_bits < 256) return false;
+  LLVMTargetDataRef td = LLVMGetModuleDataLayout(g->mod);
+  return LLVMStoreSizeOfType(td, vt) * 8 == (unsigned long long)g->ti->vector_bits;
+}
+
+/* Store vector "v" to "p" (of "b"): non-temporally where "b" is at least STREAM_BYTES and
+ * "p" is aligned to the vector, so that writing a large output neither reads its lines into
+ * the cache first nor evicts the inputs still to be read; else as usual.  A smaller output
+ * stays in cache for whoever reads it next. */
+static void store_streamed(cg *g, const ir_buffer *b, LLVMValueRef v, LLVMValueRef p,
+                           unsigned align) {
+  unsigned vbytes = (unsigned)g->ti->vector_bits / 8;
+  LLVMValueRef bytes = cg_i64c(g, ir_dtype_bytes(b->dtype));
+  for (int d = 0; d < b->ndim; d++) bytes = LLVMBuildMul(g->b, bytes, cg_scalar(g, b->dims[d]), "");
+  LLVMValueRef big = LLVMBuildICmp(g->b, LLVMIntSGE, bytes, cg_i64c(g, STREAM_BYTES), "");
+  LLVMValueRef low = LLVMBuildAnd(g->b, LLVMBuildPtrToInt(g->b, p, g->i64, ""),
+                                  cg_i64c(g, vbytes - 1), "");
+  LLVMValueRef ok = LLVMBuildAnd(g->b, big, LLVMBuildICmp(g->b, LLVMIntEQ, low, cg_i64c(g, 0), ""), "");
+  LLVMBasicBlockRef nt = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "stream"),
+                    plain = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "store"),
+                    end = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "store.end");
+  LLVMBuildCondBr(g->b, ok, nt, plain);
+  LLVMPositionBuilderAtEnd(g->b, nt);
+  LLVMValueRef s = LLVMBuildStore(g->b, v, p);
+  LLVMSetAlignment(s, vbytes);
+  tag(g, s, b);
+  LLVMMetadataRef one = LLVMValueAsMetadata(LLVMConstInt(g->i32, 1, 0));
+  LLVMSetMetadata(s, LLVMGetMDKindIDInContext(g->ctx, "nontemporal", 11),
+                  LLVMMetadataAsValue(g->ctx, LLVMMDNodeInContext2(g->ctx, &one, 1)));
+  LLVMBuildBr(g->b, end);
+  LLVMPositionBuilderAtEnd(g->b, plain);
+  s = LLVMBuildStore(g->b, v, p);
+  LLVMSetAlignment(s, align);
+  tag(g, s, b);
+  LLVMBuildBr(g->b, end);
+  LLVMPositionBuilderAtEnd(g->b, end);
+  g->nontemporal = true;
+}
+
+void cg_fence_streamed(cg *g) {
+  if (!g->nontemporal) return;
+  const char *name = "llvm.x86.sse.sfence";
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMBuildCall2(g->b, LLVMIntrinsicGetType(g->ctx, id, NULL, 0),
+                 LLVMGetIntrinsicDeclaration(g->mod, id, NULL, 0), NULL, 0, "");
 }
 
 void cg_store(cg *g, const ir_buffer *b, cg_val off, cg_val val) {
@@ -770,7 +837,15 @@ void cg_store(cg *g, const ir_buffer *b, cg_val off, cg_val val) {
   LLVMTypeRef vt = cg_vec_type(g, mt);
   if (off.form == CG_RAMP && off.stride == 1) {
     LLVMValueRef p = LLVMBuildInBoundsGEP2(g->b, mt, base, &off.v, 1, "");
-    if (!g->mask) {
+    if (!g->mask && streams(g, b, vt)) {
+      store_streamed(g, b, v, p, align);
+    } else if (!g->mask || inside_stack_local(g, b, off)) {
+      if (g->mask) {
+        LLVMValueRef old = LLVMBuildLoad2(g->b, vt, p, "");
+        LLVMSetAlignment(old, align);
+        tag(g, old, b);
+        v = LLVMBuildSelect(g->b, g->mask, v, old, "");
+      }
       LLVMValueRef s = LLVMBuildStore(g->b, v, p);
       LLVMSetAlignment(s, align);
       tag(g, s, b);

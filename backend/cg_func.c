@@ -104,6 +104,13 @@ void cg_fini(cg *g) {
   tir_arena_free(g->arena);
 }
 
+/* Mark (in "user", by buffer id) every buffer "e" loads. */
+static bool mark_loads(ir_visitor *v, ir_expr *e) {
+  bool *read = v->user;
+  if (e->kind == IR_E_LOAD) read[e->u.load.buf->id] = true;
+  return true;
+}
+
 /* Collect every buffer of "f" (parameters and locals) by id, to give each its alias tag. */
 static bool collect_allocs(ir_visitor *v, ir_stmt *s) {
   const ir_buffer **by_id = v->user;
@@ -167,6 +174,12 @@ void cg_func_begin(cg *g, LLVMValueRef fn, const ir_stmt *body) {
       g->bufs[i].tbaa = tbaa_tag(g, by_id[i]);
     }
   free(by_id);
+  /* outputs the function only writes may be stored around the caches (cg_store) */
+  bool *read = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *read);
+  ir_visitor lv = {mark_loads, NULL, read};
+  ir_stmt_visit((ir_stmt *)body, &lv);
+  for (int k = 0; k < f->n_outs; k++) g->bufs[f->outs[k]->id].streamed = !read[f->outs[k]->id];
+  free(read);
   /* the entry block holds allocas only; the code starts in the next block */
   g->start = LLVMAppendBasicBlockInContext(g->ctx, fn, "start");
   LLVMPositionBuilderAtEnd(g->b, g->start);
@@ -210,6 +223,7 @@ int cg_func_emit(const ir_func *f, const be_target_info *ti, LLVMContextRef ctx,
   cg_loops_check(&g, body);
   cg_stmt(&g, body);
   TIR_ASSERT(g.failed || g.heap.n == 0);
+  cg_fence_streamed(&g);
   LLVMBuildRet(g.b, LLVMConstInt(g.i32, TIR_RT_OK, 0));
   cg_func_finish(&g);
   if (packed && !g.failed) emit_packed(&g, fn, kty);

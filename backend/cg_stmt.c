@@ -76,12 +76,31 @@ typedef struct version_scan {
   TIR_VEC(const ir_loop *) inner; /* loops inside, from the outermost, on the current path */
   TIR_VEC(const ir_expr *) conj;  /* qualifying conjuncts */
   TIR_VEC(LLVMValueRef) tests;
+  /* by var id: the binding of an iterator of a block inside, in loop variables (NULL
+   * elsewhere), so that a predicate stated in iterators (an rfactor's `vj_i < D - 64 * vj_o`)
+   * is seen in the loops that drive it */
+  ir_lin **bound;
 } version_scan;
 
 static const ir_loop *inner_loop(version_scan *vs, const ir_var *v) {
   for (int i = 0; i < vs->inner.n; i++)
     if (vs->inner.v[i]->var == v) return vs->inner.v[i];
   return NULL;
+}
+
+/* "l" with the iterators of blocks inside replaced by their bindings (vs->bound); false on
+ * overflow or too many terms. */
+static bool in_loop_vars(const version_scan *vs, ir_lin *l) {
+  ir_lin out = {.c = l->c};
+  for (int t = 0; t < l->n; t++) {
+    const ir_lin *b = vs->bound[l->t[t].var->id];
+    ir_lin one = {.n = 1};
+    one.t[0].var = l->t[t].var;
+    one.t[0].coef = 1;
+    if (!ir_lin_add(&out, &out, b ? b : &one, l->t[t].coef)) return false;
+  }
+  *l = out;
+  return true;
 }
 
 /* The test that conjunct "c" holds for every iteration of the loops inside, or NULL when
@@ -93,7 +112,8 @@ static LLVMValueRef worst_case_test(version_scan *vs, const ir_expr *c) {
   ir_binop op = c->u.bin.op;
   if (op != IR_LT && op != IR_LE && op != IR_GT && op != IR_GE) return NULL;
   ir_lin a, b, d;
-  if (!ir_lin_of(c->u.bin.a, &a) || !ir_lin_of(c->u.bin.b, &b) || !ir_lin_add(&d, &a, &b, -1))
+  if (!ir_lin_of(c->u.bin.a, &a) || !ir_lin_of(c->u.bin.b, &b) || !ir_lin_add(&d, &a, &b, -1) ||
+      !in_loop_vars(vs, &d))
     return NULL;
   bool has_outer = false, has_inner = false;
   for (int t = 0; t < d.n; t++) {
@@ -159,11 +179,26 @@ static void scan_stmt(version_scan *vs, const ir_stmt *s) {
     scan_stmt(vs, s->u.loop.body);
     vs->inner.n--;
     return;
-  case IR_S_BLOCK:
-    if (s->u.block->pred) scan_conjuncts(vs, s->u.block->pred);
-    scan_stmt(vs, s->u.block->init);
-    scan_stmt(vs, s->u.block->body);
+  case IR_S_BLOCK: {
+    const ir_block *b = s->u.block;
+    ir_lin **saved = tir_xcalloc((size_t)b->n_iters + 1, sizeof *saved);
+    for (int i = 0; i < b->n_iters; i++) {
+      int id = b->iters[i].var->id;
+      saved[i] = vs->bound[id];
+      ir_lin l;
+      vs->bound[id] = NULL; /* an iterator not affine in loops stays itself (and disqualifies) */
+      if (ir_lin_of(b->iters[i].binding, &l) && in_loop_vars(vs, &l)) {
+        vs->bound[id] = tir_arena_alloc(vs->g->arena, sizeof l);
+        *vs->bound[id] = l;
+      }
+    }
+    if (b->pred) scan_conjuncts(vs, b->pred);
+    scan_stmt(vs, b->init);
+    scan_stmt(vs, b->body);
+    for (int i = b->n_iters - 1; i >= 0; i--) vs->bound[b->iters[i].var->id] = saved[i];
+    free(saved);
     return;
+  }
   case IR_S_STORE:
   case IR_S_ALLOC: return;
   }
@@ -177,8 +212,10 @@ static void loop_body(cg *g, const ir_loop *l) {
     cg_stmt(g, l->body);
     return;
   }
-  version_scan vs = {g, l->var, {0}, {0}, {0}};
+  version_scan vs = {g, l->var, {0}, {0}, {0}, NULL};
+  vs.bound = tir_xcalloc((size_t)g->f->n_vars + 1, sizeof *vs.bound);
   scan_stmt(&vs, l->body);
+  free(vs.bound);
   if (!vs.conj.n) {
     cg_stmt(g, l->body);
   } else {
@@ -482,6 +519,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   g->fn = fn;
   /* the body frees only its own locals when it fails; the caller's go after the call */
   memset(&g->heap, 0, sizeof g->heap);
+  g->nontemporal = false;
   g->entry = LLVMAppendBasicBlockInContext(g->ctx, fn, "entry");
   LLVMBuilderRef outer_b = g->b;
   g->b = LLVMCreateBuilderInContext(g->ctx);
@@ -511,6 +549,7 @@ static void parallel_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRe
   LLVMValueRef begin = LLVMGetParam(fn, 1), end = LLVMGetParam(fn, 2);
   loop_ctx lc = {l, omin, oext, begin, 1};
   emit_loop(g, LLVMBuildSub(g->b, end, begin, ""), outlined_body, &lc, NULL);
+  cg_fence_streamed(g);
   LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, 0));
   LLVMDisposeBuilder(g->b);
   TIR_ASSERT(g->heap.n == 0);

@@ -21,6 +21,7 @@ typedef struct vm {
   LLVMTypeRef sf, sd, si, sl;       /* scalar float, double, i32, i64 */
   LLVMTypeRef f, d, i, l;           /* the same, shaped like the values */
   bool fast;
+  bool scalef;                      /* AVX-512's vscalefps may scale by 2^k (16 lanes) */
 } vm;
 
 /* e^r = 1 + r + r^2 q(r), |r| <= ln2/2; weighted error 9.74e-11 */
@@ -161,31 +162,48 @@ static LLVMValueRef scale2(const vm *v, LLVMValueRef p, LLVMValueRef k) {
   return mul(v, mul(v, p, pow2i(v, k1)), pow2i(v, k2));
 }
 
+/* p 2^kf for kf an integer-valued float, k = (i32) kf, kf in [-252, 254]: scale2, or at 16
+ * lanes with AVX-512 one vscalefps, which rounds p 2^kf once as scale2 does (so the results
+ * agree bit for bit) in one instruction instead of eight. */
+static LLVMValueRef scale_k(const vm *v, LLVMValueRef p, LLVMValueRef kf, LLVMValueRef k) {
+  if (!v->scalef || v->lanes != 16) return scale2(v, p, k);
+  LLVMContextRef ctx = LLVMGetModuleContext(v->mod);
+  LLVMTypeRef i16 = LLVMInt16TypeInContext(ctx);
+  /* passthrough unused (every lane on), current rounding mode (4) */
+  LLVMValueRef args[5] = {p, kf, LLVMGetUndef(v->f), LLVMConstInt(i16, 0xffff, 0),
+                          LLVMConstInt(v->si, 4, 0)};
+  const char *name = "llvm.x86.avx512.mask.scalef.ps.512";
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  TIR_ASSERT(id != 0);
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(v->mod, id, NULL, 0);
+  LLVMTypeRef fty = LLVMIntrinsicGetType(ctx, id, NULL, 0);
+  return LLVMBuildCall2(v->b, fty, fn, args, 5, "");
+}
+
 /* ---- exp, exp2 ---- */
 
 /* e^x = p 2^k: k = round(x / ln2), r = x - k ln2 in two steps (ln2's high part has 15
  * significant bits, so k ln2_hi is exact for |k| < 2^8 and x - k ln2_hi is exact),
  * p = e^r = 1 + r + r^2 q(r). */
-static LLVMValueRef exp_reduced(const vm *v, LLVMValueRef x, LLVMValueRef *k) {
-  LLVMValueRef kf;
-  round_int(v, mul(v, x, fc(v, 0x1.715476p+0)), &kf, k);
-  LLVMValueRef r = fma3(v, kf, fc(v, -0x1.62e4p-1), x);
-  r = fma3(v, kf, fc(v, -0x1.7f7d1cp-20), r);
+static LLVMValueRef exp_reduced(const vm *v, LLVMValueRef x, LLVMValueRef *kf, LLVMValueRef *k) {
+  round_int(v, mul(v, x, fc(v, 0x1.715476p+0)), kf, k);
+  LLVMValueRef r = fma3(v, *kf, fc(v, -0x1.62e4p-1), x);
+  r = fma3(v, *kf, fc(v, -0x1.7f7d1cp-20), r);
   LLVMValueRef q = v->fast ? horner(v, r, exp_q_fast, 4, false) : horner(v, r, exp_q, 6, false);
   return add(v, fc(v, 1.0), fma3(v, mul(v, r, r), q, r));
 }
 
 /* e^x for x known to lie in [-87, 88] (no subnormal or infinite result, no NaN). */
 static LLVMValueRef exp_inner(const vm *v, LLVMValueRef x) {
-  LLVMValueRef k, p = exp_reduced(v, x, &k);
+  LLVMValueRef kf, k, p = exp_reduced(v, x, &kf, &k);
   return mul(v, p, pow2i(v, k));
 }
 
 static LLVMValueRef vm_exp(const vm *v, LLVMValueRef x) {
   /* beyond [-150, 100] the result is 0 or inf anyway; the clamp keeps k in scale2's range */
   LLVMValueRef xc = clamp(v, x, fc(v, -150.0), fc(v, 100.0));
-  LLVMValueRef k, p = exp_reduced(v, xc, &k);
-  return sel(v, isnan1(v, x), x, scale2(v, p, k));
+  LLVMValueRef kf, k, p = exp_reduced(v, xc, &kf, &k);
+  return sel(v, isnan1(v, x), x, scale_k(v, p, kf, k));
 }
 
 /* 2^x = (1 + r q(r)) 2^k, k = round(x), r = x - k exactly. */
@@ -196,7 +214,7 @@ static LLVMValueRef vm_exp2(const vm *v, LLVMValueRef x) {
   LLVMValueRef r = sub(v, xc, kf);
   LLVMValueRef q = v->fast ? horner(v, r, exp2_q_fast, 5, false) : horner(v, r, exp2_q, 7, false);
   LLVMValueRef p = fma3(v, r, q, fc(v, 1.0));
-  return sel(v, isnan1(v, x), x, scale2(v, p, k));
+  return sel(v, isnan1(v, x), x, scale_k(v, p, kf, k));
 }
 
 /* ---- log, log2 ---- */
@@ -359,9 +377,9 @@ bool be_vmath_has(ir_mathfn fn) {
 }
 
 LLVMValueRef be_vmath_emit(LLVMBuilderRef b, LLVMModuleRef m, ir_mathfn fn, LLVMValueRef x,
-                           LLVMValueRef y, bool fast) {
+                           LLVMValueRef y, bool fast, bool avx512) {
   LLVMContextRef ctx = LLVMGetModuleContext(m);
-  vm v = {.b = b, .mod = m, .fast = fast};
+  vm v = {.b = b, .mod = m, .fast = fast, .scalef = avx512};
   LLVMTypeRef t = LLVMTypeOf(x);
   v.lanes = LLVMGetTypeKind(t) == LLVMVectorTypeKind ? LLVMGetVectorSize(t) : 0;
   v.sf = LLVMFloatTypeInContext(ctx);

@@ -18,8 +18,10 @@ bool be_vmath_has(ir_mathfn fn);
  * annotation) takes shorter polynomials and flushes subnormal results of the exp family to
  * zero, with the looser bounds stated there.  Emits only arithmetic, bit operations, selects
  * and the llvm.fmuladd / llvm.sqrt / llvm.fabs / llvm.copysign intrinsics: never a libm call,
- * so the code is the same for every CPU target (and is what an NVPTX target can use). */
+ * so the code is the same for every CPU target (and is what an NVPTX target can use).  With
+ * "avx512" (an x86 target with AVX-512F) exp and exp2 of 16 lanes scale by 2^k with one
+ * vscalefps, giving the same results bit for bit. */
 LLVMValueRef be_vmath_emit(LLVMBuilderRef b, LLVMModuleRef m, ir_mathfn fn, LLVMValueRef x,
-                           LLVMValueRef y, bool fast);
+                           LLVMValueRef y, bool fast, bool avx512);
 
 #endif

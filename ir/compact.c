@@ -21,6 +21,11 @@ typedef struct access {
   ir_lin idx[MAX_DIMS];              /* indices in loop variables (iterators substituted) */
   const ir_stmt *loops[MAX_DEPTH];   /* the FOR statements around it, outermost first */
   int depth;
+  /* the `where` predicates around it (iterators substituted): a split of symbolic extent
+   * runs its last step past the end, and only the predicate says which of those iterations
+   * touch the buffer */
+  ir_expr *preds[MAX_DEPTH];
+  int npreds;
 } access;
 
 typedef struct walk {
@@ -29,6 +34,8 @@ typedef struct walk {
   ir_expr **subst;     /* by var id: a block iterator's binding in loop variables */
   const ir_stmt *loops[MAX_DEPTH];
   int depth;
+  ir_expr *preds[MAX_DEPTH]; /* the predicates of the blocks around, iterators substituted */
+  int npreds;
   TIR_VEC(access) acc; /* collected by the first walk */
   bool fail;
   /* the second walk rewrites */
@@ -46,6 +53,8 @@ static ir_expr **access_indices(walk *w, ir_expr *const *idx, int n) {
   }
   access a;
   a.depth = w->depth;
+  a.npreds = w->npreds;
+  memcpy(a.preds, w->preds, (size_t)w->npreds * sizeof *a.preds);
   memcpy(a.loops, w->loops, (size_t)w->depth * sizeof *a.loops);
   for (int d = 0; d < n; d++)
     if (!ir_lin_of(ir_expr_substitute(w->f, idx[d], w->subst), &a.idx[d])) {
@@ -136,8 +145,12 @@ static ir_stmt *walk_stmt(walk *w, ir_stmt *s) {
       w->subst[bl->iters[i].var->id] = ir_expr_substitute(w->f, bl->iters[i].binding, w->subst);
     }
     ir_expr *pred = walk_expr(w, bl->pred);
+    /* the predicate guards init and body (and the blocks nested in them) */
+    bool guarded = bl->pred && w->npreds < MAX_DEPTH;
+    if (guarded) w->preds[w->npreds++] = ir_expr_substitute(w->f, bl->pred, w->subst);
     ir_stmt *init = walk_stmt(w, bl->init);
     ir_stmt *body = walk_stmt(w, bl->body);
+    if (guarded) w->npreds--;
     for (int i = bl->n_iters - 1; i >= 0; i--) w->subst[bl->iters[i].var->id] = saved[i];
     free(saved);
     if (!w->rewrite || w->fail) return s;
@@ -195,34 +208,96 @@ static bool sizes_only(const ir_lin *l) {
 /* acc += c * x */
 static bool lin_axpy(ir_lin *acc, int64_t c, const ir_lin *x) { return ir_lin_add(acc, acc, x, c); }
 
+/* Is bound "l" of an access of "a" free of the loops inside the home loop (depth "home")? */
+static bool outside_home(const access *a, int home, const ir_lin *l) {
+  for (int t = 0; t < l->n; t++)
+    if (inner_loop(a, home + 1, l->t[t].var)) return false;
+  return true;
+}
+
+/* Conjunct "c" of a predicate as "r >= m" (r linear, m a constant), or false. */
+static bool conjunct_at_least(const ir_expr *c, ir_lin *r, int64_t *m) {
+  if (c->kind != IR_E_BIN || c->u.bin.a->dtype != IR_I64) return false;
+  ir_lin a, b;
+  if (!ir_lin_of(c->u.bin.a, &a) || !ir_lin_of(c->u.bin.b, &b)) return false;
+  switch (c->u.bin.op) {
+  case IR_LT: *m = 1; return ir_lin_add(r, &b, &a, -1);  /* b - a >= 1 */
+  case IR_LE: *m = 0; return ir_lin_add(r, &b, &a, -1);
+  case IR_GT: *m = 1; return ir_lin_add(r, &a, &b, -1);  /* a - b >= 1 */
+  case IR_GE: *m = 0; return ir_lin_add(r, &a, &b, -1);
+  default: return false;
+  }
+}
+
+/* Narrow [*lo, *hi] (each valid when *lo_ok, *hi_ok) of index "idx" of access "a" by
+ * conjunct "c" of a predicate around it: from r >= m, idx >= (idx - r) + m when idx - r is
+ * free of the loops inside home, and idx <= (idx + r) - m when idx + r is.  A bound replaces
+ * a missing one or a looser one (a constant apart). */
+static void narrow_by(const access *a, int home, const ir_lin *idx, const ir_expr *c, ir_lin *lo,
+                      bool *lo_ok, ir_lin *hi, bool *hi_ok) {
+  if (c->kind == IR_E_BIN && c->u.bin.op == IR_AND) {
+    narrow_by(a, home, idx, c->u.bin.a, lo, lo_ok, hi, hi_ok);
+    narrow_by(a, home, idx, c->u.bin.b, lo, lo_ok, hi, hi_ok);
+    return;
+  }
+  ir_lin r, s, diff;
+  int64_t m;
+  if (!conjunct_at_least(c, &r, &m)) return;
+  if (ir_lin_add(&s, idx, &r, -1) && !__builtin_add_overflow(s.c, m, &s.c) &&
+      outside_home(a, home, &s) &&
+      (!*lo_ok || (ir_lin_add(&diff, &s, lo, -1) && !diff.n && diff.c > 0))) {
+    *lo = s;
+    *lo_ok = true;
+  }
+  if (ir_lin_add(&s, idx, &r, 1) && !__builtin_sub_overflow(s.c, m, &s.c) &&
+      outside_home(a, home, &s) &&
+      (!*hi_ok || (ir_lin_add(&diff, &s, hi, -1) && !diff.n && diff.c < 0))) {
+    *hi = s;
+    *hi_ok = true;
+  }
+}
+
+/* The range [*lo, *hi] of dim "d" of access "a" over the loops inside the home loop (depth
+ * "home", their bounds in sizes), narrowed by the predicates around it (a split's last step
+ * past the end, whose extent is a quotient, has only the predicate's bound). */
+static bool range_of(const access *a, int home, int d, ir_lin *lo, ir_lin *hi) {
+  bool lo_ok = true, hi_ok = true;
+  *lo = (ir_lin){.c = a->idx[d].c};
+  *hi = *lo;
+  for (int t = 0; t < a->idx[d].n; t++) {
+    ir_lin one = {.n = 1};
+    one.t[0].var = a->idx[d].t[t].var;
+    one.t[0].coef = 1;
+    int64_t c = a->idx[d].t[t].coef;
+    const ir_loop *l = inner_loop(a, home + 1, one.t[0].var);
+    if (!l) {
+      lo_ok = lo_ok && lin_axpy(lo, c, &one);
+      hi_ok = hi_ok && lin_axpy(hi, c, &one);
+      continue;
+    }
+    ir_lin first, last, extent;
+    bool first_ok = ir_lin_of(l->min, &first) && sizes_only(&first);
+    bool last_ok = first_ok && ir_lin_of(l->extent, &extent) && sizes_only(&extent) &&
+                   ir_lin_add(&last, &first, &extent, 1) &&
+                   !__builtin_sub_overflow(last.c, 1, &last.c);
+    lo_ok = lo_ok && (c > 0 ? first_ok : last_ok) && lin_axpy(lo, c, c > 0 ? &first : &last);
+    hi_ok = hi_ok && (c > 0 ? last_ok : first_ok) && lin_axpy(hi, c, c > 0 ? &last : &first);
+  }
+  for (int p = 0; p < a->npreds; p++)
+    narrow_by(a, home, &a->idx[d], a->preds[p], lo, &lo_ok, hi, &hi_ok);
+  return lo_ok && hi_ok;
+}
+
 /* Fills w->lo and "ext" (linear in sizes) for the home loop at depth "home": each access's
- * range, over the loops inside home (bounds in sizes), differs from the first access's by
- * constants, so the box is the first range widened by the extreme offsets. */
+ * range (range_of) differs from the first access's by constants, so the box is the first
+ * range widened by the extreme offsets. */
 static bool box_of(walk *w, int home, ir_lin *ext) {
   for (int d = 0; d < w->b->ndim; d++) {
     ir_lin lo0 = {0}, hi0 = {0};
     int64_t dlo = 0, dhi = 0;
     for (int i = 0; i < w->acc.n; i++) {
-      const access *a = &w->acc.v[i];
-      ir_lin lo = {.c = a->idx[d].c}, hi = lo;
-      for (int t = 0; t < a->idx[d].n; t++) {
-        ir_lin one = {.n = 1};
-        one.t[0].var = a->idx[d].t[t].var;
-        one.t[0].coef = 1;
-        int64_t c = a->idx[d].t[t].coef;
-        const ir_loop *l = inner_loop(a, home + 1, one.t[0].var);
-        if (!l) {
-          if (!lin_axpy(&lo, c, &one) || !lin_axpy(&hi, c, &one)) return false;
-          continue;
-        }
-        ir_lin first, last, extent;
-        if (!ir_lin_of(l->min, &first) || !ir_lin_of(l->extent, &extent) ||
-            !sizes_only(&first) || !sizes_only(&extent) ||
-            !ir_lin_add(&last, &first, &extent, 1) || __builtin_sub_overflow(last.c, 1, &last.c))
-          return false;
-        if (!lin_axpy(&lo, c, c > 0 ? &first : &last) || !lin_axpy(&hi, c, c > 0 ? &last : &first))
-          return false;
-      }
+      ir_lin lo, hi;
+      if (!range_of(&w->acc.v[i], home, d, &lo, &hi)) return false;
       if (i == 0) {
         lo0 = lo, hi0 = hi;
         continue;

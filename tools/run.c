@@ -347,7 +347,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
         }
       bufs[i] = given[i].data;
     } else {
-      bufs[i] = tir_xcalloc(count ? count : 1, (size_t)ir_dtype_bytes(b->dtype));
+      bufs[i] = tir_xcalloc_aligned(count, (size_t)ir_dtype_bytes(b->dtype));
       if (i < f->n_ins) exec_fill_random(b->dtype, bufs[i], count, exec_input_seed(o->seed, i));
     }
   }

@@ -33,6 +33,16 @@ void *tir_xcalloc(size_t n, size_t size) {
   return p;
 }
 
+void *tir_xcalloc_aligned(size_t n, size_t size) {
+  size_t bytes;
+  if (__builtin_mul_overflow(n ? n : 1, size ? size : 1, &bytes) || bytes > SIZE_MAX - 63)
+    tir_die(__FILE__, __LINE__, "out of memory (%zu x %zu bytes)", n, size);
+  bytes = (bytes + 63) / 64 * 64;
+  void *p = aligned_alloc(64, bytes);
+  if (!p) tir_die(__FILE__, __LINE__, "out of memory (%zu x %zu bytes)", n, size);
+  return memset(p, 0, bytes);
+}
+
 void *tir_xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
   if (!q) tir_die(__FILE__, __LINE__, "out of memory (%zu bytes)", n);

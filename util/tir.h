@@ -30,6 +30,9 @@ TIR_NORETURN void tir_die(const char *file, int line, const char *fmt, ...) TIR_
 /* Allocation that never returns NULL (out of memory aborts). */
 void *tir_xmalloc(size_t n);
 void *tir_xcalloc(size_t n, size_t size);
+/* Zeroed and 64-byte aligned (a cache line, an AVX-512 register: what non-temporal vector
+ * stores need), freed with free(): the buffers a kernel is run on. */
+void *tir_xcalloc_aligned(size_t n, size_t size);
 void *tir_xrealloc(void *p, size_t n);
 char *tir_xstrdup(const char *s);
 

@@ -238,6 +238,30 @@ def t_emit_llvm_asm(args):
           "--emit ptx prints the kernels", mm, "--target", "cuda", "-o", "/nonexistent/m.o")
 
 
+def t_streamed_stores(args):
+    """An output the function only writes is stored around the caches (non-temporal vector
+    stores, fenced before returning) when it is 16 MiB or more and the store is aligned, and
+    as usual otherwise: copies of 16 MiB and more (rows a multiple of the vector and not) and
+    a smaller one agree with the interpreter; an output the function reads back (a sum into
+    it) is never streamed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "k.tir")
+        open(src, "w").write("func copy(X: f32[N, D]) -> (Y: f32[N, D]) {\n  Y[i, j] = X[i, j];\n}\n"
+                             "func rows(X: f32[N, D]) -> (Y: f32[N]) {\n"
+                             "  Y[i] = sum[j](X[i, j]);\n}\n")
+        for target in ("avx2", "avx512"):
+            ll = tirc_ok([src, "--target", target, "--emit", "llvm"])
+            copy = ll[ll.index("define internal"):]
+            copy = copy[:copy.index("\n}\n")]
+            assert "!nontemporal" in copy and "@llvm.x86.sse.sfence()" in copy, copy
+            rows = ll[ll.index("define i32 @rows("):]
+            assert "!nontemporal" not in rows and "sfence" not in rows, rows
+        assert "!nontemporal" not in tirc_ok([src, "--target", "x86-64", "--emit", "llvm"])
+        for size in ("N=1024,D=4096", "N=1024,D=4099", "N=7,D=4099"):
+            out = tirc_ok(["run", src, "--func", "copy", "--size", size, "--check"])
+            assert "check Y: ok (max abs err 0," in out, (size, out)
+
+
 def t_target_picks_schedule(args):
     """--target picks the best-suited `schedule F for T` block: avx512 falls back to avx2 and
     x86-64, host takes this CPU's class; a target with no block gets the untargeted one."""
