@@ -30,15 +30,19 @@ bool as_target_from_name(const char *name, as_target *out) {
   if (!name || strcmp(name, "host") == 0 || strcmp(name, "avx512") == 0) {
     /* host: the rules pick for the machine that runs the code; this project's machines are
      * AVX-512 (docs); an avx2-only host still runs 64-byte vectors as two halves */
-    *out = (as_target){64, 32};
+    *out = (as_target){64, 32, false};
     return true;
   }
   if (strcmp(name, "avx2") == 0) {
-    *out = (as_target){32, 16};
+    *out = (as_target){32, 16, false};
     return true;
   }
   if (strcmp(name, "x86-64") == 0) {
-    *out = (as_target){16, 16};
+    *out = (as_target){16, 16, false};
+    return true;
+  }
+  if (strcmp(name, "cuda") == 0) {
+    *out = (as_target){0, 0, true};
     return true;
   }
   return false;
@@ -62,6 +66,7 @@ void as_params_default(const as_target *t, as_params *p) {
   p->fuse_rows = true;
   p->window_rows = t->vector_regs >= 32 ? 16 : 12;
   p->window_vectors = 1;
+  p->gpu_threads = 256;
 }
 
 
@@ -605,6 +610,7 @@ int as_rules_apply(sched_state *s, const as_target *t, const as_params *p, tir_s
     const char *whynot;
     if (as_shape_get(&c, blocks[i], false, &sh, &whynot) && rule_inline(&c, &sh)) done++;
   }
+  if (t->gpu) return done + as_rules_cuda(&c);
   done += as_rules_rows(&c);
   nb = sched_blocks(s, blocks, 256);
   if (nb > 256) nb = 256;

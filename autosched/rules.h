@@ -10,12 +10,13 @@
 
 /* What the rules need to know of a target. */
 typedef struct as_target {
-  int vector_bytes; /* 64 (avx512), 32 (avx2), 16 (x86-64) */
+  int vector_bytes; /* 64 (avx512), 32 (avx2), 16 (x86-64); 0 for cuda */
   int vector_regs;  /* 32 or 16 */
+  bool gpu;         /* cuda: loops bound to blocks and threads (rules_cuda.c) */
 } as_target;
 
-/* The target for a --target spelling (host, x86-64, avx2, avx512); false for one the rules do
- * not know (cuda). */
+/* The target for a --target spelling (host, x86-64, avx2, avx512, cuda); false for one the
+ * rules do not know. */
 bool as_target_from_name(const char *name, as_target *out);
 
 /* Tunable choices of the rules (the tuner samples them); as_params_default gives the rules'
@@ -45,6 +46,7 @@ typedef struct as_params {
                        * over rows (rfactor, then compute_at into the last pass's row loop) */
   int window_rows;    /* register tile of a convolution (its input read through a window): */
   int window_vectors; /* rows and vectors per row */
+  int gpu_threads;    /* cuda: threads a block */
 } as_params;
 enum { AS_PARALLEL_NONE = -1, AS_PARALLEL_RULE = 0 };
 void as_params_default(const as_target *t, as_params *p);

@@ -1,5 +1,5 @@
 /* rules_private.h - what the files of the default rules share (rules.c: the per-block rules;
- * rules_rows.c: fusing the passes over rows): the context of one application, the shape of
+ * rules_rows.c: fusing the passes over rows; rules_cuda.c: blocks and threads): the context of one application, the shape of
  * a block, and the steps every rule takes through the typed API. */
 #ifndef TIR_AUTOSCHED_RULES_PRIVATE_H
 #define TIR_AUTOSCHED_RULES_PRIVATE_H
@@ -69,5 +69,7 @@ void as_parallel_outer(as_ctx *c, sched_block b);
 
 /* rules_rows.c: fuse the passes over the rows of a function into one loop over rows. */
 int as_rules_rows(as_ctx *c);
+/* The rules for cuda on every block left after inlining (rules_cuda.c); the number scheduled. */
+int as_rules_cuda(as_ctx *c);
 
 #endif
