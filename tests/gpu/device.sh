@@ -25,6 +25,15 @@ for n in 1024 2048 4096; do
   "$tirc" run "$ex/matmul.tir" --schedule "$here/matmul_regtile.sched" --target cuda --bench \
     --size M=$n,N=$n,K=$n | grep -v '^C:'
 done
+echo "== matmul and an MLP layer with no cuda schedule: the default rules (autosched/rules_cuda.c)"
+for n in 1024 4096; do
+  "$tirc" run "$ex/matmul.tir" --schedule /dev/null --target cuda --bench \
+    --size M=$n,N=$n,K=$n | grep -v '^C:'
+done
+"$tirc" run "$root/bench/nn/kernels.tir" --func mlp_layer --target cuda --bench \
+  --size B=32,K=768,N=3072 | grep -v '^Y:'
+"$tirc" run "$root/bench/nn/kernels.tir" --func gelu --target cuda --bench \
+  --size N=8192,D=8192 | grep -v '^Y:'
 echo "== memory-bound kernels at 8192 x 8192 (bytes moved: see the report)"
 "$tirc" run "$ex/transpose.tir" --target cuda --bench --size M=8192,N=8192 | grep -v '^Y:'
 "$tirc" run "$ex/softmax.tir" --target cuda --bench --size N=8192,D=8192 | grep -v '^Y:'

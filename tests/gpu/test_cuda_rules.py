@@ -1,6 +1,6 @@
 """test_cuda_rules.py - the default rules for --target cuda (autosched/rules_cuda.c) on
 kernels with no `schedule F for cuda`: every block gets bound to blocks and threads through
-the checked API, the trace replays to the same IR, the scheduled IR agrees with the
+the checked API (products with reuse as shared-memory tiles), the trace replays to the same IR, the scheduled IR agrees with the
 unscheduled function in the reference interpreter at sizes with split tails, and the PTX
 assembles (where ptxas is installed).  A kernel the rules cannot bind (a full reduction, a
 scan) is refused with the usual hint.  The same kernels run on the GPU through
@@ -21,6 +21,7 @@ PTXAS = os.environ.get("PTXAS") or shutil.which("ptxas") or "/usr/local/cuda/bin
 CASES = [
     ("examples/conv2d.tir", "conv2d", "N=2,C=3,F=5,OH=7,OW=9"),
     ("examples/bmm.tir", "bmm", "L=2,M=5,K=7,N=300"),
+    ("examples/bmm.tir", "bmm", "L=2,M=70,K=45,N=130"),
     ("examples/maxpool.tir", "maxpool", "N=2,C=3,H=5,W=7"),
     ("examples/gelu_f16.tir", "bias_gelu", "N=3,D=259"),
     ("bench/nn/kernels.tir", "mlp_layer", "B=3,K=13,N=270"),
@@ -59,6 +60,8 @@ def main():
             assert st == 0, err
             st, trace, err = run(common + ["--emit", "trace"])
             assert st == 0 and "bind(" in trace, (trace, err)
+            if path in ("examples/bmm.tir", "bench/nn/kernels.tir"):
+                assert "cache_read(\"" in trace and ", shared);" in trace, trace
             sched = os.path.join(tmp, "replay.sched")
             open(sched, "w").write(trace)
             st, again, err = run(common + ["--schedule", sched, "--no-auto-schedule",
