@@ -388,14 +388,14 @@ static bool inline_call(lctx *c, const ast_expr *e, ir_buffer **outs, const char
   return diag_error_count(c->d) == errs;
 }
 
-void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
+static bool call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
   const ast_expr *e = s->u.call.value;
   int n = s->u.call.n_outs;
   const char *first = s->u.call.outs[0];
   if (c->loop_depth || c->block_depth) {
     diag_error(c->d, s->loc, "a call is allowed only at function level, not inside loops and "
                              "blocks");
-    return;
+    return false;
   }
   const lang_module *m;
   if (e->kind != AST_E_CALL || !lang_func_find(c->prog, c->mod, e->u.call.name, e->loc, false, &m)) {
@@ -409,11 +409,11 @@ void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
                  "statement indexes its target: %s[i, ...] = ...)",
                  s->u.call.let ? "let " : "", first, first);
     }
-    return;
+    return false;
   }
   if (n > MAX_PARAMS) {
     diag_error(c->d, s->loc, "too many names on the left (at most %d)", MAX_PARAMS);
-    return;
+    return false;
   }
   ir_buffer *outs[MAX_PARAMS] = {0};
   for (int i = 0; i < n; i++) {
@@ -421,7 +421,7 @@ void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
       if (strcmp(s->u.call.outs[j], s->u.call.outs[i]) == 0) {
         diag_error(c->d, s->u.call.out_locs[i], "'%s' appears twice on the left",
                    s->u.call.outs[i]);
-        return;
+        return false;
       }
     if (s->u.call.let) continue;
     sym *ts = lang_sym_find(c, s->u.call.outs[i]);
@@ -429,11 +429,11 @@ void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
       diag_error(c->d, s->u.call.out_locs[i],
                  ts ? "'%s' is not a tensor" : "undefined tensor '%s' (declare it with `let %s = ...`)",
                  s->u.call.outs[i], s->u.call.outs[i]);
-      return;
+      return false;
     }
     if (ts->buf->kind == IR_BUF_INPUT) {
       diag_error(c->d, s->u.call.out_locs[i], "cannot write to input '%s'", s->u.call.outs[i]);
-      return;
+      return false;
     }
     outs[i] = ts->buf;
   }
@@ -442,15 +442,21 @@ void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
     if (old) {
       diag_error(c->d, s->u.call.out_locs[i], "duplicate name '%s'", s->u.call.outs[i]);
       diag_note(c->d, old->loc, "'%s' was defined here", s->u.call.outs[i]);
-      return;
+      return false;
     }
   }
   bool ok = inline_call(c, e, outs, s->u.call.let ? s->u.call.outs : NULL, s->u.call.out_locs, n,
                         out);
-  if (!ok || !s->u.call.let) return;
+  if (!ok || !s->u.call.let) return ok;
   /* the let names come into scope after the call: its arguments cannot name them */
   for (int i = 0; i < n; i++) {
     sym *sy = lang_sym_define(c, s->u.call.outs[i], SYM_TENSOR, s->u.call.out_locs[i]);
     if (sy) sy->buf = outs[i];
   }
+  return true;
+}
+
+void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
+  /* a failed `let` leaves its names undefined: stop rather than report each use */
+  if (!call_stmt(c, s, out) && s->u.call.let) c->stop = true;
 }

@@ -86,6 +86,7 @@ typedef struct lctx {
   int inline_depth;       /* callees being inlined around the statement */
   TIR_VEC(const ast_func *) inlining; /* the function and the callees inlined into it */
   tir_strmap reserved; /* names the function declares itself: inlined names avoid them */
+  bool stop; /* a `let` call failed: what follows would only report its names missing */
 } lctx;
 
 /* A checked expression.  Literals without a typed context stay untyped (lit != LIT_NONE, e NULL)

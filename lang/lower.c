@@ -603,7 +603,7 @@ static void lower_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
 
 void lang_stmts_lower(lctx *c, const ast_stmts *ss, stmt_vec *out) {
   int mark = lang_sym_mark(c);
-  for (int i = 0; i < ss->n && !diag_too_many(c->d); i++) lower_stmt(c, ss->v[i], out);
+  for (int i = 0; i < ss->n && !diag_too_many(c->d) && !c->stop; i++) lower_stmt(c, ss->v[i], out);
   lang_sym_pop(c, mark);
 }
 
