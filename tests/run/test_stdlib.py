@@ -228,6 +228,56 @@ def t_conv2d_depthwise(args):
     check("conv2d_depthwise", out["y"], conv_ref(x, w, b, groups=4), "f32")
 
 
+def conv_dilated_ref(x, w, b, d):
+    x = x.astype(F64)
+    n, c, h, wd = x.shape
+    f, _, r, s = w.shape
+    oh, ow = h - d * (r - 1), wd - d * (s - 1)
+    y = np.zeros((n, f, oh, ow))
+    for dr in range(r):
+        for ds in range(s):
+            y += np.einsum("nchw,fc->nfhw", x[:, :, dr * d:dr * d + oh, ds * d:ds * d + ow],
+                           w[:, :, dr, ds].astype(F64))
+    return y + b[None, :, None, None]
+
+
+def t_conv2d_strided(args):
+    # stride 2: the stride-1 result at even rows and columns (OH, OW from --size)
+    x, b = uniform(2, 3, 8, 6), uniform(5)
+    w3, w1 = uniform(5, 3, 3, 3), uniform(5, 3, 1, 1)
+    out = call("x: f32[N, C, 2*OH, 2*OW], w3: f32[F, C, 3, 3], w1: f32[F, C, 1, 1], b: f32[F]) "
+               "-> (y: f32[N, F, OH, OW], z: f32[N, F, OH, OW]",
+               "y = nn.conv2d_s2p1(x, w3, b);\n  z = nn.conv2d_1x1s2(x, w1, b);",
+               {"x": ("f32", x), "w3": ("f32", w3), "w1": ("f32", w1), "b": ("f32", b)},
+               {"y": "f32", "z": "f32"}, sizes={"OH": 4, "OW": 3})
+    check("conv2d_s2p1", out["y"], conv_ref(x, w3, b, pad=1)[:, :, ::2, ::2], "f32")
+    check("conv2d_1x1s2", out["z"], conv_ref(x, w1, b)[:, :, ::2, ::2], "f32")
+
+
+def t_conv2d_d2(args):
+    x, w, b = uniform(1, 2, 9, 11), uniform(3, 2, 3, 2), uniform(3)
+    out = call("x: f32[N, C, H, W], w: f32[F, C, R, S], b: f32[F]) -> "
+               "(y: f32[N, F, H - 2*R + 2, W - 2*S + 2]", "y = nn.conv2d_d2(x, w, b);",
+               {"x": ("f32", x), "w": ("f32", w), "b": ("f32", b)}, {"y": "f32"})
+    check("conv2d_d2", out["y"], conv_dilated_ref(x, w, b, 2), "f32")
+
+
+def t_conv2d_nhwc(args):
+    x, w, b = uniform(2, 7, 5, 3), uniform(4, 3, 3, 2), uniform(4)
+    out = call("x: f32[N, H, W, C], w: f32[F, C, R, S], b: f32[F]) -> "
+               "(y: f32[N, H - R + 1, W - S + 1, F]", "y = nn.conv2d_nhwc(x, w, b);",
+               {"x": ("f32", x), "w": ("f32", w), "b": ("f32", b)}, {"y": "f32"})
+    want = conv_ref(x.transpose(0, 3, 1, 2), w, b).transpose(0, 2, 3, 1)
+    check("conv2d_nhwc", out["y"], want, "f32")
+
+
+def t_pad1(args):
+    x = uniform(2, 3, 1, 4)
+    out = call("x: f32[N, C, H, W]) -> (y: f32[N, C, H + 2, W + 2]", "y = nn.pad1(x);",
+               {"x": ("f32", x)}, {"y": "f32"})
+    check("pad1", out["y"], np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1))), "f32")
+
+
 def t_pools(args):
     x = uniform(2, 3, 6, 10)
     # OH and OW stand alone only in the outputs: --size gives them
