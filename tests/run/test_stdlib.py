@@ -6,6 +6,7 @@ NumPy computation written here, at awkward sizes (1, primes, non-multiples of th
 """
 import math
 import os
+import re
 import tempfile
 
 import tirtest
@@ -29,7 +30,7 @@ class Both:
         return (self.interp[name], self.compiled[name])
 
 
-def call(sig, body, inputs, outputs, interp=False, sizes=None):
+def call(sig, body, inputs, outputs, interp=False, sizes=None, extra=()):
     """Run `func f(SIG) { BODY }` in a file importing nn, in the interpreter and compiled with
     the default rules (or only in the interpreter with "interp")."""
     with tempfile.TemporaryDirectory(prefix="stdlib-") as tmp:
@@ -37,7 +38,8 @@ def call(sig, body, inputs, outputs, interp=False, sizes=None):
         with open(path, "w") as f:
             f.write(f'import "nn";\n\nfunc f({sig}) {{\n  {body}\n}}\n')
         a = run(path, "f", inputs, outputs, sizes=sizes, interp=True)
-        b = a if interp else run(path, "f", inputs, outputs, sizes=sizes, interp=False)
+        b = a if interp else run(path, "f", inputs, outputs, sizes=sizes, extra=extra,
+                                 interp=False)
         return Both(a, b)
 
 
@@ -320,6 +322,47 @@ def t_mlp_interp(args):
     h = np.maximum(x.astype(F64) @ w1.T + b1, 0)
     check("mlp", out["y"], h @ w2.T + b2, "f32")
 
+
+def cpu_targets():
+    """The --target values `tirc run` can JIT here: x86-64, and avx2, avx512 when the CPU has
+    them."""
+    flags = open("/proc/cpuinfo").read()
+    has = lambda *fs: all(re.search(rf"\b{f}\b", flags) for f in fs)  # noqa: E731
+    avx2 = has("avx2", "fma")
+    return ["x86-64"] + (["avx2"] if avx2 else []) + (
+        ["avx512"] if avx2 and has("avx512f", "avx512bw", "avx512dq", "avx512vl") else [])
+
+
+def t_composite_block(args):
+    # a one-head pre-norm encoder block from nested calls (33 inlined blocks), compiled with the
+    # default rules for each x86 target this CPU runs, against NumPy
+    d, s, h = 16, 7, 40
+    ws = {"x": uniform(s, d), "g1": uniform(d), "b1": uniform(d), "wq": uniform(d, d),
+          "wk": uniform(d, d), "wv": uniform(d, d), "g2": uniform(d), "b2": uniform(d),
+          "w1": uniform(h, d), "c1": uniform(h), "w2": uniform(d, h), "c2": uniform(d)}
+    sig = (f"x: f32[S, {d}], g1: f32[{d}], b1: f32[{d}], wq: f32[{d}, {d}], wk: f32[{d}, {d}], "
+           f"wv: f32[{d}, {d}], g2: f32[{d}], b2: f32[{d}], w1: f32[{h}, {d}], c1: f32[{h}], "
+           f"w2: f32[{d}, {h}], c2: f32[{d}]) -> (y: f32[S, {d}]")
+    body = ("let n1 = nn.layernorm(x, g1, b1);\n"
+            "  let a = nn.attention(nn.dense_nobias(n1, wq), nn.dense_nobias(n1, wk), "
+            "nn.dense_nobias(n1, wv));\n"
+            "  let r = nn.add(x, a);\n  let n2 = nn.layernorm(r, g2, b2);\n"
+            "  let m = nn.dense(nn.gelu(nn.dense(n2, w1, c1)), w2, c2);\n  y = nn.add(r, m);")
+    w = {k: v.astype(F64) for k, v in ws.items()}
+
+    def ln(x, g, b):
+        mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + 1e-5) * g + b
+    n1 = ln(w["x"], w["g1"], w["b1"])
+    q, k, v = n1 @ w["wq"].T, n1 @ w["wk"].T, n1 @ w["wv"].T
+    r = w["x"] + softmax_ref(q @ k.T / math.sqrt(d)) @ v
+    hid = ln(r, w["g2"], w["b2"]) @ w["w1"].T + w["c1"]
+    hid = 0.5 * hid * (1 + erf(hid / math.sqrt(2)))
+    want = r + hid @ w["w2"].T + w["c2"]
+    ins = {k: ("f32", v) for k, v in ws.items()}
+    for target in cpu_targets():
+        out = call(sig, body, ins, {"y": "f32"}, extra=("--target", target))
+        check(f"block ({target})", out["y"], want, "f32")
 
 CASES = {name[2:]: fn for name, fn in sorted(globals().items()) if name.startswith("t_")}
 
