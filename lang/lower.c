@@ -268,7 +268,6 @@ static bool lower_params(lctx *c, const ast_param *ps, int n, ir_buf_kind kind,
 
 /* ---- statements ---- */
 
-
 static ir_stmt *stmt_of(lctx *c, stmt_vec *v, tir_loc loc) {
   ir_stmt *s = v->n == 1 ? v->v[0] : ir_seq(c->f, v->v, v->n, loc);
   tir_vec_free(v);
@@ -649,6 +648,7 @@ ir_func *lang_func_lower(diag_engine *d, lang_prog *prog, const lang_module *mod
   reserve_names(&c.reserved, &af->body);
   int errs = diag_error_count(d);
   bool ok = lower_sizes(&c, af);
+  for (int i = 0; i < f->n_sizes; i++) tir_strmap_set(&c.reserved, f->sizes[i]->name, 1);
   ok &= lower_params(&c, af->ins, af->n_ins, IR_BUF_INPUT, &f->ins);
   f->n_ins = af->n_ins;
   ok &= lower_params(&c, af->outs, af->n_outs, IR_BUF_OUTPUT, &f->outs);

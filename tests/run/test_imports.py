@@ -107,6 +107,26 @@ def t_nested_modules(args):
         assert blocks == ["inc", "inc_1", "inc_2", "y_1"], blocks
 
 
+def t_names_avoid_the_callers(args):
+    # an inlined tensor or block never takes a name the caller declares, sizes included, even
+    # when the caller declares it later
+    files = {"m.tir": 'func g(x: f32[N]) -> (y: f32[N]) {\n  let B: f32[N];\n'
+                      '  B[i] = x[i] * 2.0;\n  block "h": y[i] = B[i] + 1.0;\n}\n\n'
+                      'func f(x: f32[B]) -> (y: f32[B]) {\n  let t = g(x);\n  let h: f32[B];\n'
+                      '  h[i] = t[i] * 3.0;\n  y = g(h);\n}\n'}
+    with Tree(files) as t:
+        status, out, err = tirtest.tirc(["m.tir", "--emit", "ir", "--no-schedule"], cwd=t.path)
+        assert status == 0, err
+        body = out[out.index("func f"):]
+        allocs = [line.split()[1].rstrip(":") for line in body.splitlines() if "alloc " in line]
+        blocks = [line.split('"')[1] for line in body.splitlines() if 'block "' in line]
+        assert allocs == ["t", "B_1", "h", "B_2"], allocs
+        assert blocks == ["B_1", "h_1", "h", "B_2", "h_2"], blocks
+        x = rng.uniform(-1, 1, 6).astype(np.float32)
+        for interp in (True, False):
+            out = run(t.file("m.tir"), "f", {"x": ("f32", x)}, {"y": "f32"}, interp=interp)
+            check("y", out["y"], ((x.astype(F64) * 2 + 1) * 3) * 2 + 1, "f32")
+
 def t_several_outputs(args):
     files = {"m.tir": 'func split(x: f32[N]) -> (lo: f32[N], hi: f32[N]) {\n'
                       '  lo[i] = min(x[i], 0.0);\n  hi[i] = max(x[i], 0.0);\n}\n\n'
