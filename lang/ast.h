@@ -27,7 +27,7 @@ typedef enum { AST_NEG, AST_NOT } ast_unop;
   X(BOOL)   /* b: true / false */ \
   X(NAME)   /* name: a size, index, or 0-d use; parts separated by '.' kept whole */ \
   X(ACCESS) /* access: tensor element T[e, ...] (n == 0 for T[]) */ \
-  X(CALL)   /* call: f(args) for math functions, select, nn.relu(...) later */ \
+  X(CALL)   /* call: f(args) for math functions, select, and functions (nn.relu(x)) */ \
   X(CAST)   /* cast: DTYPE(e) */ \
   X(BIN)    /* bin */ \
   X(UN)     /* un */ \
@@ -126,7 +126,8 @@ typedef struct ast_align {
   X(ALLOC)  /* alloc: `alloc T: f32[M, N] in local;` */ \
   X(ASSIGN) /* assign: compute statement at function level, store inside a block */ \
   X(FOR)    /* loop: `for i, j in grid(M, N) {}` or `for i in range(1, N) {}` */ \
-  X(BLOCK)  /* block: `block "C" (spatial vi = i) where P { init {...} ... }` */
+  X(BLOCK)  /* block: `block "C" (spatial vi = i) where P { init {...} ... }` */ \
+  X(CALL)   /* call: `let h = nn.relu(x);`, `y = nn.dense(h, w, b);`, `let a, b = f(x);` */
 typedef enum {
 #define X(n) AST_S_##n,
   AST_STMT_KINDS(X)
@@ -185,6 +186,13 @@ struct ast_stmt {
       ast_stmts init;
       ast_stmts body;
     } block; /* BLOCK */
+    struct {
+      const char **outs; /* the names on the left, one per output of the callee */
+      tir_loc *out_locs;
+      int n_outs;
+      bool let;        /* `let h = ...`: new local tensors; else existing tensors */
+      ast_expr *value; /* the right side, checked to be a call of a function */
+    } call; /* CALL */
   } u;
 };
 
@@ -202,7 +210,7 @@ typedef struct ast_func {
   tir_loc end_loc; /* the closing brace */
 } ast_func;
 
-/* Reserved for imports (docs/language.md §4); the checker reports them as not yet supported. */
+/* `import "nn";` (docs/language.md §4): the functions of nn.tir become callable as `nn.f`. */
 typedef struct ast_import {
   const char *path;
   tir_loc loc;

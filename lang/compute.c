@@ -374,7 +374,10 @@ void lang_compute_stmt(lctx *c, const ast_stmt *s) {
   }
   const char *bname = s->u.assign.block_name;
   tir_loc bloc = s->u.assign.block_loc;
-  if (bname) {
+  if (bname && c->inline_depth) { /* an inlined callee's name, made unique in the caller */
+    bname = lang_fresh_block_name(c, bname);
+    lang_block_name_claim(c, bname, bloc, false);
+  } else if (bname) {
     if (!lang_block_name_claim(c, bname, bloc, true)) return;
   } else {
     bname = lang_fresh_block_name(c, tname);

@@ -144,6 +144,11 @@ static tx lower_name(lctx *c, const ast_expr *e) {
                "loop variable '%s' is used inside a block; bind it to a block iterator", e->u.name);
     return tx_err();
   }
+  if (s->val) { /* a callee's size: the caller's value, a node of its own at each use */
+    ir_lin l;
+    if (!ir_lin_of(s->val, &l)) tir_unreachable();
+    return tx_of(ir_lin_expr(c->f, &l), e->loc);
+  }
   return tx_of(ir_var_ref(c->f, s->var, e->loc), e->loc);
 }
 
@@ -388,8 +393,14 @@ static tx lower_call(lctx *c, const ast_expr *e) {
   bool is_min = strcmp(name, "min") == 0, is_max = strcmp(name, "max") == 0;
   ir_mathfn fn = IR_FN_EXP;
   if (!is_min && !is_max && !ir_mathfn_from_name(name, &fn)) {
-    if (strchr(name, '.'))
-      diag_error(c->d, e->loc, "unknown function '%s' (imports are not supported yet)", name);
+    const lang_module *m;
+    if (lang_func_find(c->prog, c->mod, name, e->loc, false, &m))
+      diag_error(c->d, e->loc,
+                 "'%s' is a function of tensors, not of elements: call it as a statement "
+                 "(`y = %s(...);`) or bind its result with `let`",
+                 name, name);
+    else if (strchr(name, '.'))
+      lang_func_find(c->prog, c->mod, name, e->loc, true, &m);
     else
       diag_error(c->d, e->loc, "unknown function '%s'", name);
     return tx_err();

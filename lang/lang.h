@@ -6,9 +6,15 @@
 #include "ast.h"
 #include "diag.h"
 
-/* Check "ast" (names, shapes, dtypes, ranges, bounds) and lower every function to IR.
+/* Check "ast" (names, shapes, dtypes, ranges, bounds) and lower every function to IR; its
+ * imports are searched for as from a file in the current directory.
  * Returns NULL when any error was reported to "d". */
 TIR_GIVE ir_module *lang_lower(TIR_KEEP const ast_file *ast, TIR_KEEP diag_engine *d);
+
+/* Add "dir" to the directories `import` searches after the standard library (`-I DIR`, in
+ * the order given; docs/language.md §4).  Kept for the life of the process. */
+void lang_import_dir_add(const char *dir);
+void lang_import_dirs_clear(void);
 
 /* The whole front end: register "name" with its text in "d", parse, check, lower.
  * Returns NULL when any error was reported. */

@@ -24,6 +24,7 @@ typedef struct sym {
   ir_expr *lo, *extent; /* SYM_INDEX: its range [lo, lo + extent), in sizes and loop variables */
   ir_var *loop;         /* SYM_INDEX: the loop variable that drives it */
   int prev;             /* the index in syms of the symbol of this name it shadows, or -1 */
+  ir_expr *val;         /* SYM_SIZE of an inlined callee: its value in the caller's sizes */
 } sym;
 
 /* What the bounds check knows about a variable (indexed by var id). */
@@ -35,6 +36,26 @@ typedef struct vinfo {
 } vinfo;
 
 typedef TIR_VEC(ir_stmt *) stmt_vec;
+
+/* A file taking part in one compile: the file given, or one it imports (import.c). */
+typedef struct lang_module {
+  const char *qual; /* the qualifier its importers write: "nn" for `import "nn";` */
+  const char *path; /* as diagnostics print it */
+  const char *key;  /* its real path: one module per file, however it was named */
+  const ast_file *ast;
+  enum { LANG_MOD_LOADING, LANG_MOD_READY, LANG_MOD_FAILED } state;
+  tir_strmap imports; /* qualifier -> index in lang_prog.mods */
+  tir_strmap funcs;   /* function name -> index in ast->funcs */
+} lang_module;
+
+/* Every module of one compile, each loaded once; the import stack finds cycles. */
+typedef struct lang_prog {
+  diag_engine *d;
+  tir_arena *a; /* the ASTs of every module, and the strings above */
+  TIR_VEC(lang_module *) mods;
+  tir_strmap by_key;   /* lang_module.key -> index in mods */
+  TIR_VEC(int) stack; /* modules being loaded, the importer below what it imports */
+} lang_prog;
 
 typedef struct lctx {
   diag_engine *d;
@@ -58,6 +79,14 @@ typedef struct lctx {
   tir_strmap next_k[3]; /* base -> the first suffix k not yet known taken, per kind of fresh name */
   ir_expr **subst;      /* scratch substitution map by var id, all NULL between uses */
   int subst_cap;
+  /* calls (call.c): a callee's body is lowered into the caller, in a frame of its own */
+  lang_prog *prog;
+  const lang_module *mod; /* whose functions and imports names resolve in (the callee's) */
+  int frame;              /* symbols below this index belong to the caller: hidden */
+  int inline_depth;       /* callees being inlined around the statement */
+  TIR_VEC(const ast_func *) inlining; /* the function and the callees inlined into it */
+  tir_strmap reserved; /* names the function declares itself: inlined names avoid them */
+  bool stop; /* a `let` call failed: what follows would only report its names missing */
 } lctx;
 
 /* A checked expression.  Literals without a typed context stay untyped (lit != LIT_NONE, e NULL)
@@ -89,6 +118,29 @@ const char *lang_fresh_name(lctx *c, const char *base, bool also_block);
 const char *lang_fresh_block_name(lctx *c, const char *base);
 vinfo *lang_vinfo(lctx *c, const ir_var *v);
 void lang_mark_written(lctx *c, const ir_buffer *b);
+
+void lang_stmts_lower(lctx *c, const ast_stmts *ss, stmt_vec *out);
+/* A tensor of the function being lowered, registered under its name (unique in the IR). */
+ir_buffer *lang_buffer_make(lctx *c, const char *name, ir_dtype t, int ndim, ir_expr **dims,
+                            ir_buf_kind kind, ir_scope scope, tir_loc loc);
+/* Check and lower "af" of module "mod" as a function of its own; NULL after reporting. */
+ir_func *lang_func_lower(diag_engine *d, lang_prog *prog, const lang_module *mod,
+                         const ast_func *af);
+
+/* modules (import.c) */
+lang_prog *lang_prog_make(diag_engine *d, tir_arena *a);
+void lang_prog_free(lang_prog *p);
+/* The module of the file compiled ("path" as given, "" for text with no file), its imports
+ * loaded and checked; NULL after reporting (the module's own functions are not lowered). */
+lang_module *lang_prog_root(lang_prog *p, const char *path, const ast_file *ast);
+/* The function "name" (`dense` of this module, `nn.dense` of an import) visible in module
+ * "from", with the module defining it in *mod; NULL, after reporting at "loc" when "report". */
+const ast_func *lang_func_find(lang_prog *p, const lang_module *from, const char *name,
+                               tir_loc loc, bool report, const lang_module **mod);
+
+/* calls (call.c) */
+/* `let h = nn.relu(x);`, `y = nn.dense(h, w, b);`: the callee inlined at function level. */
+void lang_call_stmt(lctx *c, const ast_stmt *s, stmt_vec *out);
 
 /* expressions (expr.c) */
 tx lang_expr(lctx *c, const ast_expr *e);

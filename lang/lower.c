@@ -17,16 +17,17 @@ void lang_sym_pop(lctx *c, int mark) {
   c->syms.n = mark;
 }
 
-/* sym_at maps each name to its innermost visible symbol (-1: none), so a lookup is O(1). */
+/* sym_at maps each name to its innermost visible symbol (-1: none), so a lookup is O(1).  An
+ * inlined callee sees only its own frame: the innermost symbol then lies in it or nowhere. */
 sym *lang_sym_find(lctx *c, const char *name) {
   int i;
-  if (!tir_strmap_get(&c->sym_at, name, &i) || i < 0) return NULL;
+  if (!tir_strmap_get(&c->sym_at, name, &i) || i < c->frame) return NULL;
   return &c->syms.v[i];
 }
 
 sym *lang_sym_push(lctx *c, sym s) {
-  sym *old = lang_sym_find(c, s.name);
-  s.prev = old ? (int)(old - c->syms.v) : -1;
+  /* the innermost symbol of the name even below the frame: popping gives it back */
+  if (!tir_strmap_get(&c->sym_at, s.name, &s.prev)) s.prev = -1;
   tir_vec_push(&c->syms, s);
   tir_strmap_set(&c->sym_at, s.name, c->syms.n - 1);
   return &c->syms.v[c->syms.n - 1];
@@ -75,6 +76,7 @@ enum { FRESH_NAME, FRESH_NAME_OR_BLOCK, FRESH_BLOCK };
  * never removed; symbols of closed scopes are)? */
 static bool taken_for_good(lctx *c, const char *name, int kind) {
   if (kind != FRESH_BLOCK && tir_strmap_get(&c->buffer_at, name, NULL)) return true;
+  if (c->inline_depth && tir_strmap_get(&c->reserved, name, NULL)) return true;
   return kind != FRESH_NAME && tir_strmap_get(&c->block_at, name, NULL);
 }
 
@@ -116,8 +118,8 @@ void lang_mark_written(lctx *c, const ir_buffer *b) {
   c->written.v[b->id] = true;
 }
 
-static ir_buffer *make_buffer(lctx *c, const char *name, ir_dtype t, int ndim, ir_expr **dims,
-                              ir_buf_kind kind, ir_scope scope, tir_loc loc) {
+ir_buffer *lang_buffer_make(lctx *c, const char *name, ir_dtype t, int ndim, ir_expr **dims,
+                            ir_buf_kind kind, ir_scope scope, tir_loc loc) {
   ir_buffer *b = ir_buffer_make(c->f, name, t, ndim, dims, kind, scope, loc);
   tir_vec_push(&c->buffer_names, b->name);
   tir_strmap_set(&c->buffer_at, b->name, 1);
@@ -257,7 +259,7 @@ static bool lower_params(lctx *c, const ast_param *ps, int n, ir_buf_kind kind,
       ok = false;
       continue;
     }
-    s->buf = make_buffer(c, ps[i].name, ps[i].type.dtype, ps[i].type.ndim, dims, kind,
+    s->buf = lang_buffer_make(c, ps[i].name, ps[i].type.dtype, ps[i].type.ndim, dims, kind,
                          IR_SCOPE_GLOBAL, ps[i].loc);
     (*out)[i] = s->buf;
   }
@@ -265,8 +267,6 @@ static bool lower_params(lctx *c, const ast_param *ps, int n, ir_buf_kind kind,
 }
 
 /* ---- statements ---- */
-
-static void lower_stmts(lctx *c, const ast_stmts *ss, stmt_vec *out);
 
 static ir_stmt *stmt_of(lctx *c, stmt_vec *v, tir_loc loc) {
   ir_stmt *s = v->n == 1 ? v->v[0] : ir_seq(c->f, v->v, v->n, loc);
@@ -326,9 +326,11 @@ static void lower_decl(lctx *c, const ast_stmt *s, stmt_vec *out) {
   if (!check_rank(c, &s->u.decl.type) || !lower_dims(c, &s->u.decl.type, dims, true)) return;
   ir_align *align; /* a bad one is reported; the tensor is still defined, without them */
   bool aligned = lower_aligns(c, s, s->u.decl.type.ndim, &align);
+  /* an inlined callee's tensor keeps its name when the caller has none of that name */
+  const char *bname = c->inline_depth ? lang_fresh_name(c, s->u.decl.name, false) : s->u.decl.name;
   sym *sy = lang_sym_define(c, s->u.decl.name, SYM_TENSOR, s->u.decl.name_loc);
   if (!sy) return;
-  sy->buf = make_buffer(c, s->u.decl.name, s->u.decl.type.dtype, s->u.decl.type.ndim, dims,
+  sy->buf = lang_buffer_make(c, bname, s->u.decl.type.dtype, s->u.decl.type.ndim, dims,
                         IR_BUF_LOCAL, let ? IR_SCOPE_GLOBAL : scope_of(s->u.decl.scope),
                         s->u.decl.name_loc);
   sy->buf->align = aligned ? align : NULL;
@@ -494,7 +496,7 @@ static void lower_for(lctx *c, const ast_stmt *s, stmt_vec *out) {
   }
   stmt_vec body = {0};
   c->loop_depth++;
-  lower_stmts(c, &s->u.loop.body, &body);
+  lang_stmts_lower(c, &s->u.loop.body, &body);
   c->loop_depth--;
   lang_sym_pop(c, mark);
   ir_stmt *st = stmt_of(c, &body, s->loc);
@@ -513,8 +515,8 @@ static ir_iter_kind iter_kind_of(ast_iter_kind k) {
 }
 
 static void lower_block(lctx *c, const ast_stmt *s, stmt_vec *out) {
-  const char *name = s->u.block.name;
-  bool ok = lang_block_name_claim(c, name, s->u.block.name_loc, true);
+  const char *name = c->inline_depth ? lang_fresh_block_name(c, s->u.block.name) : s->u.block.name;
+  bool ok = lang_block_name_claim(c, name, s->u.block.name_loc, !c->inline_depth);
   ir_annot *annots;
   ok &= lower_annots(c, s->u.block.annots, s->u.block.n_annots, &annots);
   int n = s->u.block.n;
@@ -552,12 +554,12 @@ static void lower_block(lctx *c, const ast_stmt *s, stmt_vec *out) {
     int errs = diag_error_count(c->d);
     if (s->u.block.has_init) {
       stmt_vec iv = {0};
-      lower_stmts(c, &s->u.block.init, &iv);
+      lang_stmts_lower(c, &s->u.block.init, &iv);
       init = iv.n ? stmt_of(c, &iv, s->loc) : ir_seq(c->f, NULL, 0, s->loc);
       tir_vec_free(&iv);
     }
     stmt_vec bv = {0};
-    lower_stmts(c, &s->u.block.body, &bv);
+    lang_stmts_lower(c, &s->u.block.body, &bv);
     body = stmt_of(c, &bv, s->loc);
     ok = diag_error_count(c->d) == errs;
   }
@@ -588,6 +590,7 @@ static void lower_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
     }
     break;
   case AST_S_FOR: lower_for(c, s, out); break;
+  case AST_S_CALL: lang_call_stmt(c, s, out); break;
   case AST_S_BLOCK:
     if (c->loop_depth == 0 && c->block_depth == 0) {
       /* a block at function level has no loops: fine (e.g. `block "first" () {...}`) */
@@ -597,21 +600,55 @@ static void lower_stmt(lctx *c, const ast_stmt *s, stmt_vec *out) {
   }
 }
 
-static void lower_stmts(lctx *c, const ast_stmts *ss, stmt_vec *out) {
+void lang_stmts_lower(lctx *c, const ast_stmts *ss, stmt_vec *out) {
   int mark = lang_sym_mark(c);
-  for (int i = 0; i < ss->n && !diag_too_many(c->d); i++) lower_stmt(c, ss->v[i], out);
+  for (int i = 0; i < ss->n && !diag_too_many(c->d) && !c->stop; i++) lower_stmt(c, ss->v[i], out);
   lang_sym_pop(c, mark);
 }
 
 /* ---- functions and modules ---- */
 
-static ir_func *lower_func(diag_engine *d, const ast_func *af) {
+/* The names "ss" declares (tensors, targets, blocks), into "m": a callee inlined before the
+ * declaration must not take them. */
+static void reserve_names(tir_strmap *m, const ast_stmts *ss) {
+  for (int i = 0; i < ss->n; i++) {
+    const ast_stmt *s = ss->v[i];
+    switch (s->kind) {
+    case AST_S_LET:
+    case AST_S_ALLOC: tir_strmap_set(m, s->u.decl.name, 1); break;
+    case AST_S_ASSIGN:
+      tir_strmap_set(m, s->u.assign.target, 1);
+      if (s->u.assign.block_name) tir_strmap_set(m, s->u.assign.block_name, 1);
+      break;
+    case AST_S_FOR: reserve_names(m, &s->u.loop.body); break;
+    case AST_S_BLOCK:
+      tir_strmap_set(m, s->u.block.name, 1);
+      reserve_names(m, &s->u.block.init);
+      reserve_names(m, &s->u.block.body);
+      break;
+    case AST_S_CALL:
+      for (int k = 0; k < s->u.call.n_outs; k++) tir_strmap_set(m, s->u.call.outs[k], 1);
+      break;
+    }
+  }
+}
+
+ir_func *lang_func_lower(diag_engine *d, lang_prog *prog, const lang_module *mod,
+                         const ast_func *af) {
   ir_func *f = ir_func_make(af->name, af->loc);
   lctx c = {0};
   c.d = d;
   c.f = f;
+  c.prog = prog;
+  c.mod = mod;
+  tir_vec_push(&c.inlining, af);
+  for (int side = 0; side < 2; side++)
+    for (int i = 0; i < (side ? af->n_outs : af->n_ins); i++)
+      tir_strmap_set(&c.reserved, (side ? af->outs : af->ins)[i].name, 1);
+  reserve_names(&c.reserved, &af->body);
   int errs = diag_error_count(d);
   bool ok = lower_sizes(&c, af);
+  for (int i = 0; i < f->n_sizes; i++) tir_strmap_set(&c.reserved, f->sizes[i]->name, 1);
   ok &= lower_params(&c, af->ins, af->n_ins, IR_BUF_INPUT, &f->ins);
   f->n_ins = af->n_ins;
   ok &= lower_params(&c, af->outs, af->n_outs, IR_BUF_OUTPUT, &f->outs);
@@ -619,7 +656,7 @@ static ir_func *lower_func(diag_engine *d, const ast_func *af) {
   if (ok) {
     stmt_vec body = {0};
     c.out = &body;
-    lower_stmts(&c, &af->body, &body);
+    lang_stmts_lower(&c, &af->body, &body);
     f->body = ir_seq(f, body.v, body.n, af->loc);
     tir_vec_free(&body);
     for (int i = 0; i < f->n_outs && diag_error_count(d) == errs; i++)
@@ -635,6 +672,8 @@ static ir_func *lower_func(diag_engine *d, const ast_func *af) {
   tir_strmap_free(&c.sym_at);
   tir_strmap_free(&c.block_at);
   tir_strmap_free(&c.buffer_at);
+  tir_strmap_free(&c.reserved);
+  tir_vec_free(&c.inlining);
   for (int k = 0; k < 3; k++) tir_strmap_free(&c.next_k[k]);
   free(c.subst);
   if (diag_error_count(d) != errs) {
@@ -654,11 +693,10 @@ int lang_target_find(const char *name) {
   return -1;
 }
 
-ir_module *lang_lower(const ast_file *ast, diag_engine *d) {
+/* Check and lower every function of "ast", the file "path" ("" for text with no file), with
+ * the modules it imports parsed into "a". */
+static ir_module *lower_file(const ast_file *ast, const char *path, diag_engine *d, tir_arena *a) {
   int errs = diag_error_count(d);
-  for (int i = 0; i < ast->n_imports; i++)
-    diag_error(d, ast->imports[i].loc, "imports are not supported yet (import \"%s\")",
-               ast->imports[i].path);
   /* a block for a misspelt target would never apply, silently */
   for (int i = 0; i < ast->n_scheds; i++) {
     const ast_schedule *sc = ast->scheds[i];
@@ -666,25 +704,29 @@ ir_module *lang_lower(const ast_file *ast, diag_engine *d) {
       diag_error(d, sc->target_loc, "schedule for unknown target '%s' (targets: %s)", sc->target,
                  lang_targets_list());
   }
+  lang_prog *prog = lang_prog_make(d, a);
+  lang_module *root = lang_prog_root(prog, path, ast);
   ir_module *m = tir_xcalloc(1, sizeof *m);
   m->funcs = tir_xcalloc((size_t)ast->n_funcs + 1, sizeof *m->funcs);
-  for (int i = 0; i < ast->n_funcs && !diag_too_many(d); i++) {
+  for (int i = 0; root && i < ast->n_funcs && !diag_too_many(d); i++) {
     const ast_func *af = ast->funcs[i];
-    bool dup = false;
-    for (int j = 0; j < i && !dup; j++)
-      if (strcmp(ast->funcs[j]->name, af->name) == 0) {
-        diag_error(d, af->loc, "duplicate function '%s'", af->name);
-        diag_note(d, ast->funcs[j]->loc, "'%s' was defined here", af->name);
-        dup = true;
-      }
-    if (dup) continue;
-    ir_func *f = lower_func(d, af);
+    int k;
+    if (tir_strmap_get(&root->funcs, af->name, &k) && k != i) continue; /* a duplicate */
+    ir_func *f = lang_func_lower(d, prog, root, af);
     if (f) m->funcs[m->n_funcs++] = f;
   }
+  lang_prog_free(prog);
   if (diag_error_count(d) != errs) {
     ir_module_free(m);
     return NULL;
   }
+  return m;
+}
+
+ir_module *lang_lower(const ast_file *ast, diag_engine *d) {
+  tir_arena *a = tir_arena_make();
+  ir_module *m = lower_file(ast, "", d, a);
+  tir_arena_free(a);
   return m;
 }
 
@@ -694,7 +736,7 @@ lang_unit *lang_compile_unit(diag_engine *d, const char *name, const char *text,
   int errs = diag_error_count(d);
   ast_file *ast = parse_file(d, file, a);
   ir_module *m = NULL;
-  if (diag_error_count(d) == errs) m = lang_lower(ast, d);
+  if (diag_error_count(d) == errs) m = lower_file(ast, name, d, a);
   if (!m) {
     tir_arena_free(a);
     return NULL;

@@ -239,6 +239,23 @@ ast_stmt *parse_stmt_assign(parse_state *ps, const char *target, tir_loc target_
   return s;
 }
 
+ast_stmt *parse_stmt_call(parse_state *ps, tir_loc loc, bool let, parse_list *names,
+                          ast_expr *value) {
+  ast_stmt *s = parse_stmt_make(ps, AST_S_CALL, loc);
+  int n = names->n;
+  s->u.call.outs = tir_arena_alloc(ps->a, (size_t)(n + 1) * sizeof(const char *));
+  s->u.call.out_locs = tir_arena_alloc(ps->a, (size_t)(n + 1) * sizeof(tir_loc));
+  for (int i = 0; i < n; i++) {
+    const ast_loopvar *v = names->v[i];
+    s->u.call.outs[i] = v->name;
+    s->u.call.out_locs[i] = v->loc;
+  }
+  s->u.call.n_outs = n;
+  s->u.call.let = let;
+  s->u.call.value = value;
+  return s;
+}
+
 ast_type parse_type_make(parse_state *ps, ir_dtype dtype, tir_loc loc, parse_list *dims) {
   ast_type t = {.dtype = dtype, .loc = loc};
   t.dims = parse_list_finish(ps, dims, &t.ndim);

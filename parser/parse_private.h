@@ -62,6 +62,9 @@ parse_item *parse_item_range(parse_state *ps, const char *name, tir_loc loc, tir
 
 /* Statement and declaration builders. */
 ast_stmt *parse_stmt_make(parse_state *ps, ast_stmt_kind kind, tir_loc loc);
+/* `let a, b = f(x);` (let) or `a, b = f(x);`: "names" holds ast_loopvar * (name and loc). */
+ast_stmt *parse_stmt_call(parse_state *ps, tir_loc loc, bool let, parse_list *names,
+                          ast_expr *value);
 ast_stmt *parse_stmt_assign(parse_state *ps, const char *target, tir_loc target_loc,
                             parse_list *idx, ast_expr *value);
 ast_type parse_type_make(parse_state *ps, ir_dtype dtype, tir_loc loc, parse_list *dims);

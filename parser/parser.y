@@ -220,6 +220,10 @@ stmt:
       $$->u.decl.aligns = parse_aligns_finish(ps, &$7, &$$->u.decl.n_aligns);
     }
 | assign
+  /* `let h = nn.relu(x);`, `y = nn.dense(h, w, b);`, `let a, b = f(x);`: a call of a function
+   * (the checker insists the right side is one) into new locals or existing tensors. */
+| LET idents '=' expr ';' { $$ = parse_stmt_call(ps, @1, true, &$2, $4); }
+| idents '=' expr ';'   { $$ = parse_stmt_call(ps, @1, false, &$1, $3); }
   /* `block "C": C[i] = ...;` names the compute statement's block. */
 | BLOCK STRING ':' assign
     {

@@ -17,7 +17,7 @@
 
 static const char usage[] =
     "usage: tirc repl FILE.tir [--func F] [--size M=64,N=32] [--target T] [--seed S]\n"
-    "                          [--no-schedule]\n";
+    "                          [-I DIR]... [--no-schedule]\n";
 
 void repl_error(repl *r, const char *fmt, ...) {
   fflush(stdout);
@@ -581,6 +581,10 @@ static int parse_args(int argc, char **argv, repl *r, const char **path, const c
     const char *a = argv[i];
     if (strcmp(a, "--no-schedule") == 0) {
       r->no_schedule = true;
+      continue;
+    }
+    if (strncmp(a, "-I", 2) == 0) {
+      if (tool_import_dir_option(argc, argv, &i) < 0) return -1;
       continue;
     }
     if (a[0] != '-' || !a[1]) {

@@ -21,7 +21,7 @@
 
 static const char usage[] =
     "usage: tirc FILE.tir [--emit ir|trace|llvm|asm|ptx] [-o FILE.o|FILE.so] [--target T]\n"
-    "                     [--schedule FILE] [--no-schedule] [--no-auto-schedule]\n"
+    "                     [-I DIR]... [--schedule FILE] [--no-schedule] [--no-auto-schedule]\n"
     "                     [--verbose] [--time] [--tuning-log FILE.jsonl [--size M=..]]\n"
     "       tirc run FILE.tir [--func F] [--size M=64,N=32] [--seed S] [--interp]\n"
     "                         [--check] [--bench [--repeats R]]\n"
@@ -42,6 +42,7 @@ static const char usage[] =
     "  --arch A       the GPU for --target cuda: sm_80, sm_86, sm_89, sm_90 (default)\n"
     "  -o FILE.o      write an object (it links with -lm -lpthread) and FILE.h, the C\n"
     "                 prototypes; -o FILE.so writes a shared library and FILE.h\n"
+    "  -I DIR         search DIR for imported modules after the standard library\n"
     "  --schedule F   apply the schedule blocks of file F instead of the file's own\n"
     "  --no-schedule  apply no schedule at all, not even the default rules\n"
     "  --no-auto-schedule  apply only the file's schedule: no default rules for the\n"
@@ -71,6 +72,19 @@ static const char usage[] =
     "                 check, bench, emit, save (help inside lists the commands;\n"
     "                 docs/repl.md)\n";
 
+int tool_import_dir_option(int argc, char **argv, int *i) {
+  const char *dir = argv[*i] + 2; /* -IDIR or -I DIR */
+  if (!*dir) {
+    if (*i + 1 >= argc) {
+      fprintf(stderr, "tirc: error: option '-I' needs a value\n");
+      return -1;
+    }
+    dir = argv[++*i];
+  }
+  lang_import_dir_add(dir);
+  return 1;
+}
+
 int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   bool sched = strcmp(a, "--schedule") == 0, target = strcmp(a, "--target") == 0;
@@ -91,6 +105,7 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i) {
     in->verbose = true;
     return 1;
   }
+  if (strncmp(a, "-I", 2) == 0) return tool_import_dir_option(argc, argv, i);
   bool arch = strcmp(a, "--arch") == 0;
   if (!sched && !target && !tlog && !arch) return 0;
   if (*i + 1 >= argc) {

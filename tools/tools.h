@@ -35,6 +35,9 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces);
 /* Parse the options every command shares; returns 1 if argv[*i] was one (advancing *i), 0 if
  * not, -1 after printing an error. */
 int tool_input_option(tool_input *in, int argc, char **argv, int *i);
+/* `-I DIR` or `-IDIR` at argv[*i]: add DIR to the import search path (advancing *i past it);
+ * 1, or -1 after printing an error. */
+int tool_import_dir_option(int argc, char **argv, int *i);
 /* Print `tirc: error: MESSAGE` to stderr; returns 1, the exit status. */
 int tool_fail(const char *fmt, ...) TIR_PRINTF(1, 2);
 /* The instruction set the default rules plan for at --target "target" (NULL or host: this

@@ -557,6 +557,7 @@ def t_every_example_on_random_inputs(args):
         ("gelu_f16", None, "N=2,D=6", {"Y": (2, 6)}),
         ("sum_all", None, "N=10", {"S": ()}),
         ("maxpool", None, "N=1,C=2,H=2,W=3", {"Y": (1, 2, 2, 3)}),
+        ("mlp", None, "B=2", {"y": (2, 10)}),
     ]
     names = sorted(set(r[0] for r in runs))
     have = sorted(n[:-4] for n in os.listdir(args.examples) if n.endswith(".tir"))

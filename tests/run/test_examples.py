@@ -73,6 +73,23 @@ def t_softmax(args):
     check("Y", out["Y"], e / e.sum(axis=1, keepdims=True), "f32")
 
 
+def t_mlp(args):
+    # 784 -> 256 -> relu -> 10 through stdlib/nn.tir, batch 1 and 3, in the interpreter and
+    # compiled with the default rules
+    w1, b1 = uniform(256, 784) * 0.05, uniform(256)
+    w2, b2 = uniform(10, 256) * 0.1, uniform(10)
+    for batch in (1, 3):
+        x = uniform(batch, 784)
+        ins = {"x": ("f32", x), "w1": ("f32", w1), "b1": ("f32", b1), "w2": ("f32", w2),
+               "b2": ("f32", b2)}
+        h = np.maximum(x.astype(np.float64) @ w1.T.astype(np.float64) + b1, 0.0)
+        want = h @ w2.T.astype(np.float64) + b2
+        for interp in (True, False):
+            out = run(ex(args, "mlp"), "mlp", ins, {"y": "f32"}, interp=interp)
+            check(f"y (batch {batch}, {'interpreter' if interp else 'compiled'})", out["y"], want,
+                  "f32")
+
+
 def t_layernorm(args):
     X, g, b = uniform(4, 16) * 3.0 + 0.5, uniform(16), uniform(16)
     out = run(ex(args, "layernorm"), "layernorm",
@@ -152,7 +169,7 @@ def t_maxpool(args):
 
 
 CASES = {
-    "matmul": t_matmul, "bmm": t_bmm, "conv2d": t_conv2d, "softmax": t_softmax,
+    "matmul": t_matmul, "bmm": t_bmm, "conv2d": t_conv2d, "softmax": t_softmax, "mlp": t_mlp,
     "layernorm": t_layernorm, "blur": t_blur, "transpose": t_transpose,
     "prefix_sum": t_prefix_sum, "matmul_i8": t_matmul_i8, "gelu_f16": t_gelu_f16,
     "sum_all": t_sum_all, "maxpool": t_maxpool,

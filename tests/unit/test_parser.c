@@ -141,6 +141,13 @@ static void dump_stmt(tir_str *b, const ast_stmt *s) {
     tir_str_puts(b, "]=");
     dump_expr(b, s->u.assign.value);
     break;
+  case AST_S_CALL:
+    tir_str_puts(b, s->u.call.let ? "let " : "");
+    for (int i = 0; i < s->u.call.n_outs; i++)
+      tir_str_printf(b, "%s%s", i ? "," : "", s->u.call.outs[i]);
+    tir_str_putc(b, '=');
+    dump_expr(b, s->u.call.value);
+    break;
   case AST_S_FOR:
     tir_str_printf(b, "%sfor ", kinds[s->u.loop.kind]);
     for (int i = 0; i < s->u.loop.n; i++)
@@ -388,6 +395,24 @@ static void test_file(void) {
   const ast_expr *call = p.file->n_funcs ? p.file->funcs[0]->body.v[0]->u.assign.value : NULL;
   CHECK(call && call->kind == AST_E_CALL && call->loc.col == 32 && call->loc.len == 7,
         "dotted call loc");
+  parsed_free(&p);
+  /* calls of functions as statements: into new locals (let) or existing tensors */
+  p = parse_text("func f(x: f32[N]) -> (y: f32[N]) {\n  let h, g = nn.split(x);\n"
+                 "  y = nn.add(nn.relu(h), g);\n}");
+  CHECK(p.errors == 0 && p.file->n_funcs == 1 && p.file->funcs[0]->body.n == 2, "call stmts:\n%s",
+        p.diags);
+  if (p.errors == 0 && p.file->n_funcs == 1 && p.file->funcs[0]->body.n == 2) {
+    dump_stmt(&b, p.file->funcs[0]->body.v[0]);
+    tir_str_putc(&b, ';');
+    dump_stmt(&b, p.file->funcs[0]->body.v[1]);
+    CHECK(strcmp(tir_str_cstr(&b), "let h,g=nn.split(x);y=nn.add(nn.relu(h),g)") == 0, "dump %s",
+          tir_str_cstr(&b));
+    const ast_stmt *cs = p.file->funcs[0]->body.v[1];
+    CHECK(cs->kind == AST_S_CALL && !cs->u.call.let && cs->loc.line == 3 && cs->loc.col == 3 &&
+              cs->u.call.out_locs[0].col == 3 && p.file->funcs[0]->body.v[0]->u.call.out_locs[1].col == 10,
+          "call stmt locs");
+    tir_str_free(&b);
+  }
   parsed_free(&p);
 }
 
