@@ -8,7 +8,7 @@ DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzs
 # Peers the benchmarks measure against (bench/), installed by `make bench`.
 BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox
 
-.PHONY: all deps bench-deps build test demo bench sanitize fuzz clean
+.PHONY: all deps bench-deps build test demo bench sanitize fuzz clean install
 
 all: build
 
@@ -34,6 +34,12 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	tests/run_ctest.sh $(BUILD) $(JOBS)
+
+# The program, libtirc (.so and .a), tirc.h, stdlib/, the CMake and pkg-config packages and
+# the man page under PREFIX (cmake/install.cmake); DESTDIR as usual for staging.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: build bench-deps
 	tools/demo.sh $(BUILD)/tirc

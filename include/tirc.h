@@ -37,17 +37,36 @@ extern "C" {
 
 /* ---- status, errors and diagnostics ---- */
 
-typedef enum tirc_status {
-  TIRC_OK = 0,
+/* The codes a compiled kernel returns, as in the headers `tirc -o` writes (either may be
+ * included first): 0 (TIRC_OK) or why it stopped with its outputs incomplete. */
+#ifndef TIRC_STATUS_DEFINED
+#define TIRC_STATUS_DEFINED
+/* What every kernel returns. */
+enum { TIRC_OK = 0, TIRC_NOMEM = 1, TIRC_SIZE = 2, TIRC_INDEX = 3 };
+/* A message for "status" ("unknown status" for a code not listed). */
+static inline const char *tirc_status_message(int status) {
+  switch (status) {
+  case 0: return "success";
+  case 1: return "out of memory: a local buffer could not be allocated";
+  case 2: return "impossible size: a local buffer or a loop bound would not fit in 64 bits";
+  case 3: return "index out of bounds: an index read from a tensor (a gather) is outside its dim";
+  }
+  return "unknown status";
+}
+#endif
+
+/* What a call of this library returns: TIRC_OK (0), or one of these.  An int, so that it
+ * compares with TIRC_OK without warnings. */
+typedef int tirc_status;
+enum {
   TIRC_ERROR_ARGUMENT = 1, /* a bad argument: NULL, an unknown name or target, a buffer that
                             * does not match the kernel's signature */
   TIRC_ERROR_SOURCE = 2,   /* the .tir source has errors (see the diagnostics) */
   TIRC_ERROR_SCHEDULE = 3, /* a schedule primitive was refused; the schedule is unchanged */
   TIRC_ERROR_COMPILE = 4,  /* code generation failed */
-  TIRC_ERROR_RUN = 5,      /* the kernel stopped: a local buffer could not be allocated, or
-                            * its size is impossible at these sizes */
+  TIRC_ERROR_RUN = 5,      /* the kernel stopped (a TIRC_NOMEM, TIRC_SIZE or TIRC_INDEX) */
   TIRC_ERROR_IO = 6        /* a file could not be read or written */
-} tirc_status;
+};
 
 typedef struct tirc_context tirc_context;
 

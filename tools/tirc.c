@@ -35,7 +35,7 @@ static const char usage[] =
     "       tirc measure CANDIDATES.jsonl... -o RESULTS.jsonl [--jobs J]\n"
     "       tirc repl FILE.tir [--func F] [--size M=64,N=32] [--target T] [--seed S]\n"
     "                          [--no-schedule]\n"
-    "       tirc --version\n"
+    "       tirc --help | --version\n"
     "\n"
     "  --emit ir      print the (scheduled) loop-nest IR, itself valid .tir\n"
     "  --emit trace   print the applied schedule primitives as replayable schedule blocks\n"
