@@ -3,7 +3,7 @@
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy clang libclang-rt-14-dev parallel
+DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy python3-pytest clang libclang-rt-14-dev parallel
 
 # Peers the benchmarks measure against (bench/), installed by `make bench`.
 BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox

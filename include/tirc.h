@@ -285,6 +285,18 @@ TIRC_API tirc_status tirc_kernel_arg(const tirc_kernel *k, int i, const char **n
 TIRC_API int tirc_kernel_size_count(const tirc_kernel *k);
 TIRC_API const char *tirc_kernel_size_name(const tirc_kernel *k, int i);
 
+/* The sizes read off the shapes of args[0 .. nargs) (the first nargs arguments: the inputs,
+ * say, to allocate the outputs): sizes[0 .. tirc_kernel_size_count) in signature order, each
+ * one >= 0 on entry kept as given, each one < 0 taken from the first argument with a dim of
+ * just that size.  TIRC_ERROR_ARGUMENT when an argument's rank is wrong or a size is left
+ * unknown.  The shapes are not checked against each other here (tirc_kernel_call does). */
+TIRC_API tirc_status tirc_kernel_infer_sizes(tirc_kernel *k, const tirc_tensor *args, int nargs,
+                                             int64_t *sizes);
+/* The shape of argument "i" at "sizes" (signature order) into shape[0 .. its rank);
+ * TIRC_ERROR_ARGUMENT when a dim would be negative or the buffer too large to allocate. */
+TIRC_API tirc_status tirc_kernel_arg_shape(tirc_kernel *k, int i, const int64_t *sizes,
+                                           int64_t *shape);
+
 /* Run the kernel on args[0 .. nargs) (inputs, then outputs, as the signature orders them).
  * "sizes" gives the function's sizes in signature order (nsizes of them); with "sizes" NULL
  * they are read off the arguments' shapes.  Before anything runs, each argument's dtype, rank
@@ -292,6 +304,20 @@ TIRC_API const char *tirc_kernel_size_name(const tirc_kernel *k, int i);
  * argument, when one differs); TIRC_ERROR_RUN when the kernel stops. */
 TIRC_API tirc_status tirc_kernel_call(tirc_kernel *k, const tirc_tensor *args, int nargs,
                                       const int64_t *sizes, int nsizes);
+
+/* Run function "func" of "m" (NULL: its only one), as it is now, in the reference
+ * interpreter — the oracle compiled code is checked against — with the arguments and the
+ * checks of tirc_kernel_call.  TIRC_ERROR_RUN with the message on a run-time error (an index
+ * out of bounds, say). */
+TIRC_API tirc_status tirc_module_interpret(tirc_module *m, const char *func,
+                                           const tirc_tensor *args, int nargs,
+                                           const int64_t *sizes, int nsizes);
+/* How many of "count" elements of "got" differ from "want" by tirc's rule for checking
+ * compiled code against the interpreter (docs/language.md §7.8: integers exactly, floats
+ * within a tolerance by dtype); the first such index in "*first" (may be NULL).  (size_t)-1
+ * for a bad dtype or NULL data. */
+TIRC_API size_t tirc_compare(tirc_dtype t, const void *got, const void *want, size_t count,
+                             size_t *first);
 
 #ifdef __cplusplus
 }

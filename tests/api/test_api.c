@@ -124,6 +124,15 @@ static void test_schedule(tirc_context *ctx) {
   CHECK(tirc_schedule_split(s, l[0], 8, &io, &ii) == TIRC_OK, "split: %s", tirc_last_error(ctx));
   CHECK(strcmp(tirc_loop_name(s, io), "io") == 0 && tirc_loop_extent(s, ii) == 8, "split loops");
   CHECK(tirc_loop_name(s, l[0]) == NULL, "the split loop's handle is dead");
+  /* dead and empty handles are refusals, not crashes */
+  tirc_loop none = {NULL};
+  tirc_block nob = {NULL};
+  CHECK(tirc_schedule_vectorize(s, l[0]) == TIRC_ERROR_SCHEDULE, "a dead loop: %s",
+        tirc_last_error(ctx));
+  CHECK(tirc_schedule_unroll(s, none) == TIRC_ERROR_SCHEDULE, "an empty loop handle");
+  CHECK(tirc_schedule_compute_inline(s, nob) == TIRC_ERROR_SCHEDULE, "an empty block handle");
+  CHECK(tirc_schedule_loops(s, nob, l, 3) == -1 && tirc_block_name(s, nob) == NULL &&
+            tirc_loop_extent(s, none) == -1, "queries of empty handles");
   CHECK(tirc_schedule_split(s, l[1], 16, &jo, &ji) == TIRC_OK, "split j: %s",
         tirc_last_error(ctx));
   tirc_loop order[5] = {io, jo, ii, l[2], ji};
@@ -220,11 +229,44 @@ static void test_arguments(tirc_context *ctx) {
   CHECK(tirc_kernel_call(k, args, 3, sizes, 2) == TIRC_ERROR_ARGUMENT &&
             strcmp(tirc_last_error(ctx), "matmul has 3 sizes, got 2") == 0, "%s",
         tirc_last_error(ctx));
+  /* sizes from the inputs, then the output's shape: what a caller allocating it needs */
+  int64_t got[3] = {-1, -1, -1}, shape[2] = {0, 0};
+  CHECK(tirc_kernel_infer_sizes(k, args, 2, got) == TIRC_OK && got[0] == M && got[1] == K &&
+            got[2] == N, "infer: %s", tirc_last_error(ctx));
+  CHECK(tirc_kernel_arg_shape(k, 2, got, shape) == TIRC_OK && shape[0] == M && shape[1] == N,
+        "shape of C: %s", tirc_last_error(ctx));
+  int64_t given[3] = {-1, 5, -1};
+  CHECK(tirc_kernel_infer_sizes(k, args, 1, given) == TIRC_ERROR_ARGUMENT &&
+            strcmp(tirc_last_error(ctx), "matmul: size N is not the extent of any given "
+                                         "argument's dim; pass the sizes") == 0 &&
+            given[0] == M && given[1] == 5, "infer from A alone: %s", tirc_last_error(ctx));
+  int64_t neg[3] = {M, K, -3};
+  CHECK(tirc_kernel_arg_shape(k, 1, neg, shape) == TIRC_ERROR_ARGUMENT, "a negative size");
+  static const int64_t negative[2] = {-2, K};
+  tirc_tensor negargs[3] = {{A, TIRC_F32, 2, negative}, args[1], args[2]};
+  CHECK(tirc_kernel_call(k, negargs, 3, NULL, 0) == TIRC_ERROR_ARGUMENT &&
+            strcmp(tirc_last_error(ctx), "matmul: argument 0 ('A') has a negative dim (-2)") == 0,
+        "%s", tirc_last_error(ctx));
   for (int i = 0; i < M * N; i++) C[i] = NAN;
   CHECK(tirc_kernel_call(k, args, 3, sizes, 3) == TIRC_OK && max_err() < 1e-4,
         "unscheduled with sizes: %s %g", tirc_last_error(ctx), max_err());
   CHECK(strcmp(tirc_last_error(ctx), "") == 0 && tirc_diagnostic_count(ctx) == 0,
         "a success clears the error");
+  /* the reference interpreter on the same arguments agrees by tirc's rule */
+  static float ref[M * N];
+  tirc_tensor iargs[3] = {args[0], args[1], {ref, TIRC_F32, 2, shC}};
+  CHECK(tirc_module_interpret(m, NULL, iargs, 3, NULL, 0) == TIRC_OK, "interpret: %s",
+        tirc_last_error(ctx));
+  size_t first = 99;
+  CHECK(tirc_compare(TIRC_F32, C, ref, M * N, &first) == 0 && first == 0, "kernel vs interpreter");
+  ref[7] += 1;
+  CHECK(tirc_compare(TIRC_F32, C, ref, M * N, &first) == 1 && first == 7, "a difference");
+  CHECK(tirc_compare((tirc_dtype)99, C, ref, 1, NULL) == (size_t)-1, "a bad dtype");
+  iargs[2].shape = shB;
+  CHECK(tirc_module_interpret(m, NULL, iargs, 3, NULL, 0) == TIRC_ERROR_ARGUMENT &&
+            strcmp(tirc_last_error(ctx),
+                   "matmul: argument 2 ('C') should be f32[37, 50], got f32[19, 50]") == 0,
+        "interpret checks too: %s", tirc_last_error(ctx));
   CHECK(tirc_kernel_compile(m, "nope", NULL) == NULL &&
             strcmp(tirc_last_error(ctx), "no function 'nope' in the module") == 0, "%s",
         tirc_last_error(ctx));

@@ -2,8 +2,8 @@
 # install.sh - install the build into a temporary prefix (what `make install PREFIX=...` runs)
 # and use the installed tree as a user would: the files in place, tirc --version, libtirc.so's
 # soname, exports and libraries (ldd), a C program built with pkg-config and with CMake's
-# find_package(tirc) (shared and static), run and checked, and tirc.h together with a header
-# that `tirc -o` writes, in either order.
+# find_package(tirc) (shared and static), run and checked, tirc.h together with a header that
+# `tirc -o` writes, in either order, and the Python package pip-installed over the tree.
 #
 #   install.sh BUILD SOURCE CC
 set -eu
@@ -66,4 +66,23 @@ for t in a b; do
   "$cc" -std=c11 -Wall -Wextra -Werror -c -I"$prefix/include" -I"$tmp" "$tmp/$t.c" -o "$tmp/$t.o" ||
     fail "tirc.h with a kernel header ($t.c)"
 done
+# the Python package, pip-installed, over the installed libtirc (found on LD_LIBRARY_PATH)
+py=/usr/bin/python3
+if "$py" -c 'import numpy' 2>/dev/null && "$py" -m pip --version >/dev/null 2>&1; then
+  cp -r "$src/python" "$tmp/python"
+  "$py" -m pip install --quiet --no-build-isolation --no-deps --target "$tmp/site" "$tmp/python" \
+    >"$tmp/pip.log" 2>&1 || { cat "$tmp/pip.log"; fail "pip install ./python"; }
+  out=$(cd "$tmp" && env -u TIRC_LIBRARY PYTHONPATH="$tmp/site" LD_LIBRARY_PATH="$prefix/lib" "$py" -c '
+import numpy as np, tirc
+a = np.arange(12, dtype=np.float32).reshape(3, 4); b = np.ones((4, 2), np.float32)
+c = tirc.compile("func mm(A: f32[M, K], B: f32[K, N]) -> (C: f32[M, N]) {\n  C[i, j] = sum[k](A[i, k] * B[k, j]);\n}\n").mm(a, b)
+assert (c == a @ b).all(), c
+assert "'"$prefix/lib/libtirc.so.$ver"'" in open("/proc/self/maps").read(), "not the installed libtirc"
+print("python:", tirc.__file__.startswith("'"$tmp/site"'"), tirc.version(), c[:, 0].tolist())') ||
+    fail "the pip-installed package"
+  [ "$out" = "python: True $ver [6.0, 22.0, 38.0]" ] || fail "python printed: $out"
+  echo "$out"
+else
+  echo "python: skipped (no NumPy or pip for $py)"
+fi
 echo "ok"
