@@ -64,6 +64,17 @@ static tirc_status done(tirc_schedule *s, int rc, const sched_error *e) {
 tirc_status tirc_schedule_name_next(tirc_schedule *s, const char *const *names, int n) {
   if (!s || n < 0 || (n && !names)) return TIRC_ERROR_ARGUMENT;
   api_ctx_clear(s->ctx);
+  for (int i = 0; i < n; i++) {
+    /* the names land in the trace, which must parse back */
+    const char *c = names[i];
+    bool ok = c && ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '_');
+    for (; ok && *c; c++)
+      ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+           *c == '_';
+    if (!ok)
+      return api_ctx_fail(s->ctx, TIRC_ERROR_ARGUMENT, "name_next: '%s' is not a name",
+                          names[i] ? names[i] : "(null)");
+  }
   sched_name_next(s->state, names, n);
   return TIRC_OK;
 }

@@ -10,8 +10,12 @@ endif()
 add_library(tirc_shared SHARED ${TIR_API_SOURCES})
 target_link_libraries(tirc_shared PRIVATE tirc_core)
 target_include_directories(tirc_shared INTERFACE $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include>)
-target_link_options(tirc_shared PRIVATE -Wl,--version-script=${CMAKE_SOURCE_DIR}/cmake/libtirc.map
-                    -Wl,--no-undefined)
+target_link_options(tirc_shared PRIVATE -Wl,--version-script=${CMAKE_SOURCE_DIR}/cmake/libtirc.map)
+# Every symbol resolved at link time, except under the sanitizers, whose runtime (clang's) only
+# the executable carries.
+if(NOT TIR_SANITIZE AND NOT TIR_FUZZ)
+  target_link_options(tirc_shared PRIVATE -Wl,--no-undefined)
+endif()
 set_target_properties(tirc_shared PROPERTIES OUTPUT_NAME tirc VERSION ${PROJECT_VERSION}
                       SOVERSION ${PROJECT_VERSION_MAJOR} C_VISIBILITY_PRESET hidden
                       LINK_DEPENDS ${CMAKE_SOURCE_DIR}/cmake/libtirc.map

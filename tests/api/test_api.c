@@ -119,6 +119,10 @@ static void test_schedule(tirc_context *ctx) {
   CHECK(tirc_schedule_trace_length(s) == len, "a refusal adds no step");
   CHECK(tirc_schedule_split(s, l[0], 0, &io, &ii) == TIRC_ERROR_SCHEDULE, "split by 0");
 
+  const char *bad_names[2] = {"io", "2x"};
+  CHECK(tirc_schedule_name_next(s, bad_names, 2) == TIRC_ERROR_ARGUMENT &&
+            strcmp(tirc_last_error(ctx), "name_next: '2x' is not a name") == 0, "%s",
+        tirc_last_error(ctx));
   const char *names[2] = {"io", "ii"};
   CHECK(tirc_schedule_name_next(s, names, 2) == TIRC_OK, "names");
   CHECK(tirc_schedule_split(s, l[0], 8, &io, &ii) == TIRC_OK, "split: %s", tirc_last_error(ctx));
