@@ -143,6 +143,33 @@ TIRC_API tirc_status tirc_module_write_object(tirc_module *m, const char *target
  * C identifier); tirc_free it. */
 TIRC_API char *tirc_module_header(tirc_module *m, const char *guard);
 
+/* What tirc_module_tune searches (`tirc tune`, docs/tuning.md). */
+typedef struct tirc_tune_options {
+  const char *func;   /* NULL: the module's only function */
+  const char *sizes;  /* every size of the function: "M=512,N=512,K=512" */
+  const char *target; /* NULL: host; x86-64, avx2, avx512 (this CPU must run it) */
+  int trials;         /* candidates to measure (0: 32) */
+  double time_s;      /* stop after about this long (0: no limit) */
+  uint64_t seed;
+  int jobs;           /* threads that compile candidates (0: the online CPUs) */
+  const char *log;    /* a tuning log to append every measurement to, or NULL */
+} tirc_tune_options;
+
+typedef struct tirc_tune_result {
+  int measured;               /* candidates measured */
+  double default_s, best_s;   /* the rules' own schedule and the best found, in seconds */
+  double flops;               /* floating-point operations of one call (0: none) */
+  int checked;                /* the best agreed with the reference interpreter */
+  char *best_trace;           /* `schedule F for T { ... }`: release it with tirc_free */
+} tirc_tune_result;
+
+/* Tune function o->func of "m" at o->sizes on this machine, as `tirc tune` does: the default
+ * rules' parameters searched, candidates measured, the best checked against the interpreter.
+ * The module itself is left as it is; apply the result with tirc_schedule_apply_text or the
+ * log.  The measurements take time: about o->trials runs of the function and compiles. */
+TIRC_API tirc_status tirc_module_tune(tirc_module *m, const tirc_tune_options *o,
+                                      tirc_tune_result *r);
+
 /* ---- schedules: the primitives of docs/language.md §7.7, each checked before it changes
  * anything ---- */
 

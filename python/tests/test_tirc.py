@@ -186,3 +186,18 @@ def test_save_object_and_load(tmp_path):
                    ctypes.c_int64(37), ctypes.c_int64(19), ctypes.c_int64(50))
     assert rc == 0
     np.testing.assert_allclose(c, a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_tune(tmp_path):
+    log = tmp_path / "mm.jsonl"
+    r = tirc.tune(MM, {"M": 37, "K": 19, "N": 50}, trials=3, seed=1, jobs=1, log=log)
+    assert r.checked and r.measured >= 1 and r.trace.startswith("schedule matmul for host {")
+    assert len(log.read_text().splitlines()) >= r.measured
+    sch = tirc.Schedule(tirc.parse(MM))
+    sch.apply(r.trace)
+    a, b = mats(seed=8)
+    np.testing.assert_allclose(sch.build().matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
+    mod = tirc.compile(MM, tuning_log=log, sizes={"M": 37, "K": 19, "N": 50})
+    np.testing.assert_allclose(mod.matmul(a, b), a @ b, rtol=1e-5, atol=1e-5)
+    with pytest.raises(tirc.ArgumentError, match="size 'K' of matmul is not given"):
+        tirc.tune(MM, {"M": 37})

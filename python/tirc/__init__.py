@@ -26,8 +26,8 @@ from . import _lib
 from ._lib import enc, lib, take_string
 
 __all__ = ["Error", "CompileError", "ScheduleError", "ArgumentError", "RunError", "CheckError",
-           "Module", "Function", "Schedule", "Block", "Loop", "parse", "compile", "run", "agree",
-           "version"]
+           "Module", "Function", "Schedule", "Block", "Loop", "TuneResult", "parse", "compile",
+           "run", "tune", "agree", "version"]
 
 TIRC_OK = 0
 ERROR_ARGUMENT, ERROR_SOURCE, ERROR_SCHEDULE, ERROR_COMPILE, ERROR_RUN, ERROR_IO = range(1, 7)
@@ -357,6 +357,35 @@ def _first_difference(got, want):
     bad = lib.tirc_compare(_DTYPES.index(names[got.dtype]), got.ctypes.data,
                            want.ctypes.data, got.size, ctypes.byref(first))
     return None if bad == 0 else np.unravel_index(first.value, got.shape)
+
+
+class TuneResult:
+    """What tirc.tune found: .trace (`schedule F for T { ... }`, for Schedule.apply or a
+    --schedule file), .best_s and .default_s (seconds: the best and the rules' own schedule),
+    .gflops, .measured, .checked (the best agreed with the interpreter)."""
+
+    def __init__(self, r, trace):
+        self.trace = trace
+        self.measured, self.checked = r.measured, bool(r.checked)
+        self.best_s, self.default_s = r.best_s, r.default_s
+        self.gflops = r.flops / r.best_s * 1e-9 if r.flops > 0 and r.best_s > 0 else None
+
+    def __repr__(self):
+        return (f"<TuneResult best {self.best_s * 1e3:.3f} ms (rules {self.default_s * 1e3:.3f} "
+                f"ms), {self.measured} measured>")
+
+
+def tune(source_or_path, sizes, func=None, target=None, trials=32, time=0.0, seed=0, jobs=0,
+         log=None):
+    """Search the default rules' parameters for "func" at "sizes" ({"M": 512, ...}) on this
+    machine, as `tirc tune` does, appending to tuning log "log" when given.  Returns a
+    TuneResult; the module is not changed (apply .trace, or pass the log to tirc.compile)."""
+    mod = source_or_path if isinstance(source_or_path, Module) else parse(source_or_path)
+    o = _lib.TuneOptions(enc(func), enc(_sizes_spec(sizes)), enc(target), trials, time, seed,
+                         jobs, enc(os.fspath(log)) if log is not None else None)
+    r = _lib.TuneResult()
+    mod._h.ctx.check(lib.tirc_module_tune(mod._h.ptr, ctypes.byref(o), ctypes.byref(r)))
+    return TuneResult(r, take_string(r.best_trace))
 
 
 class CheckError(Error):

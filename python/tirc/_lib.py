@@ -23,6 +23,18 @@ class Tensor(ctypes.Structure):
                 ("shape", c_int64_p)]
 
 
+class TuneOptions(ctypes.Structure):
+    _fields_ = [("func", ctypes.c_char_p), ("sizes", ctypes.c_char_p), ("target", ctypes.c_char_p),
+                ("trials", ctypes.c_int), ("time_s", ctypes.c_double), ("seed", ctypes.c_uint64),
+                ("jobs", ctypes.c_int), ("log", ctypes.c_char_p)]
+
+
+class TuneResult(ctypes.Structure):
+    _fields_ = [("measured", ctypes.c_int), ("default_s", ctypes.c_double),
+                ("best_s", ctypes.c_double), ("flops", ctypes.c_double), ("checked", ctypes.c_int),
+                ("best_trace", ctypes.c_void_p)]
+
+
 def _candidates():
     """Where libtirc may be: $TIRC_LIBRARY, the build tree this package sits in (python/ beside
     build/), then the system's search path (an installed libtirc)."""
@@ -129,6 +141,7 @@ _SIGNATURES = {
     "tirc_kernel_infer_sizes": (I, [P, ctypes.POINTER(Tensor), I, c_int64_p]),
     "tirc_kernel_arg_shape": (I, [P, I, c_int64_p, c_int64_p]),
     "tirc_kernel_call": (I, [P, ctypes.POINTER(Tensor), I, c_int64_p, I]),
+    "tirc_module_tune": (I, [P, ctypes.POINTER(TuneOptions), ctypes.POINTER(TuneResult)]),
     "tirc_module_interpret": (I, [P, S, ctypes.POINTER(Tensor), I, c_int64_p, I]),
     "tirc_compare": (ctypes.c_size_t, [I, P, P, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]),
 }
@@ -150,4 +163,5 @@ def take_string(ptr):
 
 
 def enc(s):
-    return None if s is None else s.encode()
+    """str or path-like as the char * the library takes."""
+    return None if s is None else os.fsencode(s) if isinstance(s, os.PathLike) else s.encode()

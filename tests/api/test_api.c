@@ -347,6 +347,44 @@ static void test_auto(tirc_context *ctx, const char *log) {
   tirc_module_free(m);
 }
 
+/* The tuner at the test's sizes, briefly: its best trace applies and computes the matmul. */
+static void test_tune(tirc_context *ctx) {
+  tirc_module *m = tirc_module_parse(ctx, "mm.tir", mm_src, strlen(mm_src));
+  if (!m) return;
+  char log[] = "/tmp/tirc_api_tune_XXXXXX";
+  int fd = mkstemp(log);
+  CHECK(fd >= 0, "mkstemp");
+  close(fd);
+  tirc_tune_options o = {.sizes = "M=37,K=19,N=50", .trials = 3, .seed = 1, .jobs = 1,
+                         .log = log};
+  tirc_tune_result r;
+  CHECK(tirc_module_tune(m, &o, &r) == TIRC_OK, "tune: %s", tirc_last_error(ctx));
+  CHECK(r.measured >= 1 && r.checked && r.best_s > 0 && r.default_s > 0 &&
+            r.flops == 2.0 * M * N * K && r.best_trace &&
+            strncmp(r.best_trace, "schedule matmul for host {", 26) == 0,
+        "result: %d measured, checked %d, flops %g, trace %s", r.measured, r.checked, r.flops,
+        r.best_trace ? r.best_trace : "-");
+  FILE *fp = fopen(log, "r");
+  int lines = 0;
+  for (int c; fp && (c = fgetc(fp)) != EOF;) lines += c == '\n';
+  if (fp) fclose(fp);
+  CHECK(lines >= r.measured, "the log has %d lines for %d measured", lines, r.measured);
+  tirc_schedule *s = tirc_schedule_new(m, NULL);
+  CHECK(s && r.best_trace && tirc_schedule_apply_text(s, r.best_trace, NULL) == TIRC_OK,
+        "apply the best: %s", tirc_last_error(ctx));
+  tirc_schedule_free(s);
+  tirc_kernel *k = tirc_kernel_compile(m, NULL, NULL);
+  CHECK(k && call(k) == TIRC_OK && max_err() < 1e-4, "the tuned kernel: %s", tirc_last_error(ctx));
+  tirc_kernel_free(k);
+  tirc_free(r.best_trace);
+  o.sizes = "M=37";
+  CHECK(tirc_module_tune(m, &o, &r) == TIRC_ERROR_ARGUMENT &&
+            strcmp(tirc_last_error(ctx), "tune: size 'K' of matmul is not given") == 0, "%s",
+        tirc_last_error(ctx));
+  remove(log);
+  tirc_module_free(m);
+}
+
 /* An object's and a shared library's matmul, loaded and called as C. */
 static void test_object(tirc_context *ctx) {
   tirc_module *m = tirc_module_parse(ctx, "mm.tir", mm_src, strlen(mm_src));
@@ -394,6 +432,7 @@ int main(int argc, char **argv) {
   test_arguments(ctx);
   test_auto(ctx, argv[1]);
   test_object(ctx);
+  test_tune(ctx);
   tirc_context_free(ctx);
   return check_report("test_api");
 }
