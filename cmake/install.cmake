@@ -9,7 +9,11 @@ include(CMakePackageConfigHelpers)
 # LLVM's directory stays on the run path of what links libLLVM, wherever it is installed.
 set_target_properties(tirc PROPERTIES INSTALL_RPATH "${TIR_LLVM_LINK_DIRS}")
 install(TARGETS tirc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS tirc_shared tirc_static
+set(TIR_INSTALL_LIBS tirc_static)
+if(TARGET tirc_shared)
+  list(APPEND TIR_INSTALL_LIBS tirc_shared)
+endif()
+install(TARGETS ${TIR_INSTALL_LIBS}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES include/tirc.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
