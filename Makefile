@@ -3,12 +3,15 @@
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy python3-pytest clang libclang-rt-14-dev parallel
+DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy python3-pytest clang libclang-rt-14-dev parallel vim
 
 # Peers the benchmarks measure against (bench/), installed by `make bench`.
-BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox
+BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox python3-venv
+# PyTorch and TVM (bench/requirements.txt) go into a venv over Debian's python3; without
+# PyPI the benchmarks still run and say which peer columns are missing.
+BENCH_VENV ?= $(BUILD)/bench-venv
 
-.PHONY: all deps bench-deps build test demo bench sanitize fuzz clean install
+.PHONY: all deps bench-deps bench-peers build test demo bench sanitize fuzz clean install
 
 all: build
 
@@ -25,6 +28,11 @@ deps:
 
 bench-deps: deps
 	$(call install_missing,$(BENCH_DEBS))
+
+bench-peers: bench-deps
+	@[ -x $(BENCH_VENV)/bin/python ] || /usr/bin/python3 -m venv --system-site-packages $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt || \
+	  echo "make $@: WARNING: pip could not install bench/requirements.txt: no PyTorch/TVM peers"
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -45,9 +53,9 @@ demo: build bench-deps
 	tools/demo.sh $(BUILD)/tirc
 
 # Performance against peers in the same process (bench/README.md); never part of `make test`.
-bench: build bench-deps
+bench: build bench-peers
 	bench/gemm/run.sh $(BUILD)/tirc $(BUILD)/bench
-	bench/autosched/run.sh $(BUILD)/tirc $(BUILD)/bench $(if $(TUNE_SECONDS),--tune-seconds $(TUNE_SECONDS))
+	PYTHON=$(BENCH_VENV)/bin/python bench/autosched/run.sh $(BUILD)/tirc $(BUILD)/bench $(if $(TUNE_SECONDS),--tune-seconds $(TUNE_SECONDS))
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 sanitize: deps

@@ -8,6 +8,7 @@
 #include <llvm-c/DebugInfo.h>
 
 #include "../ir/affine.h"
+#include "../ir/cap.h"
 #include "../runtime/runtime.h"
 #include "be_private.h"
 
@@ -229,11 +230,54 @@ static void serial_body(cg *g, LLVMValueRef iv, void *user) {
   if (g->hooks && g->hooks->after_iteration) g->hooks->after_iteration(g, lc->l);
 }
 
+/* value = a op b for the *.with.overflow intrinsic "name", or'ing its overflow bit into *o */
+static LLVMValueRef checked(cg *g, const char *name, LLVMValueRef a, LLVMValueRef b,
+                            LLVMValueRef *o) {
+  LLVMValueRef args[2] = {a, b};
+  LLVMValueRef r = cg_call_intrinsic(g, name, &g->i64, 1, args, 2);
+  *o = LLVMBuildOr(g->b, *o, LLVMBuildExtractValue(g->b, r, 1, ""), "");
+  return LLVMBuildExtractValue(g->b, r, 0, "");
+}
+
+/* The iterations of serial loop "l" that can have an effect (ir/cap.h): ext, or fewer when
+ * the guards of every block inside fail from some iteration on (a split by a factor far above
+ * the extent).  The interpreter counts the same (ir/interp.c). */
+static LLVMValueRef loop_trips(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext) {
+  if (g->lanes || g->hooks) return ext; /* inside vector lanes; GPU kernels keep their loops */
+  ir_loop_cap c;
+  ir_loop_cap_of(l, &c);
+  LLVMValueRef trips = cg_i64c(g, 0), o = LLVMConstInt(g->i1, 0, 0);
+  for (int b = 0; b < c.n; b++) {
+    const ir_lin *r = &c.rest[b];
+    LLVMValueRef v = cg_i64c(g, r->c);
+    for (int t = 0; t < r->n; t++) {
+      const cg_var *x = &g->vars[r->t[t].var->id];
+      if (!x->set || x->val.form != CG_UNIFORM) {
+        ir_loop_cap_free(&c);
+        return ext;
+      }
+      LLVMValueRef p = checked(g, "llvm.smul.with.overflow", cg_i64c(g, r->t[t].coef), x->val.v, &o);
+      v = checked(g, "llvm.sadd.with.overflow", v, p, &o);
+    }
+    /* v + rest < 0 for v < -rest: iterations min .. -rest - 1 */
+    LLVMValueRef hi = checked(g, "llvm.ssub.with.overflow", cg_i64c(g, 0), v, &o);
+    LLVMValueRef n = checked(g, "llvm.ssub.with.overflow", hi, min, &o);
+    trips = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, n, trips, ""), n, trips, "");
+  }
+  bool capped = c.n > 0;
+  ir_loop_cap_free(&c);
+  if (!capped) return ext;
+  LLVMValueRef less = LLVMBuildICmp(g->b, LLVMIntSLT, trips, ext, "");
+  return LLVMBuildSelect(g->b, LLVMBuildAnd(g->b, less, LLVMBuildNot(g->b, o, ""), ""), trips,
+                         ext, "trips");
+}
+
 static void serial_loop(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef ext,
                         LLVMMetadataRef md) {
   cg_var saved = g->vars[l->var->id];
   loop_ctx lc = {l, min, ext, NULL, 1};
-  emit_loop(g, ext, serial_body, &lc, md);
+  /* a loop LLVM is asked to unroll or vectorize (md) keeps its extent */
+  emit_loop(g, md ? ext : loop_trips(g, l, min, ext), serial_body, &lc, md);
   g->vars[l->var->id] = saved;
 }
 

@@ -223,6 +223,35 @@ static int exec_seq(ir_interp *in, const ir_stmt *s) {
   return rc;
 }
 
+/* How many iterations of "l" can have an effect (ir/cap.h): the extent, or fewer when the
+ * guards of every block inside it fail from some iteration on. */
+static int64_t loop_trips(ir_interp *in, const ir_loop *l, int64_t min, int64_t ext) {
+  int id = l->var->id;
+  if (!in->cap_known[id]) {
+    ir_loop_cap_of(l, &in->caps[id]);
+    in->cap_known[id] = true;
+  }
+  const ir_loop_cap *c = &in->caps[id];
+  if (!c->n) return ext;
+  int64_t *rest = tir_xmalloc((size_t)c->n * sizeof *rest);
+  for (int b = 0; b < c->n; b++) {
+    const ir_lin *r = &c->rest[b];
+    int64_t v = r->c;
+    for (int t = 0; t < r->n; t++) {
+      int64_t p;
+      if (__builtin_mul_overflow(r->t[t].coef, in->slot[r->t[t].var->id], &p) ||
+          __builtin_add_overflow(v, p, &v)) {
+        free(rest);
+        return ext;
+      }
+    }
+    rest[b] = v;
+  }
+  int64_t trips = ir_loop_cap_trips(min, ext, rest, c->n);
+  free(rest);
+  return trips;
+}
+
 static int exec_for(ir_interp *in, const ir_stmt *s) {
   const ir_loop *l = &s->u.loop;
   ir_ival min, ext;
@@ -238,7 +267,8 @@ static int exec_for(ir_interp *in, const ir_stmt *s) {
   in->loops[in->n_loops] = (ir_loop_frame){min.i, ext.i};
   in->loop_of[id] = in->n_loops++;
   int rc = 0;
-  for (int64_t k = 0; k < ext.i && rc == 0; k++) {
+  int64_t trips = loop_trips(in, l, min.i, ext.i);
+  for (int64_t k = 0; k < trips && rc == 0; k++) {
     in->slot[id] = (int64_t)((uint64_t)min.i + (uint64_t)k);
     rc = exec(in, l->body);
   }
@@ -315,6 +345,8 @@ static void interp_init(ir_interp *in, const ir_func *f, const int64_t *sizes, c
   in->loop_of = tir_xmalloc(((size_t)f->n_vars + 1) * sizeof *in->loop_of);
   for (int i = 0; i <= f->n_vars; i++) in->loop_of[i] = -1;
   in->bufs = tir_xcalloc((size_t)f->n_buffers + 1, sizeof *in->bufs);
+  in->caps = tir_xcalloc((size_t)f->n_vars + 1, sizeof *in->caps);
+  in->cap_known = tir_xcalloc((size_t)f->n_vars + 1, sizeof *in->cap_known);
   in->arena = tir_arena_make();
   for (int k = 0; k < f->n_sizes; k++) in->slot[f->sizes[k]->id] = sizes[k];
 }
@@ -325,6 +357,9 @@ static void interp_fini(ir_interp *in) {
   free(in->slot);
   free(in->loop_of);
   free(in->loops);
+  for (int i = 0; in->caps && i <= in->f->n_vars; i++) ir_loop_cap_free(&in->caps[i]);
+  free(in->caps);
+  free(in->cap_known);
   free(in->info_key);
   free(in->info_val);
   tir_arena_free(in->arena);

@@ -3,6 +3,7 @@
 #ifndef TIR_IR_INTERP_PRIVATE_H
 #define TIR_IR_INTERP_PRIVATE_H
 
+#include "cap.h"
 #include "interp.h"
 
 /* A run-time value; the member is chosen by the expression's dtype. */
@@ -35,6 +36,8 @@ typedef struct ir_interp {
   int n_loops, cap_loops;
   ir_rbuf *bufs;         /* by buffer id */
   const ir_block *block; /* innermost block running, for messages */
+  ir_loop_cap *caps;     /* by loop var id, found on the loop's first run (ir/cap.h) */
+  bool *cap_known;
   const ir_block **info_key; /* open-addressing table: block -> its init-check facts */
   ir_block_info **info_val;
   int info_cap, info_n;

@@ -276,6 +276,17 @@ void repl_describe(repl *r) {
  * cross a few tiles. */
 enum { DEFAULT_SIZE = 64 };
 
+/* A size of the same name as one of the current function's keeps its value across `load`
+ * (a session at M=512 stays there). */
+static void keep_sizes(const repl *r, repl_func *rf) {
+  if (!r->funcs) return;
+  const repl_func *old = &r->funcs[r->cur];
+  for (int k = 0; k < rf->f->n_sizes; k++)
+    for (int j = 0; j < old->f->n_sizes; j++)
+      if (strcmp(old->f->sizes[j]->name, rf->f->sizes[k]->name) == 0)
+        rf->sizes[k] = old->sizes[j];
+}
+
 int repl_load(repl *r, const char *path, const char *func, const char *sizes) {
   tool_out_protect(path); /* `save` never replaces a file the session read */
   size_t len;
@@ -322,6 +333,7 @@ int repl_load(repl *r, const char *path, const char *func, const char *sizes) {
     rf->sizes = tir_xcalloc((size_t)rf->f->n_sizes + 1, sizeof *rf->sizes);
     rf->bench_sizes = tir_xcalloc((size_t)rf->f->n_sizes + 1, sizeof *rf->bench_sizes);
     for (int k = 0; k < rf->f->n_sizes; k++) rf->sizes[k] = DEFAULT_SIZE;
+    keep_sizes(r, rf);
   }
   if (sizes && repl_set_sizes(r, &funcs[cur], sizes, "--size")) goto fail;
   session_free(r);

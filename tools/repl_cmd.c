@@ -539,6 +539,8 @@ const repl_command repl_commands[] = {
     {"trace", "", "the applied statements as a replayable schedule block", cmd_trace},
     {"undo", "[N]", "take back the last statement (or the last N)", cmd_undo},
     {"reset", "", "back to the unscheduled function", cmd_reset},
+    {"edit", "[N [STMT]]", "list the statements; replace statement N, replaying the later ones",
+     repl_edit},
     {"auto", "", "the default rules for the blocks no statement touched",
      cmd_auto},
     {"func", "[NAME]", "switch to function NAME (without NAME: list them)", cmd_func},

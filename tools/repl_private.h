@@ -1,7 +1,8 @@
 /* repl_private.h - what the files of `tirc repl` share: the session (the file, its functions
  * with their schedule states and sizes, the target, the cached JIT) and the helpers every
  * command uses.  repl.c: session and input loop; repl_cmd.c: commands; repl_exec.c: check,
- * bench, emit; repl_edit.c: libedit line editing, history and completion. */
+ * bench, emit; repl_edit.c: libedit line editing, history and completion; repl_rewrite.c:
+ * edit. */
 #ifndef TIR_TOOLS_REPL_PRIVATE_H
 #define TIR_TOOLS_REPL_PRIVATE_H
 
@@ -137,6 +138,8 @@ void repl_paths_diff(const repl_paths *before, const repl_paths *after, const ch
 
 int repl_check(repl *r, char *args);
 int repl_bench(repl *r, char *args);
+/* edit [N [STATEMENT]] (repl_rewrite.c) */
+int repl_edit(repl *r, char *args);
 int repl_emit(repl *r, char *args);
 void repl_jit_drop(repl *r);
 

@@ -14,9 +14,11 @@ tirc compiles and `tirc run --bench` times like the kernels.  Every variant runs
 once at a small size first, so a wrong schedule cannot post a number.
 
 --tune-seconds S runs `tirc tune` for S seconds per kernel (at the benchmark's sizes), times
-each candidate's line as it lands in the log, adds the best tuned time as a column and, with
-gnuplot, draws best-so-far against tuning time per kernel into --plot (default
-autosched-tuning.png beside CEILINGS)."""
+each candidate's line as it lands in the log, adds the best tuned time as a column; where
+TVM is installed (make bench-peers), TVM's MetaSchedule tunes the same kernel for the same
+time (tvm_peer.py) and its best schedule is timed beside it; with gnuplot, draws best-so-far
+against tuning time per kernel, tirc beside TVM, into --plot (default autosched-tuning.png
+beside CEILINGS)."""
 import argparse
 import json
 import os
@@ -33,6 +35,11 @@ try:
     import torch
 except ImportError:
     torch = None
+try:
+    import tvm  # noqa: F401
+    import tvm_peer
+except ImportError:
+    tvm_peer = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EX = os.path.join(ROOT, "examples")
@@ -200,28 +207,36 @@ def tune(args, path, func, size, seconds, log):
 
 
 def plot(curves, png):
-    """Best-so-far against tuning time, one line per kernel (gnuplot)."""
+    """Best-so-far against tuning time, one panel per kernel, tirc beside TVM (gnuplot)."""
     if not shutil.which("gnuplot"):
         print("note: gnuplot is not installed (make bench-deps installs gnuplot-nox): no plot")
         return
     tmp = tempfile.mkdtemp()
-    plots = []
-    for i, (name, curve) in enumerate(curves.items()):
-        if not curve:
-            continue
-        data = os.path.join(tmp, f"{i}.dat")
-        with open(data, "w") as f:
-            for t, best in curve:
-                f.write(f"{t:.3f} {curve[0][1] / best:.4f}\n")
-        plots.append(f"'{data}' using 1:2 with steps lw 2 title '{name}'")
-    script = ("set terminal pngcairo size 1000,600\n" if "pngcairo" in subprocess.run(
+    panels = []
+    for i, (name, by_tool) in enumerate(curves.items()):
+        plots = []
+        for tool, curve in by_tool.items():
+            if not curve:
+                continue
+            data = os.path.join(tmp, f"{i}-{tool}.dat")
+            with open(data, "w") as f:
+                for t, best in curve:
+                    f.write(f"{t:.3f} {best * 1e3:.6f}\n")
+            plots.append(f"'{data}' using 1:2 with steps lw 2 title '{tool}'")
+        if plots:
+            panels.append(f"set title '{name}'\nplot {', '.join(plots)}\n")
+    if not panels:
+        return
+    cols = min(3, len(panels))
+    rows = (len(panels) + cols - 1) // cols
+    script = ("set terminal pngcairo size {w},{h}\n" if "pngcairo" in subprocess.run(
         ["gnuplot", "-e", "set terminal"], capture_output=True, text=True).stderr
-        else "set terminal png size 1000,600\n")
+        else "set terminal png size {w},{h}\n").format(w=450 * cols, h=330 * rows)
     script += (f"set output '{png}'\nset termoption noenhanced\n"
-               f"set title 'tirc tune: best so far (speed-up over the first candidate, the "
-               f"rules)'\nset xlabel 'tuning time (s)'\n"
-               f"set ylabel 'speed-up'\nset key left top\nset grid\n"
-               f"plot {', '.join(plots)}\n")
+               f"set multiplot layout {rows},{cols} title 'best so far against tuning time'\n"
+               f"set xlabel 'tuning time (s)'\nset ylabel 'best time (ms)'\n"
+               f"set logscale y\nset key right top\nset grid\n" + "".join(panels)
+               + "unset multiplot\n")
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
     print(f"plot: {png}")
 
@@ -248,6 +263,10 @@ def main():
               "(pip install torch, CPU wheel)")
     else:
         print(f"torch {torch.__version__} on {torch.get_num_threads()} threads")
+    if args.tune_seconds > 0:
+        print("note: TVM is not installed for this python3 (make bench-peers): no tvm column"
+              if tvm_peer is None else f"tvm {tvm.__version__}: MetaSchedule tunes each kernel "
+              f"for {args.tune_seconds:g} s too")
     # which BLAS numpy's matmul runs on (Debian's alternatives decide; bench/gemm measures
     # OpenBLAS and oneDNN themselves)
     np.ones((8, 8), np.float32) @ np.ones((8, 8), np.float32)
@@ -259,9 +278,12 @@ def main():
     open(empty, "w").close()
     only = [o for o in args.only.split(",") if o]
     tuned = args.tune_seconds > 0
+    with_tvm = tuned and tvm_peer is not None
     print(f"{'kernel':26} {'none':>9} {'rules':>9} {'hand':>9}"
-          + (f" {'tuned':>9}" if tuned else "") + f" {'peer':>9} {'torch':>9}  "
-          f"{'rules/none':>10} {'rules/best':>10} {'rules/peer':>10}  rules vs ceiling")
+          + (f" {'tuned':>9}" if tuned else "") + (f" {'tvm':>9}" if with_tvm else "")
+          + f" {'peer':>9} {'torch':>9}  "
+          f"{'rules/none':>10} {'rules/best':>10} {'rules/peer':>10}"
+          + (f" {'tuned/tvm':>10}" if with_tvm else "") + "  rules vs ceiling")
     curves = {}
     for name, path, func, sizes, kind, hand, peer in BENCHES:
         if only and not any(o in name for o in only):
@@ -286,8 +308,13 @@ def main():
             t[v] = float(m.group(1)) * UNIT[m.group(2)]
         if tuned:
             log = os.path.join(tmp, f"{func}.jsonl")
-            curves[name] = tune(args, path, func, size, args.tune_seconds, log)
-            t["tuned"] = curves[name][-1][1] if curves[name] else None
+            curves[name] = {"tirc": tune(args, path, func, size, args.tune_seconds, log)}
+            t["tuned"] = curves[name]["tirc"][-1][1] if curves[name]["tirc"] else None
+        if with_tvm and tvm_peer.kernel(func, sizes):
+            work = tempfile.mkdtemp(prefix=f"tvm-{func}-", dir=tmp)
+            curves[name]["tvm"], _ = tvm_peer.tune(func, sizes, args.tune_seconds, work)
+            best = tvm_peer.compiled_best(func, sizes, work)
+            t["tvm"] = median_time(best) if best else None
         if peer:
             t["peer"] = median_time(peer[1](sizes))
         tp = torch_peer(func, sizes)
@@ -314,8 +341,10 @@ def main():
             return f"{t[b] / t[a]:9.2f}x" if t.get(a) and t.get(b) else f"{'-':>10}"
         print(f"{name:26} {ms(t.get('none'))} {ms(t.get('rules'))} {ms(t.get('hand'))}"
               + (f" {ms(t.get('tuned'))}" if tuned else "")
+              + (f" {ms(t.get('tvm'))}" if with_tvm else "")
               + f" {ms(t.get('peer'))} {ms(t.get('torch'))}  {ratio('rules', 'none')} "
-              f"{ratio('rules', 'best')} {ratio('rules', 'peer')}  {vs}"
+              f"{ratio('rules', 'best')} {ratio('rules', 'peer')}"
+              + (f" {ratio('tuned', 'tvm')}" if with_tvm else "") + f"  {vs}"
               + (f"  (peer: {peer[0]})" if peer else ""), flush=True)
     if tuned:
         plot(curves, args.plot or os.path.join(os.path.dirname(os.path.abspath(

@@ -92,6 +92,32 @@ def t_split_extent_overflows(args):
         d.fails(want, "run", "sp.tir", "--size", "N=100", "--interp")
 
 
+# Factors far above the extents: the inner loops' later iterations are all guarded off, and
+# both the interpreter and compiled code stop them there instead of running 10^12 of them.
+WIDE_SPLITS = """
+func mm(A: f32[M, K], B: f32[K, N]) -> (C: f32[M, N]) {
+  C[i, j] = sum[k](A[i, k] * B[k, j]);
+}
+schedule mm {
+  i, j, k = loops("C");
+  ko, ki = split(k, 1000000000000);
+  jo, ji = split(j, 1000000000);
+  jio, jii = split(ji, 1000000);
+}
+"""
+
+
+def t_split_factor_above_extent(args):
+    with Dir(args) as d:
+        d.write("wide.tir", WIDE_SPLITS.encode())
+        for extra in ([], ["--interp"]):
+            status, out, err = tirtest.tirc(["run", "wide.tir", "--size", "M=3,N=5,K=7",
+                                             "--no-auto-schedule", "--check"] + extra,
+                                            cwd=d.path, timeout=60)
+            assert status == 0 and err == "", (extra, status, err)
+            assert "check C: ok" in out, out
+
+
 GATHER = """
 func embed(table: f32[V, D], ids: i64[N]) -> (E: f32[N, D]) {
   E[i, d] = table[ids[i], d];

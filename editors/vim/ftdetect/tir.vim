@@ -1,0 +1,2 @@
+" tirc's .tir files
+autocmd BufRead,BufNewFile *.tir setfiletype tir
