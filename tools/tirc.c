@@ -8,16 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../api/apply.h"
 #include "../backend/be.h"
 #include "../include/tirc.h"
 #include "../ir/print.h"
 #include "../lang/lang.h"
 #include "../polyhedral/poly.h"
-#include "../autosched/log.h"
-#include "../autosched/rules.h"
-#include "../schedule/script.h"
-#include "../api/apply.h"
-#include "exec.h"
 #include "outfile.h"
 #include "tools.h"
 
