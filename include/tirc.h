@@ -7,7 +7,8 @@
  * call made through it: tirc_last_status(), the rendered message tirc_last_error() (the usual
  * `file:line:col: error: ...` text with the source line and a caret) and the same
  * diagnostics as data (tirc_diagnostic_get).  A call that fails returns an error status or
- * NULL and changes nothing; no call aborts or exits the process for a user error.  A context
+ * NULL; a refused primitive changes nothing (the calls that apply several steps keep those
+ * before the refusal).  No call aborts or exits the process for a user error.  A context
  * and what belongs to it are used by one thread at a time; use one context per thread.
  * Strings a function returns as `char *` are yours: release them with tirc_free().  Strings
  * returned as `const char *` stay valid until the object they came from changes or is freed.
@@ -245,7 +246,8 @@ TIRC_API tirc_status tirc_schedule_reverse_compute_at(tirc_schedule *s, tirc_blo
 
 /* Apply the statements of a `schedule` block in .tir syntax: "text" holds `schedule F { ...
  * }` blocks (or `schedule F for T`); the one for this function (and "target", NULL: host) is
- * applied statement by statement, stopping at the first refusal. */
+ * applied statement by statement, stopping at the first refusal (the statements before it
+ * stay applied; tirc_schedule_undo takes them back one at a time). */
 TIRC_API tirc_status tirc_schedule_apply_text(tirc_schedule *s, const char *text,
                                               const char *target);
 /* The default rules (autosched/) on every block no step touched, for "target" (NULL: this
@@ -257,9 +259,9 @@ TIRC_API tirc_status tirc_schedule_apply_rules(tirc_schedule *s, const char *tar
 TIRC_API tirc_status tirc_schedule_apply_log(tirc_schedule *s, const char *path,
                                              const char *target, const char *sizes);
 
-/* Undo the last step (TIRC_ERROR_ARGUMENT when there is none); back to the unscheduled
- * function. */
+/* Undo the last step (TIRC_ERROR_ARGUMENT when there is none). */
 TIRC_API tirc_status tirc_schedule_undo(tirc_schedule *s);
+/* Back to the unscheduled function (as it was when the schedule was opened). */
 TIRC_API void tirc_schedule_reset(tirc_schedule *s);
 TIRC_API int tirc_schedule_trace_length(const tirc_schedule *s);
 /* The trace as a replayable `schedule F { ... }` block; tirc_free it. */
