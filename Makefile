@@ -3,7 +3,7 @@
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy clang libclang-rt-14-dev parallel vim
+DEBS := re2c bison cmake llvm-19-dev libisl-dev libedit-dev libjansson-dev libzstd-dev python3-numpy python3-pytest clang libclang-rt-14-dev parallel vim
 
 # Peers the benchmarks measure against (bench/), installed by `make bench`.
 BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox python3-venv
@@ -11,7 +11,7 @@ BENCH_DEBS := libopenblas-dev libdnnl-dev gnuplot-nox python3-venv
 # PyPI the benchmarks still run and say which peer columns are missing.
 BENCH_VENV ?= $(BUILD)/bench-venv
 
-.PHONY: all deps bench-deps bench-peers build test demo bench sanitize fuzz clean
+.PHONY: all deps bench-deps bench-peers build test demo bench sanitize fuzz clean install
 
 all: build
 
@@ -42,6 +42,12 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	tests/run_ctest.sh $(BUILD) $(JOBS)
+
+# The program, libtirc (.so and .a), tirc.h, stdlib/, the CMake and pkg-config packages and
+# the man page under PREFIX (cmake/install.cmake); DESTDIR as usual for staging.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: build bench-deps
 	tools/demo.sh $(BUILD)/tirc

@@ -17,7 +17,24 @@ struct diag_engine {
   TIR_VEC(dfile) files;
   int errors;
   bool suppressing; /* the last error was over the limit: drop its notes too */
+  diag_listener listener;
+  void *listener_user;
 };
+
+void diag_engine_set_listener(diag_engine *d, diag_listener fn, void *user) {
+  d->listener = fn;
+  d->listener_user = user;
+}
+
+/* Tell the listener, if any, about one report. */
+static void tell(diag_engine *d, tir_loc loc, const char *kind, const char *fmt, va_list ap) {
+  if (!d->listener) return;
+  char msg[2048];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  bool known = loc.file >= 0 && loc.file < d->files.n;
+  d->listener(d->listener_user, kind, known ? d->files.v[loc.file].name : NULL,
+              known ? loc.line : 0, known && loc.line > 0 ? loc.col : 0, msg);
+}
 
 diag_engine *diag_engine_make(FILE *out) {
   diag_engine *d = tir_xcalloc(1, sizeof *d);
@@ -109,6 +126,10 @@ static void print_caret(diag_engine *d, tir_loc loc) {
 }
 
 static void vreport(diag_engine *d, tir_loc loc, const char *kind, const char *fmt, va_list ap) {
+  va_list copy;
+  va_copy(copy, ap);
+  tell(d, loc, kind, fmt, copy);
+  va_end(copy);
   if (loc.line > 0)
     fprintf(d->out, "%s:%d:%d: %s: ", diag_file_name(d, loc.file), loc.line, loc.col, kind);
   else if (loc.file >= 0 && loc.file < d->files.n)
@@ -143,6 +164,9 @@ void diag_detail(diag_engine *d, const char *fmt, ...) {
   if (d->suppressing) return;
   va_list ap;
   va_start(ap, fmt);
+  tell(d, (tir_loc){.file = -1}, "detail", fmt, ap);
+  va_end(ap);
+  va_start(ap, fmt);
   fputs("  ", d->out);
   vfprintf(d->out, fmt, ap);
   fputc('\n', d->out);
@@ -154,6 +178,9 @@ void diag_error_plain(diag_engine *d, const char *fmt, ...) {
   d->suppressing = d->errors > DIAG_MAX_ERRORS;
   if (d->suppressing) return;
   va_list ap;
+  va_start(ap, fmt);
+  tell(d, (tir_loc){.file = -1}, "error", fmt, ap);
+  va_end(ap);
   va_start(ap, fmt);
   fputs("tirc: error: ", d->out);
   vfprintf(d->out, fmt, ap);

@@ -31,6 +31,13 @@ void diag_detail(TIR_KEEP diag_engine *d, const char *fmt, ...) TIR_PRINTF(2, 3)
 /* An error with no source position: `tirc: error: MSG`. */
 void diag_error_plain(TIR_KEEP diag_engine *d, const char *fmt, ...) TIR_PRINTF(2, 3);
 
+/* What each report says, for a client that keeps diagnostics as data (libtirc): "kind" is
+ * "error", "note" or "detail" (a detail has no position: file NULL, line 0); "file" NULL and
+ * line 0 for an error without a source position.  Called before the report prints. */
+typedef void (*diag_listener)(void *user, const char *kind, const char *file, int line,
+                              int col, const char *message);
+void diag_engine_set_listener(TIR_KEEP diag_engine *d, diag_listener fn, void *user);
+
 int diag_error_count(const diag_engine *d);
 /* True once the limit was reached: callers stop producing more work. */
 bool diag_too_many(const diag_engine *d);

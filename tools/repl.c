@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../api/apply.h"
 #include "../parser/parser.h"
 #include "outfile.h"
 #include "repl_private.h"
@@ -204,8 +205,8 @@ static void session_free(repl *r) {
 }
 
 const ast_schedule *repl_pick_block(const ast_file *ast, const char *func, const char *target) {
-  const char *names[TOOL_MAX_TARGETS];
-  tool_schedule_targets(target, names);
+  const char *names[API_MAX_TARGETS];
+  api_schedule_targets(target, names);
   return sched_pick_block(ast, func, names);
 }
 
@@ -246,7 +247,7 @@ int repl_set_sizes(repl *r, repl_func *rf, const char *spec, const char *what) {
     for (int k = 0; k < rf->f->n_sizes; k++)
       tir_str_printf(&all, "%s%s=%s", k ? "," : "", rf->f->sizes[k]->name, spec);
   if (all.n) spec = tir_str_cstr(&all);
-  int rc = exec_sizes_parse(rf->f, spec, what, vals, known, err, sizeof err);
+  int rc = api_sizes_parse(rf->f, spec, what, vals, known, err, sizeof err);
   tir_str_free(&all);
   if (rc) repl_error(r, "%s", err);
   for (int k = 0; k < rf->f->n_sizes && !rc; k++)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../api/apply.h"
 #include "../autosched/log.h"
 #include "../autosched/rules.h"
 #include "../backend/be.h"
@@ -184,7 +185,7 @@ static int cmd_auto(repl *r, char *args) {
   repl_func *rf = repl_cur(r);
   if (!no_args(r, "auto", args) || !have_state(r, rf)) return 0;
   as_target t;
-  if (!as_target_from_name(tool_rules_target(r->target), &t)) {
+  if (!as_target_from_name(api_rules_target(r->target), &t)) {
     repl_error(r, "auto: the default rules do not schedule for %s yet", r->target);
     return 0;
   }

@@ -65,7 +65,7 @@ static be_jit *jit_get(repl *r, repl_func *rf, double *secs) {
 typedef struct bufset {
   int n;
   void **bufs;
-  exec_dims *shapes;
+  api_dims *shapes;
 } bufset;
 
 static void bufs_free(bufset *b) {
@@ -75,7 +75,7 @@ static void bufs_free(bufset *b) {
 }
 
 /* Inputs (seeded random) and zeroed outputs of "f" at "vals"; -1 after printing why
- * (exec_plan: a negative dim, an impossible local, or more than half of the memory). */
+ * (api_plan: a negative dim, an impossible local, or more than half of the memory). */
 static int bufs_make(repl *r, const ir_func *f, const int64_t *vals, bufset *b) {
   b->n = f->n_ins + f->n_outs;
   b->bufs = tir_xcalloc((size_t)b->n, sizeof *b->bufs);
@@ -83,7 +83,7 @@ static int bufs_make(repl *r, const ir_func *f, const int64_t *vals, bufset *b) 
   size_t *counts = tir_xcalloc((size_t)b->n, sizeof *counts);
   char err[1024];
   int rc = 0;
-  if (exec_plan(f, vals, b->shapes, counts, err, sizeof err)) {
+  if (api_plan(f, vals, b->shapes, counts, err, sizeof err)) {
     repl_error(r, "%s", err);
     rc = -1;
   }

@@ -134,7 +134,7 @@ static int sizes_from_inputs(const ir_func *f, const npy_array *given, const cha
         int unknown = -1, n_unknown = 0;
         int64_t rest = l.c, coef = 0;
         for (int t = 0; t < l.n; t++) {
-          int k = exec_size_index(f, l.t[t].var->name);
+          int k = api_size_index(f, l.t[t].var->name);
           if (k < 0) continue;
           if (known[k]) {
             int64_t term;
@@ -201,7 +201,7 @@ static int write_outputs(const run_opts *o, const ir_func *f, void **bufs, int64
     a.ndim = b->ndim;
     memcpy(a.shape, shapes[f->n_ins + k], sizeof a.shape);
     a.data = bufs[f->n_ins + k];
-    a.nbytes = exec_count(a.shape, a.ndim, ir_dtype_bytes(b->dtype)) * (size_t)ir_dtype_bytes(b->dtype);
+    a.nbytes = api_count(a.shape, a.ndim, ir_dtype_bytes(b->dtype)) * (size_t)ir_dtype_bytes(b->dtype);
     if (npy_write_file(outs[i].path, &a, err, sizeof err)) {
       const char *why = strchr(err, ':'); /* npy names the temporary; name the target instead */
       return tool_fail("output '%s': %s%s", bd->name, bd->path, why ? why : err);
@@ -230,7 +230,7 @@ static int bench(const run_opts *o, const ir_func *f, const ir_func *f0, be_jit 
 
 /* --check: compare with the interpreter on the unscheduled "f0"; 1 when any output differs. */
 static int check_outputs(const ir_func *f, const ir_func *f0, const int64_t *vals, void **bufs,
-                         const exec_dims *shapes) {
+                         const api_dims *shapes) {
   char err[1024];
   int bad = exec_check(f, f0, vals, bufs, shapes, err, sizeof err);
   if (bad < 0) return tool_fail("%s", err);
@@ -266,14 +266,14 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   bool *known = tir_xcalloc((size_t)f->n_sizes + 1, sizeof *known);
   npy_array *given = tir_xcalloc((size_t)nb, sizeof *given);
   void **bufs = tir_xcalloc((size_t)nb, sizeof *bufs);
-  exec_dims *shapes = tir_xcalloc((size_t)nb, sizeof *shapes);
+  api_dims *shapes = tir_xcalloc((size_t)nb, sizeof *shapes);
   size_t *counts = tir_xcalloc((size_t)nb + 1, sizeof *counts);
   tool_out *outs = tir_xcalloc((size_t)o->outputs.n + 1, sizeof *outs);
   for (int i = 0; i < o->outputs.n; i++) outs[i].hold_fd = -1;
   const char **paths = tir_xcalloc((size_t)nb, sizeof *paths);
   char err[1024];
 
-  if (exec_sizes_parse(f, o->sizes, "--size", vals, known, err, sizeof err)) {
+  if (api_sizes_parse(f, o->sizes, "--size", vals, known, err, sizeof err)) {
     tool_fail("%s", err);
     goto out;
   }
@@ -328,7 +328,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
   }
   if (begin_outputs(o, outs)) goto out;
   /* every size checked before anything is allocated */
-  if (exec_plan(f, vals, shapes, counts, err, sizeof err)) {
+  if (api_plan(f, vals, shapes, counts, err, sizeof err)) {
     tool_fail("%s", err);
     goto out;
   }
@@ -336,12 +336,12 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     ir_buffer *b = i < f->n_ins ? f->ins[i] : f->outs[i - f->n_ins];
     size_t count = counts[i];
     char want[256];
-    exec_shape_print(b, shapes[i], want, sizeof want);
+    api_shape_print(b, shapes[i], want, sizeof want);
     if (i < f->n_ins && given[i].data) {
       for (int p = 0; p < b->ndim; p++)
         if (given[i].shape[p] != shapes[i][p]) {
           char got[256];
-          exec_shape_print(b, given[i].shape, got, sizeof got);
+          api_shape_print(b, given[i].shape, got, sizeof got);
           tool_fail("input '%s' has shape %s, expected %s", b->name, got, want);
           goto out;
         }
@@ -399,7 +399,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
     fprintf(stderr, "tirc: note: %s ran in the interpreter: at these sizes %s\n", f->name, unsafe);
   for (int i = f->n_ins; i < nb; i++) {
     const ir_buffer *b = f->outs[i - f->n_ins];
-    size_t count = exec_count(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
+    size_t count = api_count(shapes[i], b->ndim, ir_dtype_bytes(b->dtype));
     double sum = 0, l1 = 0;
     for (size_t e = 0; e < count; e++) {
       double v = ir_element(b->dtype, bufs[i], e);
@@ -407,7 +407,7 @@ static int run(const run_opts *o, ir_func *f, const ir_func *f0) {
       l1 += fabs(v);
     }
     char sh[256];
-    exec_shape_print(b, shapes[i], sh, sizeof sh);
+    api_shape_print(b, shapes[i], sh, sizeof sh);
     printf("%s: %s sum=%.9g l1=%.9g\n", b->name, sh, sum, l1);
   }
   if (o->check && check_outputs(f, f0, vals, bufs, shapes)) goto out;

@@ -8,14 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../api/apply.h"
 #include "../backend/be.h"
+#include "../include/tirc.h"
 #include "../ir/print.h"
 #include "../lang/lang.h"
 #include "../polyhedral/poly.h"
-#include "../autosched/log.h"
-#include "../autosched/rules.h"
-#include "../schedule/script.h"
-#include "exec.h"
 #include "outfile.h"
 #include "tools.h"
 
@@ -33,6 +31,7 @@ static const char usage[] =
     "       tirc measure CANDIDATES.jsonl... -o RESULTS.jsonl [--jobs J]\n"
     "       tirc repl FILE.tir [--func F] [--size M=64,N=32] [--target T] [--seed S]\n"
     "                          [--no-schedule]\n"
+    "       tirc --help | --version\n"
     "\n"
     "  --emit ir      print the (scheduled) loop-nest IR, itself valid .tir\n"
     "  --emit trace   print the applied schedule primitives as replayable schedule blocks\n"
@@ -153,21 +152,6 @@ static bool has_suffix(const char *s, const char *suffix) {
   return n > k && strcmp(s + n - k, suffix) == 0;
 }
 
-void tool_schedule_targets(const char *target, const char **names) {
-  _Static_assert(BE_TARGET_COUNT + 2 <= TOOL_MAX_TARGETS, "room for every CPU target");
-  be_target bt;
-  names[0] = target, names[1] = NULL;
-  if (be_target_from_name(target ? target : "host", &bt)) be_target_schedule_names(bt, names);
-}
-
-/* What the hook of sched_apply_file needs: the options, and the traces --tuning-log chose. */
-typedef struct hook_user {
-  const tool_input *in;
-  diag_engine *d;
-  const ast_file *tuned; /* schedule blocks of the chosen log traces, or NULL */
-  const char *const *targets;
-} hook_user;
-
 int tool_fail(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -178,83 +162,8 @@ int tool_fail(const char *fmt, ...) {
   return 1;
 }
 
-const char *tool_rules_target(const char *target) {
-  be_target bt;
-  if (!target || (be_target_from_name(target, &bt) && bt == BE_TARGET_HOST))
-    return be_target_name(be_target_host_isa());
-  return target;
-}
-
-/* The default rules on what the file's schedule left (sched_apply_file's hook); a function
- * with a tuned trace gets that trace instead of the file's schedule and the rules. */
-static void rules_hook(sched_state *s, void *user) {
-  const hook_user *h = user;
-  const tool_input *in = h->in;
-  const ast_schedule *tuned =
-      h->tuned ? sched_pick_block(h->tuned, sched_state_func(s)->name, h->targets) : NULL;
-  if (tuned) {
-    sched_reset(s);
-    for (int k = 0; k < tuned->n && !diag_too_many(h->d); k++) {
-      sched_error e;
-      if (sched_apply(s, &tuned->stmts[k], &e)) sched_error_report(h->d, &e);
-    }
-    if (in->verbose)
-      fprintf(stderr, "tuning log: %s: the best trace of %s\n", sched_state_func(s)->name,
-              in->tuning_log);
-    return;
-  }
-  if (in->no_auto) return;
-  as_target t;
-  if (!as_target_from_name(tool_rules_target(in->target), &t)) return;
-  as_params p;
-  as_params_default(&t, &p);
-  tir_str why = {0};
-  as_rules_apply(s, &t, &p, in->verbose ? &why : NULL);
-  if (why.s) fputs(tir_str_cstr(&why), stderr);
-  tir_str_free(&why);
-}
-
-/* --tuning-log: the best logged trace of each function of "m" for the target and the size
- * class of --size (any size without it), as one schedule text compiled like a --schedule
- * file; NULL when the log has none.  *bad when the log cannot be read. */
-static lang_unit *tuned_schedules(diag_engine *d, const tool_input *in, ir_module *m, bool *bad) {
-  as_log log = {0};
-  char err[1024];
-  *bad = false;
-  if (as_log_read(in->tuning_log, &log, err, sizeof err)) {
-    fprintf(stderr, "%s\n", err);
-    as_log_free(&log); /* the entries before the bad line */
-    *bad = true;
-    return NULL;
-  }
-  tir_str text = {0};
-  for (int i = 0; i < m->n_funcs; i++) {
-    ir_func *f = m->funcs[i];
-    const char *names[AS_LOG_MAX_SIZES];
-    int64_t vals[64] = {0};
-    bool known[64] = {0};
-    int n = f->n_sizes < AS_LOG_MAX_SIZES ? f->n_sizes : AS_LOG_MAX_SIZES;
-    bool sized = in->sizes && f->n_sizes <= 64 &&
-                 exec_sizes_parse(f, in->sizes, "--size", vals, known, err, sizeof err) == 0;
-    for (int k = 0; k < n; k++) {
-      names[k] = f->sizes[k]->name;
-      sized &= known[k];
-    }
-    /* sizes given for another function: this one keeps the rules */
-    if (in->sizes && !sized) continue;
-    const as_log_entry *e = as_log_best(&log, f->name, in->target ? in->target : "host",
-                                        sized ? names : NULL, vals, n);
-    if (e) tir_str_puts(&text, e->trace);
-  }
-  as_log_free(&log);
-  lang_unit *u = NULL;
-  if (text.s) {
-    u = lang_compile_unit(d, in->tuning_log, tir_str_cstr(&text), strlen(tir_str_cstr(&text)));
-    *bad = !u;
-  }
-  tir_str_free(&text);
-  return u;
-}
+/* api_apply_opts.say for --verbose. */
+static void say_stderr(void *user, const char *text) { fputs(text, stderr); }
 
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
   double t0 = tool_now();
@@ -273,21 +182,19 @@ lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces) {
       u = NULL;
     }
   }
-  const char *targets[TOOL_MAX_TARGETS];
-  tool_schedule_targets(in->target, targets);
   tir_str costs = {0};
-  lang_unit *tu = NULL;
-  bool bad = false;
-  if (u && !in->no_schedule && in->tuning_log) tu = tuned_schedules(d, in, u->module, &bad);
-  hook_user hu = {in, d, tu ? tu->ast : NULL, targets};
-  if (u && (bad || (!in->no_schedule &&
-                    sched_apply_file(u->module, su ? su->ast : u->ast, targets, d, traces,
-                                     in->time ? &costs : NULL,
-                                     in->no_auto && !tu ? NULL : rules_hook, &hu)))) {
-    lang_unit_free(u);
-    u = NULL;
+  api_apply_opts o = {in->target, in->no_auto, in->no_schedule ? NULL : in->tuning_log,
+                      in->sizes, in->verbose ? say_stderr : NULL, NULL};
+  char err[1024];
+  if (u && !in->no_schedule) {
+    int n = api_apply_file(u->module, su ? su->ast : u->ast, &o, d, traces,
+                           in->time ? &costs : NULL, err, sizeof err);
+    if (n < 0) fprintf(stderr, "%s\n", err);
+    if (n) {
+      lang_unit_free(u);
+      u = NULL;
+    }
   }
-  lang_unit_free(tu);
   lang_unit_free(su);
   diag_finish(d);
   if (in->time) {
@@ -510,6 +417,10 @@ static int compile_main(int argc, char **argv) {
 int tool_main(int argc, char **argv) {
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     fputs(usage, stdout);
+    return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("tirc %s\n", tirc_version());
     return 0;
   }
   if (argc >= 2 && strcmp(argv[1], "run") == 0) return tool_run_main(argc - 1, argv + 1);

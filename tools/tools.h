@@ -24,11 +24,6 @@ typedef struct tool_input {
   const char *arch;       /* --arch: the GPU architecture for --target cuda (NULL: sm_90) */
 } tool_input;
 
-/* The schedule targets for --target "target" (NULL: host), most specific first, NULL-terminated
- * in names[0 .. TOOL_MAX_TARGETS): see be_target_schedule_names; cuda takes only its own. */
-enum { TOOL_MAX_TARGETS = 8 };
-void tool_schedule_targets(const char *target, const char **names);
-
 /* Read and compile the input, then apply its schedules (appending the traces to "traces" when
  * non-NULL); NULL after printing diagnostics or a read error. */
 lang_unit *tool_load(diag_engine *d, const tool_input *in, tir_str *traces);
@@ -40,9 +35,6 @@ int tool_input_option(tool_input *in, int argc, char **argv, int *i);
 int tool_import_dir_option(int argc, char **argv, int *i);
 /* Print `tirc: error: MESSAGE` to stderr; returns 1, the exit status. */
 int tool_fail(const char *fmt, ...) TIR_PRINTF(1, 2);
-/* The instruction set the default rules plan for at --target "target" (NULL or host: this
- * CPU's class). */
-const char *tool_rules_target(const char *target);
 /* Pick function "name" (NULL: the only one) of "m", or print an error and return NULL. */
 ir_func *tool_pick_func(ir_module *m, const char *name, const char *path);
 

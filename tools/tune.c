@@ -14,6 +14,7 @@
 #include "../backend/be.h"
 #include "exec.h"
 #include "outfile.h"
+#include "../api/apply.h"
 #include "tools.h"
 
 static bool parse_num(const char *v, double lo, double hi, double *out) {
@@ -163,7 +164,7 @@ int tool_tune_main(int argc, char **argv) {
     tool_fail("%s has too many sizes", f->name);
     goto out;
   }
-  if (exec_sizes_parse(f, sizes, "--size", vals, known, err, sizeof err)) {
+  if (api_sizes_parse(f, sizes, "--size", vals, known, err, sizeof err)) {
     tool_fail("%s", err);
     goto out;
   }
@@ -188,13 +189,13 @@ int tool_tune_main(int argc, char **argv) {
     goto out;
   }
   if (read_resume(resume, n_resume, &prior) || (emit_path && out_open(&emit, emit_path))) goto out;
-  const char *targets[TOOL_MAX_TARGETS];
-  tool_schedule_targets(in.target, targets);
+  const char *targets[API_MAX_TARGETS];
+  api_schedule_targets(in.target, targets);
   int ncpu = tool_threads();
   as_tune_opts o = {
       .path = in.path, .text = text, .len = len, .sched_path = in.schedule,
       .sched_text = stext, .sched_len = slen, .func = f->name,
-      .target = in.target ? in.target : "host", .rules_target = tool_rules_target(in.target),
+      .target = in.target ? in.target : "host", .rules_target = api_rules_target(in.target),
       .targets = targets, .sizes = vals, .trials = (int)trials, .time_s = time_s,
       .seed = (uint64_t)seed, .jobs = jobs > 0 ? (int)jobs : ncpu, .log = log,
       .emit = emit.fp, .resume = n_resume ? &prior : NULL, .progress = stderr, .tty = isatty(2)};
@@ -303,11 +304,11 @@ int tool_measure_main(int argc, char **argv) {
     for (int j = i; j < cands.n; j++)
       if (!done[j] && same_group(&cands.v[i], &cands.v[j])) done[j] = true, group[n++] = &cands.v[j];
     const as_log_entry *e = group[0];
-    const char *targets[TOOL_MAX_TARGETS];
-    tool_schedule_targets(e->target, targets);
+    const char *targets[API_MAX_TARGETS];
+    api_schedule_targets(e->target, targets);
     as_tune_opts o = {.path = e->source_path, .text = e->source, .len = strlen(e->source),
                       .func = e->func, .target = e->target,
-                      .rules_target = tool_rules_target(e->target), .targets = targets,
+                      .rules_target = api_rules_target(e->target), .targets = targets,
                       .seed = (uint64_t)seed, .jobs = jobs > 0 ? (int)jobs : tool_threads()};
     int f0 = failed;
     if (as_measure_entries(&o, group, n, out.fp, &failed, err, sizeof err))
