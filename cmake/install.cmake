@@ -17,7 +17,8 @@ install(TARGETS ${TIR_INSTALL_LIBS}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES include/tirc.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY stdlib/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tirc/stdlib OPTIONAL)
+install(DIRECTORY stdlib/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tirc/stdlib
+        FILES_MATCHING PATTERN "*.tir")
 install(FILES docs/tirc.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 # What a static link of libtirc.a needs besides it: ISL before LLVM (TOOLCHAIN.md), jansson,

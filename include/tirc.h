@@ -251,7 +251,8 @@ TIRC_API tirc_status tirc_schedule_reverse_compute_at(tirc_schedule *s, tirc_blo
 TIRC_API tirc_status tirc_schedule_apply_text(tirc_schedule *s, const char *text,
                                               const char *target);
 /* The default rules (autosched/) on every block no step touched, for "target" (NULL: this
- * CPU's class; x86-64, avx2, avx512).  The number of blocks scheduled in "*n" (may be NULL). */
+ * CPU's class; x86-64, avx2, avx512, cuda).  The number of blocks scheduled in "*n" (may be
+ * NULL). */
 TIRC_API tirc_status tirc_schedule_apply_rules(tirc_schedule *s, const char *target, int *n);
 /* The fastest trace of tuning log "path" for this function and "target" (NULL: host), of the
  * size class of "sizes" ("M=512,N=512"; NULL: any), applied from the unscheduled function.

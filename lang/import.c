@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../parser/parser.h"
 #include "lang_private.h"
@@ -60,6 +61,20 @@ static const char *dir_of(lang_prog *p, const char *path) {
 /* Where `import "spec"` in the file "from" leads: the importing file's directory, the
  * installed standard library, the source tree's stdlib/, then each -I directory; the first
  * that holds the file wins.  NULL when none does. */
+/* The standard library installed beside the running program (PREFIX/bin/tirc reads
+ * PREFIX/share/tirc/stdlib), so that an installed tree still finds it after it moves; "" when
+ * the program's path is unknown. */
+static const char *installed_stdlib(lang_prog *p) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "";
+  exe[n] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return "";
+  *slash = 0;
+  return tir_arena_printf(p->a, "%s/../share/tirc/stdlib", exe);
+}
+
 static const char *resolve(lang_prog *p, const char *from, const char *spec) {
   size_t n = strlen(spec);
   const char *file = n > 4 && strcmp(spec + n - 4, ".tir") == 0
@@ -69,6 +84,7 @@ static const char *resolve(lang_prog *p, const char *from, const char *spec) {
   const char *c = tir_arena_printf(p->a, "%s%s", dir_of(p, from), file);
   if (is_file(c)) return c;
   const char *std[] = {
+      installed_stdlib(p),
 #ifdef TIRC_STDLIB_DIR
       TIRC_STDLIB_DIR,
 #endif
@@ -77,7 +93,7 @@ static const char *resolve(lang_prog *p, const char *from, const char *spec) {
 #endif
       NULL};
   for (int i = 0; std[i]; i++)
-    if (is_file(c = tir_arena_printf(p->a, "%s/%s", std[i], file))) return c;
+    if (*std[i] && is_file(c = tir_arena_printf(p->a, "%s/%s", std[i], file))) return c;
   for (int i = 0; i < import_dirs.n; i++)
     if (is_file(c = tir_arena_printf(p->a, "%s/%s", import_dirs.v[i], file))) return c;
   return NULL;

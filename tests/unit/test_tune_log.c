@@ -28,7 +28,7 @@ static as_log_entry entry(const char *func, const char *target, int64_t m, int64
   e.size_names[0] = (char *)"M";
   e.size_names[1] = (char *)"N";
   e.size_vals[0] = m, e.size_vals[1] = n;
-  as_target t = {32, 16};
+  as_target t = {32, 16, false};
   as_params_default(&t, &e.params);
   e.params.tile_rows = rows;
   e.params.parallel = AS_PARALLEL_NONE;
