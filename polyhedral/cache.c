@@ -66,27 +66,55 @@ void poly_cache_free(poly_family *fam) {
  * made, so entries stay valid whatever becomes of the IR they were made from (the cache
  * also serves functions checked against the family's analysis and freed since). */
 
+/* Append "v" in decimal, then "sep" (a character, or 0 for none).  Keys are made for every
+ * statement of every model a primitive builds: printf's format parsing was a tenth of the
+ * cost of building a model from cached objects. */
+static void key_int(tir_str *k, long long v, char sep) {
+  char buf[24], *p = buf + sizeof buf;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do *--p = (char)('0' + u % 10); while (u /= 10);
+  if (v < 0) *--p = '-';
+  for (; p < buf + sizeof buf; p++) tir_str_putc(k, *p);
+  if (sep) tir_str_putc(k, sep);
+}
+
+/* Append "v" as "<id>.<kind>.<name>". */
+static void key_var(tir_str *k, const ir_var *v) {
+  key_int(k, v->id, '.');
+  key_int(k, (int)v->kind, '.');
+  tir_str_puts(k, v->name);
+}
+
 /* Append "e"; false when it is not made of integers, variables and operators. */
 static bool expr_key(tir_str *k, const ir_expr *e) {
   if (!e) {
-    tir_str_puts(k, "-");
+    tir_str_putc(k, '-');
     return true;
   }
   switch (e->kind) {
-  case IR_E_INT: tir_str_printf(k, "%lld/%d", (long long)e->u.i, (int)e->dtype); return true;
+  case IR_E_INT:
+    key_int(k, (long long)e->u.i, '/');
+    key_int(k, (int)e->dtype, 0);
+    return true;
   case IR_E_VAR:
-    tir_str_printf(k, "v%d.%d.%s/%d", e->u.var->id, (int)e->u.var->kind, e->u.var->name,
-                   (int)e->dtype);
+    tir_str_putc(k, 'v');
+    key_var(k, e->u.var);
+    tir_str_putc(k, '/');
+    key_int(k, (int)e->dtype, 0);
     return true;
   case IR_E_BIN:
-    tir_str_printf(k, "(%d/%d ", (int)e->u.bin.op, (int)e->dtype);
+    tir_str_putc(k, '(');
+    key_int(k, (int)e->u.bin.op, '/');
+    key_int(k, (int)e->dtype, ' ');
     if (!expr_key(k, e->u.bin.a)) return false;
     tir_str_putc(k, ' ');
     if (!expr_key(k, e->u.bin.b)) return false;
     tir_str_putc(k, ')');
     return true;
   case IR_E_UN:
-    tir_str_printf(k, "(u%d/%d ", (int)e->u.un.op, (int)e->dtype);
+    tir_str_puts(k, "(u");
+    key_int(k, (int)e->u.un.op, '/');
+    key_int(k, (int)e->dtype, ' ');
     if (!expr_key(k, e->u.un.a)) return false;
     tir_str_putc(k, ')');
     return true;
@@ -96,20 +124,31 @@ static bool expr_key(tir_str *k, const ir_expr *e) {
 
 static bool item_key(tir_str *k, const poly_item *it) {
   switch (it->kind) {
-  case POLY_ITEM_POS: tir_str_printf(k, "P%d;", it->pos); return true;
+  case POLY_ITEM_POS:
+    tir_str_putc(k, 'P');
+    key_int(k, it->pos, ';');
+    return true;
   case POLY_ITEM_LOOP: {
     const ir_loop *l = &it->loop->u.loop;
-    tir_str_printf(k, "L%d.%s[", l->var->id, l->var->name);
+    tir_str_putc(k, 'L');
+    key_int(k, l->var->id, '.');
+    tir_str_puts(k, l->var->name);
+    tir_str_putc(k, '[');
     if (!expr_key(k, l->min) || !expr_key(k, l->extent)) return false;
     tir_str_puts(k, "];");
     return true;
   }
   case POLY_ITEM_BLOCK: {
     const ir_block *b = it->block;
-    tir_str_printf(k, "B%d.%s.%d.%d{", it->pos, b->name, b->n_iters, b->init != NULL);
+    tir_str_putc(k, 'B');
+    key_int(k, it->pos, '.');
+    tir_str_puts(k, b->name);
+    tir_str_putc(k, '.');
+    key_int(k, b->n_iters, '.');
+    key_int(k, b->init != NULL, '{');
     for (int j = 0; j < b->n_iters; j++) {
-      tir_str_printf(k, "%d.%d.%s=", b->iters[j].var->id, (int)b->iters[j].kind,
-                     b->iters[j].var->name);
+      key_var(k, b->iters[j].var);
+      tir_str_putc(k, '=');
       if (!expr_key(k, b->iters[j].binding)) return false;
       tir_str_putc(k, ',');
     }
@@ -124,7 +163,9 @@ static bool item_key(tir_str *k, const poly_item *it) {
 /* The key of a path with the tuple "name" (and "depth"), in "k"; false: not cached. */
 static bool path_key(tir_str *k, const poly_item *items, int n, const poly_item *last,
                      const char *name, int depth) {
-  tir_str_printf(k, "%s/%d:", name, depth);
+  tir_str_puts(k, name);
+  tir_str_putc(k, '/');
+  key_int(k, depth, ':');
   for (int i = 0; i < n; i++)
     if (!item_key(k, &items[i])) return false;
   return !last || item_key(k, last);
