@@ -286,9 +286,22 @@ __isl_give isl_set *poly_cache_exec_get(poly_family *fam, const poly_item *items
                                         const poly_item *last);
 void poly_cache_exec_put(poly_family *fam, const poly_item *items, int n, const poly_item *last,
                          __isl_keep isl_set *exec);
-/* The same for a block's objects (l2i, inst, init_inst), its tuple being "name". */
+/* A statement's instances alone (exec, l2i, domain), which do not depend on the places of its
+ * path in their sequences (nor on the depth): an earlier model's, for a statement that a
+ * primitive only moved within a sequence. */
+bool poly_cache_stmt_inst_get(poly_family *fam, poly_stmt *st);
+void poly_cache_stmt_inst_put(poly_family *fam, const poly_stmt *st);
+/* The same for a block's objects (l2i, inst, init_inst), its tuple being "name"; they do not
+ * depend on the places in sequences either. */
 bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name);
 void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name);
+/* The accesses of statement "k" of d->m (its store "store"), pushed onto d->accesses, when an
+ * earlier model built them for the same instance objects (st->l2i, by address) and a store of
+ * the same content: true then. */
+bool poly_cache_accesses_get(poly_family *fam, poly_deps *d, int k, const ir_stmt *store);
+/* Keep d->accesses[first ..] as those of statement "k". */
+void poly_cache_accesses_put(poly_family *fam, const poly_deps *d, int k, int first,
+                             const ir_stmt *store);
 /* Record whether the block objects whose l2i is "l2i" are injective (pb->injective then). */
 void poly_cache_block_injective(poly_family *fam, __isl_keep isl_map *l2i, bool injective);
 /* The answer of poly_in_order for dependence "rel" (before renaming to the statements of the
