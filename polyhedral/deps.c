@@ -414,8 +414,8 @@ static void family_keep(poly_family *fam, poly_deps *d) {
 /* The model, accesses and (with "with_deps") dependences of "f"; in the family of "base" when
  * it is not NULL, with the dependences of the buffers that poly_deps_reuse finds unchanged
  * taken from it. */
-static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, char *err,
-                            size_t errlen) {
+static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base,
+                            const poly_split *split, char *err, size_t errlen) {
   double t0 = poly_now();
   poly_deps *d = tir_xcalloc(1, sizeof *d);
   bool *reused = NULL;
@@ -452,8 +452,8 @@ static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, c
   if (with_deps && base) {
     reused = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *reused);
     poly_deps *recent = d->fam->recent;
-    if (poly_deps_reuse(d, base, reused) < 0 ||
-        (recent && recent != base && poly_deps_reuse(d, recent, reused) < 0)) {
+    if (poly_deps_reuse(d, base, split, reused) < 0 ||
+        (recent && recent != base && poly_deps_reuse(d, recent, NULL, reused) < 0)) {
       poly_isl_fail(d->ctx, "reusing dependences", err, errlen);
       goto error;
     }
@@ -475,15 +475,62 @@ error:
 }
 
 poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
-  return deps_make(f, true, NULL, err, errlen);
+  return deps_make(f, true, NULL, NULL, err, errlen);
 }
 
 poly_deps *poly_deps_update(poly_deps *base, const ir_func *g, char *err, size_t errlen) {
-  return deps_make(g, true, base, err, errlen);
+  return deps_make(g, true, base, NULL, err, errlen);
+}
+
+/* The dependences of "d" of one kind, each pair tagged by its accesses. */
+static __isl_give isl_union_map *deps_tagged(const poly_deps *d, poly_dep_kind kind) {
+  isl_union_map *u = isl_union_map_empty(poly_params_space(d));
+  for (int i = 0; i < d->deps.n; i++) {
+    const poly_dep *dep = &d->deps.v[i];
+    if (dep->kind != kind) continue;
+    isl_map *rel = poly_tag(isl_map_copy(dep->rel), dep->src);
+    rel = isl_map_reverse(poly_tag(isl_map_reverse(rel), dep->sink));
+    u = isl_union_map_add_map(u, rel);
+  }
+  return u;
+}
+
+/* Under POLY_CROSSCHECK_ENV: the dependences "d" that poly_deps_update_split took from base
+ * must be those of a new analysis of "g". */
+static void split_crosscheck(poly_deps *d, const ir_func *g) {
+  char err[512];
+  poly_deps *full = deps_make(g, true, NULL, NULL, err, sizeof err);
+  /* a new family: its objects are compared in d's context through their text */
+  for (int k = POLY_FLOW; full && k <= POLY_OUTPUT; k++) {
+    isl_union_map *a = deps_tagged(d, (poly_dep_kind)k);
+    isl_union_map *bf = deps_tagged(full, (poly_dep_kind)k);
+    char *text = isl_union_map_to_str(bf);
+    isl_union_map *b = text ? isl_union_map_read_from_str(d->ctx, text) : NULL;
+    free(text);
+    isl_union_map_free(bf);
+    isl_bool eq = isl_union_map_is_equal(a, b);
+    isl_union_map_free(a);
+    isl_union_map_free(b);
+    if (eq != isl_bool_true) break;
+    if (k == POLY_OUTPUT) {
+      poly_deps_free(full);
+      return;
+    }
+  }
+  fprintf(stderr, "tirc: internal error: the dependences taken over after an init was split "
+          "off differ from those of a new analysis\n");
+  abort();
+}
+
+poly_deps *poly_deps_update_split(poly_deps *base, const ir_func *g, const poly_split *split,
+                                  char *err, size_t errlen) {
+  poly_deps *d = deps_make(g, true, base, split, err, errlen);
+  if (d && getenv(POLY_CROSSCHECK_ENV)) split_crosscheck(d, g);
+  return d;
 }
 
 poly_deps *poly_deps_model(const ir_func *f, char *err, size_t errlen) {
-  return deps_make(f, false, NULL, err, errlen);
+  return deps_make(f, false, NULL, NULL, err, errlen);
 }
 
 void poly_deps_free(poly_deps *d) {

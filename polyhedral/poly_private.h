@@ -264,9 +264,11 @@ int poly_check_values(const poly_deps *d, const poly_model *gm, const int *map, 
  * in order in d's function; those dependences, renamed to d's statements and accesses, are
  * added to d->deps.  They are then exactly d's dependences on the buffer: for each element,
  * the writes run in the order of the output dependences, and each read between the write it
- * reads (flow) and the next one (anti), as in base's function.  Returns 0, or -1 on an ISL
- * failure. */
-int poly_deps_reuse(poly_deps *d, const poly_deps *base, bool *reused);
+ * reads (flow) and the next one (anti), as in base's function.  With "split" (not NULL), d's
+ * function is base's with an init split off as it says: a split-off init statement's accesses
+ * and dependences are matched to base's init statement through the map between their instances,
+ * which must be one to one.  Returns 0, or -1 on an ISL failure. */
+int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split, bool *reused);
 /* Does every pair of "dep" run in order under the times of "src" and "sink"?  (legality.c)
  * "key" is the relation dep->rel was renamed from (or dep->rel itself): the answer is kept
  * in fam's cache under it and the times. */
