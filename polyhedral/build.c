@@ -431,6 +431,10 @@ static int stmt_instances(const poly_model *m, poly_stmt *st, int *item_dim, cha
 }
 
 static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
+  st->n_places = st->n_path;
+  st->places = tir_xmalloc((size_t)(st->n_path ? st->n_path : 1) * sizeof *st->places);
+  for (int i = 0; i < st->n_path; i++)
+    st->places[i] = st->path[i].kind == POLY_ITEM_POS ? st->path[i].pos : -1;
   if (poly_cache_stmt_get(m->fam, st, m->depth)) {
     path_scope(m, st->path, st->n_path, &st->scope, NULL);
     return 0;
@@ -631,6 +635,7 @@ void poly_model_free(poly_model *m) {
     isl_set_free(st->domain);
     isl_map_free(st->time);
     isl_map_free(st->exec_time);
+    free(st->places);
   }
   for (int i = 0; i < m->blocks.n; i++) {
     poly_block *pb = &m->blocks.v[i];

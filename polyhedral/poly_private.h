@@ -61,6 +61,9 @@ typedef struct poly_stmt {
   isl_set *domain;      /* its instances */
   isl_map *time;        /* S<b>_<k>[...] -> [time] (several times when its block is recomputed) */
   isl_map *exec_time;   /* executions -> [time] */
+  int *places;          /* malloc'd, n_places: per path item, its place in a sequence (a
+                           position item) or -1; kept after the model is finished */
+  int n_places;
 } poly_stmt;
 
 /* One block of the model's function. */
@@ -267,13 +270,25 @@ int poly_check_values(const poly_deps *d, const poly_model *gm, const int *map, 
  * reads (flow) and the next one (anti), as in base's function.  With "split" (not NULL), d's
  * function is base's with an init split off as it says: a split-off init statement's accesses
  * and dependences are matched to base's init statement through the map between their instances,
- * which must be one to one.  Returns 0, or -1 on an ISL failure. */
-int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split, bool *reused);
+ * which must be one to one.  A buffer new in d may take the dependences of one of base's (a
+ * cache_write's local, say, those of the tensor it stands for), and d may read it where base
+ * did not: then every write must be matched, and added[access] marks the reads that are not
+ * (whose flow and anti dependences the caller computes; they change no other dependence).
+ * Returns 1 when it took dependences so (from another buffer, or with reads added, or through
+ * "split"), 0 when not, -1 on an ISL failure. */
+int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split, bool *reused,
+                    bool *added);
 /* Does every pair of "dep" run in order under the times of "src" and "sink"?  (legality.c)
  * "key" is the relation dep->rel was renamed from (or dep->rel itself): the answer is kept
  * in fam's cache under it and the times. */
 isl_bool poly_in_order(poly_family *fam, __isl_keep isl_map *key, const poly_dep *dep,
                        const poly_stmt *src, const poly_stmt *sink);
+/* poly_in_order for a dependence known to run in order between statements "osrc" and "osink"
+ * of an earlier model: answered without ISL when "src" and "sink" are those statements moved
+ * within sequences only, in the same order relative to each other. */
+isl_bool poly_in_order_from(poly_family *fam, __isl_keep isl_map *key, const poly_dep *dep,
+                            const poly_stmt *src, const poly_stmt *sink, const poly_stmt *osrc,
+                            const poly_stmt *osink);
 
 /* ---- caches (cache.c) ---- */
 

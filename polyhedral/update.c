@@ -104,43 +104,57 @@ static __isl_give isl_map *as_d(const poly_deps *d, int a, const poly_deps *base
   return isl_map_apply_range(rel, isl_map_reverse(isl_map_copy(m)));
 }
 
-/* Buffer "x": 1 and its dependences added to d when they can be taken from base, 0 when
- * not, -1 on an ISL failure.  map[b] (base's accesses) receives d's access for each access
- * of base to x. */
-static int reuse_buffer(poly_deps *d, const poly_deps *base, int x, int *map, reuse_ctx *rc) {
-  if (x >= base->n_buffers || !base->buffers[x] || strcmp(base->buffers[x], d->buffers[x]) != 0)
+/* Buffer "x" of d: 1 and its dependences added to d when they can be taken from those of
+ * buffer "y" of base, 0 when not, -1 on an ISL failure.  Every access of base to y and every
+ * write of d to x must match; reads of x that match none are marked in added[] (on 1 only).
+ * map[b] (base's accesses) receives d's access for each access of base to y. */
+static int reuse_buffer(poly_deps *d, const poly_deps *base, int x, int y, int *map,
+                        reuse_ctx *rc, bool *added) {
+  if (y >= base->n_buffers || !base->buffers[y] ||
+      (x == y && strcmp(base->buffers[y], d->buffers[x]) != 0))
     return 0;
   int n = 0, nb = 0;
   bool err = false;
+  char bx[32];
+  snprintf(bx, sizeof bx, "B%d", x);
   for (int b = 0; b < base->accesses.n; b++) {
-    if (base->accesses.v[b].buffer != x) continue;
+    if (base->accesses.v[b].buffer != y) continue;
     if (block_of(base, b)->recomputed) return 0;
     map[b] = -1;
     nb++;
   }
+  TIR_VEC(int) extra = {0};
   for (int a = 0; a < d->accesses.n; a++) {
     if (d->accesses.v[a].buffer != x) continue;
-    if (block_of(d, a)->recomputed) return 0;
-    n++;
+    if (block_of(d, a)->recomputed) goto not_same;
     int b = 0;
     while (b < base->accesses.n &&
-           (base->accesses.v[b].buffer != x || map[b] >= 0 || !same_access(d, a, base, b, rc)))
+           (base->accesses.v[b].buffer != y || map[b] >= 0 || !same_access(d, a, base, b, rc)))
       b++;
-    if (b == base->accesses.n) return 0;
+    if (b == base->accesses.n && !d->accesses.v[a].write) {
+      tir_vec_push(&extra, a);
+      continue;
+    }
+    if (b == base->accesses.n) goto not_same;
     isl_map *rel = as_d(d, a, base, b, isl_map_copy(base->accesses.v[b].rel), isl_dim_in, rc, &err);
+    if (x != y) rel = isl_map_set_tuple_name(rel, isl_dim_out, bx);
     isl_bool eq = rel ? isl_map_is_equal(rel, d->accesses.v[a].rel) : err ? isl_bool_error : isl_bool_false;
     isl_map_free(rel);
-    if (eq < 0) return -1;
-    if (!eq) return 0;
+    if (eq < 0) {
+      tir_vec_free(&extra);
+      return -1;
+    }
+    if (!eq) goto not_same;
     map[b] = a;
+    n++;
   }
-  if (n != nb) return 0;
-  /* every dependence on x in order here; then take them all */
+  if (n != nb) goto not_same;
+  /* every dependence on y in order here; then take them all */
   TIR_VEC(poly_dep) take = {0};
   int rc1 = 1;
   for (int i = 0; i < base->deps.n && rc1 == 1; i++) {
     const poly_dep *bd = &base->deps.v[i];
-    if (base->accesses.v[bd->src].buffer != x) continue;
+    if (base->accesses.v[bd->src].buffer != y) continue;
     poly_dep dep = {bd->kind, map[bd->src], map[bd->sink], NULL};
     const poly_stmt *src = &d->m.stmts.v[d->accesses.v[dep.src].stmt];
     const poly_stmt *sink = &d->m.stmts.v[d->accesses.v[dep.sink].stmt];
@@ -152,7 +166,7 @@ static int reuse_buffer(poly_deps *d, const poly_deps *base, int x, int *map, re
     const poly_stmt *bsink = &base->m.stmts.v[base->accesses.v[bd->sink].stmt];
     isl_bool ok = !dep.rel                                                ? isl_bool_error
                   : src->time == bsrc->time && sink->time == bsink->time ? isl_bool_true
-                  : poly_in_order(d->fam, bd->rel, &dep, src, sink);
+                  : poly_in_order_from(d->fam, bd->rel, &dep, src, sink, bsrc, bsink);
     if (ok == isl_bool_true) {
       tir_vec_push(&take, dep);
       continue;
@@ -164,9 +178,15 @@ static int reuse_buffer(poly_deps *d, const poly_deps *base, int x, int *map, re
     if (rc1 == 1) tir_vec_push(&d->deps, take.v[i]);
     else isl_map_free(take.v[i].rel);
   }
+  for (int i = 0; i < extra.n && rc1 == 1; i++) added[extra.v[i]] = true;
   tir_vec_free(&take);
+  tir_vec_free(&extra);
   return rc1;
+not_same:
+  tir_vec_free(&extra);
+  return 0;
 }
+
 
 /* The stores of the init that "split" says was split off: those of its block in base that its
  * block in d no longer has, which its init block in d must have; -1 when d is not so. */
@@ -181,18 +201,30 @@ static int split_stores(const poly_deps *d, const poly_deps *base, const poly_sp
   return nb >= 0 && nd >= 0 && ni == nb - nd ? ni : -1;
 }
 
-int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split, bool *reused) {
+/* Does base have a buffer named as buffer "x" of d? */
+static bool base_has(const poly_deps *d, const poly_deps *base, int x) {
+  for (int y = 0; y < base->n_buffers; y++)
+    if (base->buffers[y] && strcmp(base->buffers[y], d->buffers[x]) == 0) return true;
+  return false;
+}
+
+int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split, bool *reused,
+                    bool *added) {
   reuse_ctx ctx = {split, 0, NULL};
   if (split && (ctx.n_init = split_stores(d, base, split)) < 0) ctx.split = NULL;
   ctx.to_base = tir_xcalloc((size_t)(d->m.stmts.n ? d->m.stmts.n : 1), sizeof *ctx.to_base);
   bool *written = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *written);
   int *map = tir_xmalloc((size_t)(base->accesses.n ? base->accesses.n : 1) * sizeof *map);
   int rc = 0;
+  bool copied = false;
   for (int a = 0; a < d->accesses.n; a++)
     if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
   for (int x = 0; x < d->n_buffers && rc == 0; x++) {
     if (!written[x] || reused[x]) continue; /* reused: from an earlier base */
-    int r = reuse_buffer(d, base, x, map, &ctx);
+    int r = reuse_buffer(d, base, x, x, map, &ctx, added);
+    /* a new buffer: perhaps a primitive's copy of one of base's, accessed as it was */
+    for (int y = 0; r == 0 && !base_has(d, base, x) && y < base->n_buffers; y++)
+      if (y != x && (r = reuse_buffer(d, base, x, y, map, &ctx, added)) == 1) copied = true;
     if (r < 0) rc = -1;
     else reused[x] = r == 1;
   }
@@ -200,5 +232,6 @@ int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split
   free(ctx.to_base);
   free(written);
   free(map);
-  return rc;
+  for (int a = 0; a < d->accesses.n; a++) copied |= added[a];
+  return rc < 0 ? rc : copied || ctx.split;
 }
