@@ -494,6 +494,7 @@ static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int b
   if (errlen) err[0] = 0;
   gmodel gm = {0};
   int rc = -1, p = -1, lp = -1;
+  isl_map **pairs_of = NULL;
   int nbuf = d->n_buffers > g->n_buffers ? d->n_buffers : g->n_buffers;
   private_scan ps = {tir_xcalloc((size_t)nbuf + 1, sizeof *ps.priv), false, false};
   if (!loop || loop->kind != IR_S_FOR || !stmt_contains(g->body, loop) || buffer >= nbuf) {
@@ -508,16 +509,23 @@ static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int b
     ir_visitor vis = {NULL, private_visit, &ps};
     ir_stmt_visit(g->body, &vis);
   }
+  /* the instance pairs of two statements in different iterations of the loop, per pair of
+   * statements (several dependences relate the same two: flow, anti and output) */
+  int ns = gm.m.stmts.n, n2 = ns * ns;
+  pairs_of = tir_xcalloc((size_t)(n2 > 0 ? n2 : 1), sizeof *pairs_of);
   for (int i = 0; i < d->deps.n && buffer < 0; i++) {
     const poly_dep *dep = &d->deps.v[i];
-    const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];
-    const poly_stmt *sink = &gm.m.stmts.v[gm.map[d->accesses.v[dep->sink].stmt]];
+    int ks = gm.map[d->accesses.v[dep->src].stmt], kk = gm.map[d->accesses.v[dep->sink].stmt];
+    const poly_stmt *src = &gm.m.stmts.v[ks], *sink = &gm.m.stmts.v[kk];
     if (ps.priv[d->accesses.v[dep->src].buffer]) continue; /* private_flow's question */
     if (!inside(src, loop, &p) || !inside(sink, loop, &p)) continue;
     lp = p;
-    isl_map *pairs = isl_map_apply_range(isl_map_copy(src->time), differ_at(src->time, p));
-    pairs = isl_map_apply_range(pairs, isl_map_reverse(isl_map_copy(sink->time)));
-    isl_map *carried = isl_map_intersect(isl_map_copy(dep->rel), pairs);
+    isl_map **pairs = &pairs_of[ks * ns + kk];
+    if (!*pairs) {
+      *pairs = isl_map_apply_range(isl_map_copy(src->time), differ_at(src->time, p));
+      *pairs = isl_map_apply_range(*pairs, isl_map_reverse(isl_map_copy(sink->time)));
+    }
+    isl_map *carried = isl_map_intersect(isl_map_copy(dep->rel), isl_map_copy(*pairs));
     isl_bool none = isl_map_is_empty(carried);
     if (none < 0) {
       isl_map_free(carried);
@@ -539,6 +547,8 @@ static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int b
   }
 done:
   if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
+  for (int k = 0; pairs_of && k < gm.m.stmts.n * gm.m.stmts.n; k++) isl_map_free(pairs_of[k]);
+  free(pairs_of);
   free(ps.priv);
   gmodel_free(&gm);
   poly_time_add(t0);
