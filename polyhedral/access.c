@@ -166,6 +166,37 @@ static int add_loads(access_builder *ab, const ir_expr *e, __isl_keep isl_set *c
   tir_unreachable();
 }
 
+/* The accesses of statement "k", built and pushed onto d->accesses. */
+static int stmt_accesses(poly_deps *d, int k, char *err, size_t errlen) {
+  const poly_stmt *st = &d->m.stmts.v[k];
+  const ir_stmt *s = st->store;
+  access_builder ab = {d, k, &d->m.blocks.v[st->block], err, errlen};
+  for (int i = 0; i < s->u.store.n; i++)
+    if (add_loads(&ab, s->u.store.idx[i], NULL) < 0) return -1;
+  if (add_loads(&ab, s->u.store.value, NULL) < 0) return -1;
+  return add_access(&ab, s->u.store.buf, s->u.store.idx, s->u.store.n, NULL, true);
+}
+
+/* Under POLY_CROSSCHECK_ENV: the accesses d->accesses[first ..] of statement "k", taken from
+ * the family's cache, must be those built. */
+static void crosscheck(poly_deps *d, int k, int first) {
+  int n = d->accesses.n;
+  char err[256];
+  if (stmt_accesses(d, k, err, sizeof err) < 0 || d->accesses.n - n != n - first) goto differ;
+  for (int i = 0; i < n - first; i++) {
+    const poly_access *a = &d->accesses.v[first + i], *b = &d->accesses.v[n + i];
+    if (a->write != b->write || a->buffer != b->buffer || strcmp(a->text, b->text) != 0 ||
+        isl_map_is_equal(a->rel, b->rel) != isl_bool_true)
+      goto differ;
+  }
+  while (d->accesses.n > n) isl_map_free(d->accesses.v[--d->accesses.n].rel);
+  return;
+differ:
+  fprintf(stderr, "tirc: internal error: the cached accesses of a statement differ from those "
+          "built\n");
+  abort();
+}
+
 int poly_accesses_build(poly_deps *d, const ir_func *f, char *err, size_t errlen) {
   d->n_buffers = f->n_buffers;
   d->buffers = tir_xcalloc((size_t)(f->n_buffers ? f->n_buffers : 1), sizeof *d->buffers);
@@ -173,11 +204,13 @@ int poly_accesses_build(poly_deps *d, const ir_func *f, char *err, size_t errlen
   for (int k = 0; k < d->m.stmts.n; k++) {
     const poly_stmt *st = &d->m.stmts.v[k];
     const ir_stmt *s = st->store;
-    access_builder ab = {d, k, &d->m.blocks.v[st->block], err, errlen};
-    for (int i = 0; i < s->u.store.n; i++)
-      if (add_loads(&ab, s->u.store.idx[i], NULL) < 0) return -1;
-    if (add_loads(&ab, s->u.store.value, NULL) < 0) return -1;
-    if (add_access(&ab, s->u.store.buf, s->u.store.idx, s->u.store.n, NULL, true) < 0) return -1;
+    int first = d->accesses.n;
+    if (poly_cache_accesses_get(d->fam, d, k, s)) {
+      if (getenv(POLY_CROSSCHECK_ENV)) crosscheck(d, k, first);
+      continue;
+    }
+    if (stmt_accesses(d, k, err, errlen) < 0) return -1;
+    poly_cache_accesses_put(d->fam, d, k, first, s);
   }
   return 0;
 }

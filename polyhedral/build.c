@@ -359,6 +359,32 @@ static void path_scope(const poly_model *m, const poly_item *items, int n, poly_
   s->space = sp;
 }
 
+/* Under POLY_CROSSCHECK_ENV, an object taken from the family's cache is built again and must
+ * be equal: the tests' proof that the keys (which leave out the places in sequences) name
+ * everything the objects depend on. */
+static bool crosscheck(void) {
+  static int on = -1;
+  if (on < 0) on = getenv(POLY_CROSSCHECK_ENV) != NULL;
+  return on;
+}
+
+/* The answer of comparing a cached object with the one built again ("what" names them). */
+static void crosscheck_equal(isl_bool eq, const char *what) {
+  if (eq == isl_bool_true) return;
+  fprintf(stderr, "tirc: internal error: the cached %s differ from those built\n", what);
+  abort();
+}
+
+static void crosscheck_set(__isl_keep isl_set *cached, __isl_take isl_set *built, const char *what) {
+  crosscheck_equal(isl_set_is_equal(cached, built), what);
+  isl_set_free(built);
+}
+
+static void crosscheck_map(__isl_keep isl_map *cached, __isl_take isl_map *built, const char *what) {
+  crosscheck_equal(isl_map_is_equal(cached, built), what);
+  isl_map_free(built);
+}
+
 /* The executions of items[0..n) ("last" after them unless NULL) over the scope "s", from the
  * family's cache or built (path_exec) and cached. */
 static __isl_give isl_set *cached_exec(const poly_model *m, poly_item *items, int n,
@@ -366,6 +392,15 @@ static __isl_give isl_set *cached_exec(const poly_model *m, poly_item *items, in
   isl_set *exec = poly_cache_exec_get(m->fam, items, n, NULL);
   if (exec) {
     path_scope(m, items, n, s, item_dim);
+    if (crosscheck()) {
+      poly_scope s2 = {0};
+      int *dims = tir_xmalloc((size_t)(n ? n : 1) * sizeof *dims);
+      isl_set *built = path_exec(m, items, n, &s2, dims, err, errlen);
+      if (!built) tir_unreachable();
+      crosscheck_set(exec, built, "executions");
+      poly_scope_free(&s2);
+      free(dims);
+    }
     return exec;
   }
   exec = path_exec(m, items, n, s, item_dim, err, errlen);
@@ -373,25 +408,53 @@ static __isl_give isl_set *cached_exec(const poly_model *m, poly_item *items, in
   return exec;
 }
 
-static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
-  if (poly_cache_stmt_get(m->fam, st, m->depth)) {
-    path_scope(m, st->path, st->n_path, &st->scope, NULL);
-    return 0;
-  }
-  int *item_dim = tir_xmalloc((size_t)(st->n_path ? st->n_path : 1) * sizeof *item_dim);
-  int *out = NULL;
+/* The executions of "st", its scope (item_dim: each path item's first dim), and the map from
+ * them to its instances, built. */
+static int stmt_instances(const poly_model *m, poly_stmt *st, int *item_dim, char *err,
+                          size_t errlen) {
   st->exec = cached_exec(m, st->path, st->n_path, &st->scope, item_dim, err, errlen);
-  if (!st->exec) goto error;
+  if (!st->exec) return -1;
   int ib = st->n_path - 1;
   while (st->path[ib].kind != POLY_ITEM_BLOCK) ib--;
   const ir_block *b = st->path[ib].block;
   int n = b->n_iters + st->n_inner, k = 0;
-  out = tir_xmalloc((size_t)(n ? n : 1) * sizeof *out);
+  int *out = tir_xmalloc((size_t)(n ? n : 1) * sizeof *out);
   for (int j = 0; j < b->n_iters; j++) out[k++] = item_dim[ib] + j;
   for (int i = ib + 1; i < st->n_path; i++)
     if (st->path[i].kind == POLY_ITEM_LOOP) out[k++] = item_dim[i];
   st->l2i = project_to(m, st->exec, st->name, out, n);
   st->domain = isl_map_range(isl_map_copy(st->l2i));
+  free(out);
+  if (st->l2i && st->domain) return 0;
+  poly_isl_fail(m->ctx, "building a statement", err, errlen);
+  return -1;
+}
+
+static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
+  st->n_places = st->n_path;
+  st->places = tir_xmalloc((size_t)(st->n_path ? st->n_path : 1) * sizeof *st->places);
+  for (int i = 0; i < st->n_path; i++)
+    st->places[i] = st->path[i].kind == POLY_ITEM_POS ? st->path[i].pos : -1;
+  if (poly_cache_stmt_get(m->fam, st, m->depth)) {
+    path_scope(m, st->path, st->n_path, &st->scope, NULL);
+    return 0;
+  }
+  int *item_dim = tir_xmalloc((size_t)(st->n_path ? st->n_path : 1) * sizeof *item_dim);
+  if (poly_cache_stmt_inst_get(m->fam, st)) {
+    path_scope(m, st->path, st->n_path, &st->scope, item_dim);
+    if (crosscheck()) {
+      poly_stmt built = *st;
+      if (stmt_instances(m, &built, item_dim, err, errlen) < 0) tir_unreachable();
+      crosscheck_map(st->l2i, built.l2i, "statement instances");
+      crosscheck_set(st->domain, built.domain, "statement instances");
+      isl_set_free(built.exec);
+      poly_scope_free(&built.scope);
+    }
+  } else if (stmt_instances(m, st, item_dim, err, errlen) < 0) {
+    goto error;
+  } else {
+    poly_cache_stmt_inst_put(m->fam, st);
+  }
   st->exec_time = path_time(m, st, item_dim);
   st->time = isl_map_apply_range(isl_map_reverse(isl_map_copy(st->l2i)),
                                  isl_map_copy(st->exec_time));
@@ -401,29 +464,22 @@ static int stmt_build(poly_model *m, poly_stmt *st, char *err, size_t errlen) {
   }
   poly_cache_stmt_put(m->fam, st, m->depth);
   free(item_dim);
-  free(out);
   return 0;
 error:
   free(item_dim);
-  free(out);
   return -1;
 }
 
 /* The instances of block "pb" (the executions of the block itself, whatever its body holds)
- * and those that run its init. */
-static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) {
+ * and those that run its init, built. */
+static int block_instances(const poly_model *m, poly_block *pb, const char *name, char *err,
+                           size_t errlen) {
   int n = pb->n_prefix + 1, rc = -1;
   poly_item *items = tir_xmalloc((size_t)n * sizeof *items);
   int *item_dim = tir_xmalloc((size_t)n * sizeof *item_dim);
   int *out = tir_xmalloc((size_t)(pb->n_iters ? pb->n_iters : 1) * sizeof *out);
-  char name[48];
   poly_scope s = {0}, s0 = {0};
   isl_set *exec = NULL, *exec0 = NULL;
-  snprintf(name, sizeof name, "S%d", pb->id);
-  if (poly_cache_block_get(m->fam, pb, name)) {
-    rc = 0;
-    goto done;
-  }
   if (pb->n_prefix) memcpy(items, pb->prefix, (size_t)pb->n_prefix * sizeof *items);
   items[n - 1] = (poly_item){POLY_ITEM_BLOCK, 1, NULL, pb->block};
   exec = cached_exec(m, items, n, &s, item_dim, err, errlen);
@@ -446,7 +502,6 @@ static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) 
       goto done;
     }
   }
-  poly_cache_block_put(m->fam, pb, name);
   rc = 0;
 done:
   isl_set_free(exec);
@@ -457,6 +512,26 @@ done:
   free(item_dim);
   free(out);
   return rc;
+}
+
+/* block_instances, from the family's cache when an earlier model built them. */
+static int block_build(poly_model *m, poly_block *pb, char *err, size_t errlen) {
+  char name[48];
+  snprintf(name, sizeof name, "S%d", pb->id);
+  if (!poly_cache_block_get(m->fam, pb, name)) {
+    if (block_instances(m, pb, name, err, errlen) < 0) return -1;
+    poly_cache_block_put(m->fam, pb, name);
+  } else if (crosscheck()) {
+    poly_block built = *pb;
+    built.l2i = NULL;
+    built.inst = built.init_inst = NULL;
+    if (block_instances(m, &built, name, err, errlen) < 0) tir_unreachable();
+    crosscheck_map(pb->l2i, built.l2i, "block instances");
+    crosscheck_set(pb->inst, built.inst, "block instances");
+    if (pb->init_inst) crosscheck_set(pb->init_inst, built.init_inst, "init instances");
+    else isl_set_free(built.init_inst);
+  }
+  return 0;
 }
 
 /* ---- the model ---- */
@@ -560,6 +635,7 @@ void poly_model_free(poly_model *m) {
     isl_set_free(st->domain);
     isl_map_free(st->time);
     isl_map_free(st->exec_time);
+    free(st->places);
   }
   for (int i = 0; i < m->blocks.n; i++) {
     poly_block *pb = &m->blocks.v[i];

@@ -17,6 +17,11 @@ typedef struct cache_entry {
   isl_set *exec, *domain, *inst, *init_inst;
   isl_map *l2i, *time, *exec_time;
   int injective;    /* blocks: whether l2i is injective, -1 until known */
+  poly_access *acc; /* accesses: a statement's, for the instances "l2i" (held, so that its
+                       address names it) and its store's content, in the key */
+  int n_acc;
+  char **acc_buffer; /* per access: its buffer's name */
+  bool *acc_local;   /* per access: a local tensor */
 } cache_entry;
 
 /* An answer of poly_in_order: dependence "rel" (renamed to the statements of the times) runs
@@ -33,6 +38,13 @@ struct poly_cache {
 
 static void entry_free(cache_entry *e) {
   free(e->key);
+  for (int i = 0; i < e->n_acc; i++) {
+    isl_map_free(e->acc[i].rel);
+    free(e->acc_buffer[i]);
+  }
+  free(e->acc);
+  free(e->acc_buffer);
+  free(e->acc_local);
   isl_set_free(e->exec);
   isl_set_free(e->domain);
   isl_set_free(e->inst);
@@ -66,50 +78,61 @@ void poly_cache_free(poly_family *fam) {
  * made, so entries stay valid whatever becomes of the IR they were made from (the cache
  * also serves functions checked against the family's analysis and freed since). */
 
-/* Append "e"; false when it is not made of integers, variables and operators. */
-static bool expr_key(tir_str *k, const ir_expr *e) {
-  if (!e) {
-    tir_str_puts(k, "-");
-    return true;
-  }
-  switch (e->kind) {
-  case IR_E_INT: tir_str_printf(k, "%lld/%d", (long long)e->u.i, (int)e->dtype); return true;
-  case IR_E_VAR:
-    tir_str_printf(k, "v%d.%d.%s/%d", e->u.var->id, (int)e->u.var->kind, e->u.var->name,
-                   (int)e->dtype);
-    return true;
-  case IR_E_BIN:
-    tir_str_printf(k, "(%d/%d ", (int)e->u.bin.op, (int)e->dtype);
-    if (!expr_key(k, e->u.bin.a)) return false;
-    tir_str_putc(k, ' ');
-    if (!expr_key(k, e->u.bin.b)) return false;
-    tir_str_putc(k, ')');
-    return true;
-  case IR_E_UN:
-    tir_str_printf(k, "(u%d/%d ", (int)e->u.un.op, (int)e->dtype);
-    if (!expr_key(k, e->u.un.a)) return false;
-    tir_str_putc(k, ')');
-    return true;
-  default: return false;
-  }
+/* Append "v" in decimal, then "sep" (a character, or 0 for none).  Keys are made for every
+ * statement of every model a primitive builds: printf's format parsing was a tenth of the
+ * cost of building a model from cached objects. */
+static void key_int(tir_str *k, long long v, char sep) {
+  char buf[24], *p = buf + sizeof buf;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do *--p = (char)('0' + u % 10); while (u /= 10);
+  if (v < 0) *--p = '-';
+  for (; p < buf + sizeof buf; p++) tir_str_putc(k, *p);
+  if (sep) tir_str_putc(k, sep);
 }
+
+/* Append "v" as "<id>.<kind>.<name>". */
+static void key_var(tir_str *k, const ir_var *v) {
+  key_int(k, v->id, '.');
+  key_int(k, (int)v->kind, '.');
+  tir_str_puts(k, v->name);
+}
+
+/* What an expression key may spell: integers, variables and operators (the bounds and
+ * bindings of a path), or any expression but a load (an index), or any (a stored value). */
+typedef enum { KEY_AFFINE, KEY_INDEX, KEY_VALUE } key_mode;
+
+static bool expr_key_in(tir_str *k, const ir_expr *e, key_mode mode);
+
+/* Append "e"; false when it is not made of integers, variables and operators. */
+static bool expr_key(tir_str *k, const ir_expr *e) { return expr_key_in(k, e, KEY_AFFINE); }
 
 static bool item_key(tir_str *k, const poly_item *it) {
   switch (it->kind) {
-  case POLY_ITEM_POS: tir_str_printf(k, "P%d;", it->pos); return true;
+  case POLY_ITEM_POS:
+    tir_str_putc(k, 'P');
+    key_int(k, it->pos, ';');
+    return true;
   case POLY_ITEM_LOOP: {
     const ir_loop *l = &it->loop->u.loop;
-    tir_str_printf(k, "L%d.%s[", l->var->id, l->var->name);
+    tir_str_putc(k, 'L');
+    key_int(k, l->var->id, '.');
+    tir_str_puts(k, l->var->name);
+    tir_str_putc(k, '[');
     if (!expr_key(k, l->min) || !expr_key(k, l->extent)) return false;
     tir_str_puts(k, "];");
     return true;
   }
   case POLY_ITEM_BLOCK: {
     const ir_block *b = it->block;
-    tir_str_printf(k, "B%d.%s.%d.%d{", it->pos, b->name, b->n_iters, b->init != NULL);
+    tir_str_putc(k, 'B');
+    key_int(k, it->pos, '.');
+    tir_str_puts(k, b->name);
+    tir_str_putc(k, '.');
+    key_int(k, b->n_iters, '.');
+    key_int(k, b->init != NULL, '{');
     for (int j = 0; j < b->n_iters; j++) {
-      tir_str_printf(k, "%d.%d.%s=", b->iters[j].var->id, (int)b->iters[j].kind,
-                     b->iters[j].var->name);
+      key_var(k, b->iters[j].var);
+      tir_str_putc(k, '=');
       if (!expr_key(k, b->iters[j].binding)) return false;
       tir_str_putc(k, ',');
     }
@@ -121,12 +144,15 @@ static bool item_key(tir_str *k, const poly_item *it) {
   return false;
 }
 
-/* The key of a path with the tuple "name" (and "depth"), in "k"; false: not cached. */
+/* The key of a path with the tuple "name" (and "depth"), in "k"; false: not cached.  Without
+ * "positions", the places of the path's statements in their sequences are left out. */
 static bool path_key(tir_str *k, const poly_item *items, int n, const poly_item *last,
-                     const char *name, int depth) {
-  tir_str_printf(k, "%s/%d:", name, depth);
+                     const char *name, int depth, bool positions) {
+  tir_str_puts(k, name);
+  tir_str_putc(k, '/');
+  key_int(k, depth, ':');
   for (int i = 0; i < n; i++)
-    if (!item_key(k, &items[i])) return false;
+    if ((positions || items[i].kind != POLY_ITEM_POS) && !item_key(k, &items[i])) return false;
   return !last || item_key(k, last);
 }
 
@@ -161,7 +187,7 @@ static void add(poly_family *fam, cache_entry e) {
 /* The statement's or the block's key; NULL when its path cannot be cached. */
 static char *stmt_key(const poly_stmt *st, int depth) {
   tir_str k = {0};
-  if (path_key(&k, st->path, st->n_path, NULL, st->name, depth)) return k.s;
+  if (path_key(&k, st->path, st->n_path, NULL, st->name, depth, true)) return k.s;
   tir_str_free(&k);
   return NULL;
 }
@@ -169,17 +195,26 @@ static char *stmt_key(const poly_stmt *st, int depth) {
 static char *block_key(const poly_block *pb, const char *name) {
   tir_str k = {0};
   poly_item self = {POLY_ITEM_BLOCK, 1, NULL, pb->block};
-  if (path_key(&k, pb->prefix, pb->n_prefix, &self, name, -1)) return k.s;
+  if (path_key(&k, pb->prefix, pb->n_prefix, &self, name, -1, false)) return k.s;
   tir_str_free(&k);
   return NULL;
 }
 
-/* The key of the executions alone: they depend on the path only, not on the statement's name
- * (its block's number, which shifts when a primitive adds a block before it) nor on the
- * length of the time vectors. */
+/* The key of a statement's instances: its name and path without the places in sequences. */
+static char *inst_key(const poly_stmt *st) {
+  tir_str k = {0};
+  if (path_key(&k, st->path, st->n_path, NULL, st->name, -3, false)) return k.s;
+  tir_str_free(&k);
+  return NULL;
+}
+
+/* The key of the executions alone: they depend on the loops and blocks of the path only, not
+ * on the statement's name (its block's number, which shifts when a primitive adds a block
+ * before it), the length of the time vectors, nor the places in sequences (which shift when
+ * a primitive moves a block into a loop: the statements after it keep their executions). */
 static char *exec_key(const poly_item *items, int n, const poly_item *last) {
   tir_str k = {0};
-  if (path_key(&k, items, n, last, "E", -2)) return k.s;
+  if (path_key(&k, items, n, last, "E", -2, false)) return k.s;
   tir_str_free(&k);
   return NULL;
 }
@@ -228,6 +263,30 @@ void poly_cache_stmt_put(poly_family *fam, const poly_stmt *st, int depth) {
   add(fam, e);
 }
 
+bool poly_cache_stmt_inst_get(poly_family *fam, poly_stmt *st) {
+  char *key = inst_key(st);
+  cache_entry *e = key ? find(fam, key) : NULL;
+  free(key);
+  if (!e) return false;
+  st->exec = isl_set_copy(e->exec);
+  st->l2i = isl_map_copy(e->l2i);
+  st->domain = isl_set_copy(e->domain);
+  return true;
+}
+
+void poly_cache_stmt_inst_put(poly_family *fam, const poly_stmt *st) {
+  cache_entry e = {0};
+  if (!(e.key = inst_key(st))) return;
+  if (find(fam, e.key)) {
+    free(e.key);
+    return;
+  }
+  e.exec = isl_set_copy(st->exec);
+  e.l2i = isl_map_copy(st->l2i);
+  e.domain = isl_set_copy(st->domain);
+  add(fam, e);
+}
+
 bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name) {
   char *key = block_key(pb, name);
   cache_entry *e = key ? find(fam, key) : NULL;
@@ -253,6 +312,136 @@ void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *na
 void poly_cache_block_injective(poly_family *fam, isl_map *l2i, bool injective) {
   for (int i = 0; fam->cache && i < fam->cache->v.n; i++)
     if (fam->cache->v.v[i].l2i == l2i) fam->cache->v.v[i].injective = injective;
+}
+
+/* ---- accesses ----
+ *
+ * A statement's accesses depend on its instances (the very objects of the cache, compared by
+ * address) and on its store: the buffers, index expressions and the conditions of selects
+ * around loads.  The key spells out the store whole. */
+
+/* Append buffer "b" (id, name, kind) and the indices "idx"; false for a gather (an index that
+ * reads a tensor reads anywhere in the buffer's dims, which the key does not spell). */
+static bool access_key(tir_str *k, const ir_buffer *b, ir_expr *const *idx, int n) {
+  tir_str_putc(k, '@');
+  key_int(k, b->id, '.');
+  tir_str_puts(k, b->name);
+  tir_str_putc(k, '.');
+  key_int(k, (int)b->kind, '[');
+  for (int i = 0; i < n; i++) {
+    if (!expr_key_in(k, idx[i], KEY_INDEX)) return false;
+    tir_str_putc(k, ',');
+  }
+  tir_str_putc(k, ']');
+  return true;
+}
+
+/* Append the operator "tag" "op" and the operands a[0..n) of "e". */
+static bool op_key(tir_str *k, const ir_expr *e, const char *tag, int op, ir_expr *const *a,
+                   int n, key_mode mode) {
+  tir_str_putc(k, '(');
+  tir_str_puts(k, tag);
+  key_int(k, op, '/');
+  key_int(k, (int)e->dtype, ' ');
+  for (int i = 0; i < n; i++) {
+    if (!expr_key_in(k, a[i], mode)) return false;
+    tir_str_putc(k, ' ');
+  }
+  tir_str_putc(k, ')');
+  return true;
+}
+
+static bool expr_key_in(tir_str *k, const ir_expr *e, key_mode mode) {
+  if (!e) {
+    tir_str_putc(k, '-');
+    return true;
+  }
+  switch (e->kind) {
+  case IR_E_INT:
+    key_int(k, (long long)e->u.i, '/');
+    key_int(k, (int)e->dtype, 0);
+    return true;
+  case IR_E_VAR:
+    tir_str_putc(k, 'v');
+    key_var(k, e->u.var);
+    tir_str_putc(k, '/');
+    key_int(k, (int)e->dtype, 0);
+    return true;
+  case IR_E_BIN: {
+    ir_expr *ab[2] = {e->u.bin.a, e->u.bin.b};
+    return op_key(k, e, "", (int)e->u.bin.op, ab, 2, mode);
+  }
+  case IR_E_UN: return op_key(k, e, "u", (int)e->u.un.op, &e->u.un.a, 1, mode);
+  case IR_E_FLOAT: /* its value reads nothing */
+    if (mode == KEY_AFFINE) return false;
+    tir_str_putc(k, 'F');
+    return true;
+  case IR_E_LOAD:
+    return mode == KEY_VALUE && access_key(k, e->u.load.buf, e->u.load.idx, e->u.load.n);
+  case IR_E_CALL:
+    return mode != KEY_AFFINE &&
+           op_key(k, e, "c", (int)e->u.call.fn, e->u.call.args, ir_mathfn_arity(e->u.call.fn), mode);
+  case IR_E_CAST: return mode != KEY_AFFINE && op_key(k, e, "t", 0, &e->u.cast.a, 1, mode);
+  case IR_E_SELECT: {
+    ir_expr *cab[3] = {e->u.select.c, e->u.select.a, e->u.select.b};
+    return mode != KEY_AFFINE && op_key(k, e, "?", 0, cab, 3, mode);
+  }
+  }
+  return false;
+}
+
+/* The key of the accesses of store "store"; NULL when they are not cached. */
+static char *accesses_key(const ir_stmt *store) {
+  tir_str k = {0};
+  tir_str_putc(&k, 'A');
+  if (access_key(&k, store->u.store.buf, store->u.store.idx, store->u.store.n) &&
+      expr_key_in(&k, store->u.store.value, KEY_VALUE))
+    return k.s;
+  tir_str_free(&k);
+  return NULL;
+}
+
+static cache_entry *find_accesses(poly_family *fam, const char *key, __isl_keep isl_map *l2i) {
+  if (!fam || !fam->cache) return NULL;
+  for (int i = fam->cache->v.n - 1; i >= 0; i--) {
+    cache_entry *e = &fam->cache->v.v[i];
+    if (e->acc && e->l2i == l2i && strcmp(e->key, key) == 0) return e;
+  }
+  return NULL;
+}
+
+bool poly_cache_accesses_get(poly_family *fam, poly_deps *d, int k, const ir_stmt *store) {
+  char *key = accesses_key(store);
+  cache_entry *e = key ? find_accesses(fam, key, d->m.stmts.v[k].l2i) : NULL;
+  free(key);
+  if (!e) return false;
+  for (int i = 0; i < e->n_acc; i++) {
+    poly_access a = e->acc[i];
+    a.stmt = k;
+    a.rel = isl_map_copy(a.rel);
+    if (!d->buffers[a.buffer]) d->buffers[a.buffer] = tir_xstrdup(e->acc_buffer[i]);
+    d->local[a.buffer] = e->acc_local[i];
+    tir_vec_push(&d->accesses, a);
+  }
+  return true;
+}
+
+void poly_cache_accesses_put(poly_family *fam, const poly_deps *d, int k, int first,
+                             const ir_stmt *store) {
+  cache_entry e = {0};
+  if (!(e.key = accesses_key(store))) return;
+  e.l2i = isl_map_copy(d->m.stmts.v[k].l2i);
+  e.n_acc = d->accesses.n - first;
+  e.acc = tir_xmalloc((size_t)(e.n_acc ? e.n_acc : 1) * sizeof *e.acc);
+  e.acc_buffer = tir_xmalloc((size_t)(e.n_acc ? e.n_acc : 1) * sizeof *e.acc_buffer);
+  e.acc_local = tir_xmalloc((size_t)(e.n_acc ? e.n_acc : 1) * sizeof *e.acc_local);
+  for (int i = 0; i < e.n_acc; i++) {
+    e.acc[i] = d->accesses.v[first + i];
+    e.acc[i].rel = isl_map_copy(e.acc[i].rel);
+    e.acc_buffer[i] = tir_xstrdup(d->buffers[e.acc[i].buffer]);
+    e.acc_local[i] = d->local[e.acc[i].buffer];
+  }
+  add(fam, e);
 }
 
 /* ---- orders ----

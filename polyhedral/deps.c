@@ -251,8 +251,9 @@ isl_map *poly_access_executed(const poly_deps *d, int a, isl_map **time) {
 /* The dependences on buffer "x".  Flow: reads against the writes (a must-write kills what it
  * overwrites).  Anti: writes against the reads before them, the writes killing.  Output:
  * writes against the writes.  alone[b]: block b is recomputed, and no two of its instances
- * write one element (see below). */
-static int buffer_deps(poly_deps *d, int x, const int *alone) {
+ * write one element (see below).  With "only" (not NULL), the flow and anti dependences of the
+ * reads it marks alone (each read's are found on their own, against all the writes). */
+static int buffer_deps(poly_deps *d, int x, const int *alone, const bool *only) {
   isl_space *params = poly_params_space(d);
   isl_union_map *reads = isl_union_map_empty(isl_space_copy(params));
   isl_union_map *writes = isl_union_map_empty(isl_space_copy(params));
@@ -260,7 +261,7 @@ static int buffer_deps(poly_deps *d, int x, const int *alone) {
   isl_union_map *sched = isl_union_map_empty(params);
   for (int a = 0; a < d->accesses.n; a++) {
     const poly_access *acc = &d->accesses.v[a];
-    if (acc->buffer != x) continue;
+    if (acc->buffer != x || (only && !acc->write && !only[a])) continue;
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
     isl_map *time, *rel = poly_tag(poly_access_executed(d, a, &time), a);
     if (acc->write && !alone[st->block])
@@ -287,10 +288,10 @@ static int buffer_deps(poly_deps *d, int x, const int *alone) {
   if (rc == 0)
     rc = flow(d, POLY_ANTI, isl_union_map_copy(reads), isl_union_map_copy(once),
               isl_union_map_apply_range(isl_union_map_copy(sched), time_reversal(d, depth)), true);
-  if (rc == 0)
+  if (rc == 0 && !only)
     rc = flow(d, POLY_OUTPUT, isl_union_map_copy(once), isl_union_map_copy(once),
               isl_union_map_copy(sched), false);
-  for (int a = 0; a < d->accesses.n && rc == 0; a++) {
+  for (int a = 0; a < d->accesses.n && rc == 0 && !only; a++) {
     const poly_access *acc = &d->accesses.v[a];
     const poly_stmt *st = &d->m.stmts.v[acc->stmt];
     if (acc->buffer != x || !acc->write || !alone[st->block]) continue;
@@ -306,8 +307,9 @@ static int buffer_deps(poly_deps *d, int x, const int *alone) {
 }
 
 /* The dependences of every written buffer but those "reused" marks (taken from an earlier
- * analysis), one buffer at a time: dependences relate accesses of one element. */
-static int compute_deps(poly_deps *d, const bool *reused) {
+ * analysis, but for the reads "added" marks: theirs are computed here), one buffer at a time:
+ * dependences relate accesses of one element. */
+static int compute_deps(poly_deps *d, const bool *reused, const bool *added) {
   bool *written = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *written);
   int *alone = tir_xcalloc((size_t)(d->m.blocks.n ? d->m.blocks.n : 1), sizeof *alone);
   int rc = 0;
@@ -316,8 +318,12 @@ static int compute_deps(poly_deps *d, const bool *reused) {
   for (int a = 0; a < d->accesses.n; a++)
     if (d->accesses.v[a].write) written[d->accesses.v[a].buffer] = true;
   /* a buffer nobody writes has no dependences */
+  bool *more = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *more);
+  for (int a = 0; added && a < d->accesses.n; a++) more[d->accesses.v[a].buffer] |= added[a];
   for (int x = 0; x < d->n_buffers && rc == 0; x++)
-    if (written[x] && !(reused && reused[x])) rc = buffer_deps(d, x, alone);
+    if (written[x] && !(reused && reused[x])) rc = buffer_deps(d, x, alone, NULL);
+    else if (written[x] && more[x]) rc = buffer_deps(d, x, alone, added);
+  free(more);
   free(written);
   free(alone);
   if (rc == 0 && d->deps.n) qsort(d->deps.v, (size_t)d->deps.n, sizeof *d->deps.v, dep_cmp);
@@ -411,14 +417,57 @@ static void family_keep(poly_family *fam, poly_deps *d) {
   if (old) poly_deps_free(old);
 }
 
+/* The dependences of "d" of one kind, each pair tagged by its accesses. */
+static __isl_give isl_union_map *deps_tagged(const poly_deps *d, poly_dep_kind kind) {
+  isl_union_map *u = isl_union_map_empty(poly_params_space(d));
+  for (int i = 0; i < d->deps.n; i++) {
+    const poly_dep *dep = &d->deps.v[i];
+    if (dep->kind != kind) continue;
+    isl_map *rel = poly_tag(isl_map_copy(dep->rel), dep->src);
+    rel = isl_map_reverse(poly_tag(isl_map_reverse(rel), dep->sink));
+    u = isl_union_map_add_map(u, rel);
+  }
+  return u;
+}
+
+static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base,
+                            const poly_split *split, char *err, size_t errlen);
+
+/* Under POLY_CROSSCHECK_ENV: the dependences "d" that poly_deps_reuse took from another
+ * buffer, with reads added, or through a split, must be those of a new analysis of "g". */
+static void deps_crosscheck(poly_deps *d, const ir_func *g) {
+  char err[512];
+  poly_deps *full = deps_make(g, true, NULL, NULL, err, sizeof err);
+  /* a new family: its objects are compared in d's context through their text */
+  for (int k = POLY_FLOW; full && k <= POLY_OUTPUT; k++) {
+    isl_union_map *a = deps_tagged(d, (poly_dep_kind)k);
+    isl_union_map *bf = deps_tagged(full, (poly_dep_kind)k);
+    char *text = isl_union_map_to_str(bf);
+    isl_union_map *b = text ? isl_union_map_read_from_str(d->ctx, text) : NULL;
+    free(text);
+    isl_union_map_free(bf);
+    isl_bool eq = isl_union_map_is_equal(a, b);
+    isl_union_map_free(a);
+    isl_union_map_free(b);
+    if (eq != isl_bool_true) break;
+    if (k == POLY_OUTPUT) {
+      poly_deps_free(full);
+      return;
+    }
+  }
+  fprintf(stderr, "tirc: internal error: the dependences taken over from an earlier analysis "
+          "differ from those of a new analysis\n");
+  abort();
+}
+
 /* The model, accesses and (with "with_deps") dependences of "f"; in the family of "base" when
  * it is not NULL, with the dependences of the buffers that poly_deps_reuse finds unchanged
  * taken from it. */
-static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, char *err,
-                            size_t errlen) {
+static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base,
+                            const poly_split *split, char *err, size_t errlen) {
   double t0 = poly_now();
   poly_deps *d = tir_xcalloc(1, sizeof *d);
-  bool *reused = NULL;
+  bool *reused = NULL, *added = NULL, shortcut = false;
   d->refs = 1;
   if (base) {
     d->fam = base->fam;
@@ -451,23 +500,29 @@ static poly_deps *deps_make(const ir_func *f, bool with_deps, poly_deps *base, c
   poly_model_finish(&d->m);
   if (with_deps && base) {
     reused = tir_xcalloc((size_t)(d->n_buffers ? d->n_buffers : 1), sizeof *reused);
+    added = tir_xcalloc((size_t)(d->accesses.n ? d->accesses.n : 1), sizeof *added);
     poly_deps *recent = d->fam->recent;
-    if (poly_deps_reuse(d, base, reused) < 0 ||
-        (recent && recent != base && poly_deps_reuse(d, recent, reused) < 0)) {
+    int r1 = poly_deps_reuse(d, base, split, reused, added);
+    int r2 = r1 >= 0 && recent && recent != base ? poly_deps_reuse(d, recent, NULL, reused, added) : 0;
+    if (r1 < 0 || r2 < 0) {
       poly_isl_fail(d->ctx, "reusing dependences", err, errlen);
       goto error;
     }
+    shortcut = r1 || r2;
   }
-  if (with_deps && compute_deps(d, reused) < 0) {
+  if (with_deps && compute_deps(d, reused, added) < 0) {
     poly_isl_fail(d->ctx, "computing dependences", err, errlen);
     goto error;
   }
   free(reused);
+  free(added);
+  if (shortcut && getenv(POLY_CROSSCHECK_ENV)) deps_crosscheck(d, f);
   if (base) family_keep(d->fam, d);
   poly_time_add(t0);
   return d;
 error:
   free(reused);
+  free(added);
   poly_ctx_finish_error(d->ctx, err, errlen);
   poly_deps_free(d);
   poly_time_add(t0);
@@ -475,15 +530,20 @@ error:
 }
 
 poly_deps *poly_deps_compute(const ir_func *f, char *err, size_t errlen) {
-  return deps_make(f, true, NULL, err, errlen);
+  return deps_make(f, true, NULL, NULL, err, errlen);
 }
 
 poly_deps *poly_deps_update(poly_deps *base, const ir_func *g, char *err, size_t errlen) {
-  return deps_make(g, true, base, err, errlen);
+  return deps_make(g, true, base, NULL, err, errlen);
+}
+
+poly_deps *poly_deps_update_split(poly_deps *base, const ir_func *g, const poly_split *split,
+                                  char *err, size_t errlen) {
+  return deps_make(g, true, base, split, err, errlen);
 }
 
 poly_deps *poly_deps_model(const ir_func *f, char *err, size_t errlen) {
-  return deps_make(f, false, NULL, err, errlen);
+  return deps_make(f, false, NULL, NULL, err, errlen);
 }
 
 void poly_deps_free(poly_deps *d) {

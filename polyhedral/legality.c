@@ -248,6 +248,42 @@ isl_bool poly_in_order(poly_family *fam, isl_map *key, const poly_dep *dep, cons
   return ok;
 }
 
+/* Do "src" and "sink" compare as "osrc" and "osink" do, whatever instances they run?  So when
+ * each has the very executions object of its counterpart (the family's cache, whose key is the
+ * path without its places in sequences: the same loops and blocks, so the same map from
+ * executions to instances, but for the statement's name) and the two have, at every
+ * level where both take a place in a sequence, places in the same order (less, equal or
+ * greater).  Their times then differ from the old ones in those places only; and two
+ * executions that tie on every level before such a level went through the same statements
+ * there, so that the levels where one path takes a place and the other a loop variable are
+ * never reached with a tie. */
+static bool same_order(const poly_stmt *src, const poly_stmt *sink, const poly_stmt *osrc,
+                       const poly_stmt *osink) {
+  if (src->exec != osrc->exec || sink->exec != osink->exec || !src->places || !osrc->places ||
+      !sink->places || !osink->places || src->n_places != osrc->n_places ||
+      sink->n_places != osink->n_places)
+    return false;
+  int n = src->n_places < sink->n_places ? src->n_places : sink->n_places;
+  for (int l = 0; l < n; l++) {
+    int a = src->places[l], b = sink->places[l], oa = osrc->places[l], ob = osink->places[l];
+    if ((a < 0) != (oa < 0) || (b < 0) != (ob < 0)) return false;
+    if (a >= 0 && b >= 0 && (a > b) - (a < b) != (oa > ob) - (oa < ob)) return false;
+  }
+  return true;
+}
+
+isl_bool poly_in_order_from(poly_family *fam, isl_map *key, const poly_dep *dep,
+                            const poly_stmt *src, const poly_stmt *sink, const poly_stmt *osrc,
+                            const poly_stmt *osink) {
+  if (!same_order(src, sink, osrc, osink)) return poly_in_order(fam, key, dep, src, sink);
+  if (getenv(POLY_CROSSCHECK_ENV) && in_order(dep, src, sink) != isl_bool_true) {
+    fprintf(stderr, "tirc: internal error: a dependence taken to stay in order (its statements "
+            "moved within sequences only) does not\n");
+    abort();
+  }
+  return isl_bool_true;
+}
+
 /* Every dependence of d runs in order in g ("gm"): those between blocks that run each instance
  * once by their times, those of blocks that may run one several times by the values read. */
 static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, char *err,
@@ -264,7 +300,9 @@ static int check_deps(const poly_deps *d, const gmodel *gm, poly_violation *v, c
      * dependence of d between blocks that run each instance once in order: the analysis
      * found or checked them so */
     if (src->time == d->m.stmts.v[ks].time && sink->time == d->m.stmts.v[kk].time) continue;
-    if (poly_in_order(d->fam, dep->rel, dep, src, sink) == isl_bool_true) continue;
+    if (poly_in_order_from(d->fam, dep->rel, dep, src, sink, &d->m.stmts.v[ks],
+                           &d->m.stmts.v[kk]) == isl_bool_true)
+      continue;
     isl_map *lt = isl_map_lex_lt_map(isl_map_copy(src->time), isl_map_copy(sink->time));
     isl_map *viol = isl_map_subtract(isl_map_copy(dep->rel), lt);
     isl_bool ok = isl_map_is_empty(viol);
@@ -456,6 +494,7 @@ static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int b
   if (errlen) err[0] = 0;
   gmodel gm = {0};
   int rc = -1, p = -1, lp = -1;
+  isl_map **pairs_of = NULL;
   int nbuf = d->n_buffers > g->n_buffers ? d->n_buffers : g->n_buffers;
   private_scan ps = {tir_xcalloc((size_t)nbuf + 1, sizeof *ps.priv), false, false};
   if (!loop || loop->kind != IR_S_FOR || !stmt_contains(g->body, loop) || buffer >= nbuf) {
@@ -470,16 +509,23 @@ static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int b
     ir_visitor vis = {NULL, private_visit, &ps};
     ir_stmt_visit(g->body, &vis);
   }
+  /* the instance pairs of two statements in different iterations of the loop, per pair of
+   * statements (several dependences relate the same two: flow, anti and output) */
+  int ns = gm.m.stmts.n, n2 = ns * ns;
+  pairs_of = tir_xcalloc((size_t)(n2 > 0 ? n2 : 1), sizeof *pairs_of);
   for (int i = 0; i < d->deps.n && buffer < 0; i++) {
     const poly_dep *dep = &d->deps.v[i];
-    const poly_stmt *src = &gm.m.stmts.v[gm.map[d->accesses.v[dep->src].stmt]];
-    const poly_stmt *sink = &gm.m.stmts.v[gm.map[d->accesses.v[dep->sink].stmt]];
+    int ks = gm.map[d->accesses.v[dep->src].stmt], kk = gm.map[d->accesses.v[dep->sink].stmt];
+    const poly_stmt *src = &gm.m.stmts.v[ks], *sink = &gm.m.stmts.v[kk];
     if (ps.priv[d->accesses.v[dep->src].buffer]) continue; /* private_flow's question */
     if (!inside(src, loop, &p) || !inside(sink, loop, &p)) continue;
     lp = p;
-    isl_map *pairs = isl_map_apply_range(isl_map_copy(src->time), differ_at(src->time, p));
-    pairs = isl_map_apply_range(pairs, isl_map_reverse(isl_map_copy(sink->time)));
-    isl_map *carried = isl_map_intersect(isl_map_copy(dep->rel), pairs);
+    isl_map **pairs = &pairs_of[ks * ns + kk];
+    if (!*pairs) {
+      *pairs = isl_map_apply_range(isl_map_copy(src->time), differ_at(src->time, p));
+      *pairs = isl_map_apply_range(*pairs, isl_map_reverse(isl_map_copy(sink->time)));
+    }
+    isl_map *carried = isl_map_intersect(isl_map_copy(dep->rel), isl_map_copy(*pairs));
     isl_bool none = isl_map_is_empty(carried);
     if (none < 0) {
       isl_map_free(carried);
@@ -501,6 +547,8 @@ static int loop_check(poly_deps *d, const ir_func *g, const ir_stmt *loop, int b
   }
 done:
   if (rc < 0) poly_ctx_finish_error(d->ctx, err, errlen);
+  for (int k = 0; pairs_of && k < gm.m.stmts.n * gm.m.stmts.n; k++) isl_map_free(pairs_of[k]);
+  free(pairs_of);
   free(ps.priv);
   gmodel_free(&gm);
   poly_time_add(t0);

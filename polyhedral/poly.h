@@ -45,6 +45,23 @@ void poly_deps_free(TIR_TAKE poly_deps *d);
 TIR_GIVE poly_deps *poly_deps_update(TIR_KEEP poly_deps *base, TIR_KEEP const ir_func *g,
                                      char *err, size_t errlen);
 
+/* How a function relates to the one it is derived from when a block's init was split off in
+ * place: block "init_block" holds the init of block "block" (its statements, in order), with
+ * block's iterators spatial[0 .. n_spatial) (positions among block's, in order) for its own,
+ * and runs exactly where block's init ran, right before block; "block" keeps its body. */
+typedef struct poly_split {
+  const char *block, *init_block;
+  const int *spatial;
+  int n_spatial;
+} poly_split;
+
+/* poly_deps_update for "g", derived from base's function as "split" says (and otherwise as
+ * poly_deps_update asks): the dependences of the split-off init statements are base's, their
+ * instances mapped one to one to the init's, where the accesses are the same and every
+ * dependence stays in order (ISL checks both). */
+TIR_GIVE poly_deps *poly_deps_update_split(TIR_KEEP poly_deps *base, TIR_KEEP const ir_func *g,
+                                           const poly_split *split, char *err, size_t errlen);
+
 /* Does the transformed function "g" run every dependence of "d" in order?  "g" has the blocks
  * of the analysed function (matched by name, with the same iterators and accesses) under
  * different loops.  Returns 1 when legal, 0 with the first violated dependence in "*v", -1 with

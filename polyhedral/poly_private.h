@@ -61,6 +61,9 @@ typedef struct poly_stmt {
   isl_set *domain;      /* its instances */
   isl_map *time;        /* S<b>_<k>[...] -> [time] (several times when its block is recomputed) */
   isl_map *exec_time;   /* executions -> [time] */
+  int *places;          /* malloc'd, n_places: per path item, its place in a sequence (a
+                           position item) or -1; kept after the model is finished */
+  int n_places;
 } poly_stmt;
 
 /* One block of the model's function. */
@@ -264,14 +267,28 @@ int poly_check_values(const poly_deps *d, const poly_model *gm, const int *map, 
  * in order in d's function; those dependences, renamed to d's statements and accesses, are
  * added to d->deps.  They are then exactly d's dependences on the buffer: for each element,
  * the writes run in the order of the output dependences, and each read between the write it
- * reads (flow) and the next one (anti), as in base's function.  Returns 0, or -1 on an ISL
- * failure. */
-int poly_deps_reuse(poly_deps *d, const poly_deps *base, bool *reused);
+ * reads (flow) and the next one (anti), as in base's function.  With "split" (not NULL), d's
+ * function is base's with an init split off as it says: a split-off init statement's accesses
+ * and dependences are matched to base's init statement through the map between their instances,
+ * which must be one to one.  A buffer new in d may take the dependences of one of base's (a
+ * cache_write's local, say, those of the tensor it stands for), and d may read it where base
+ * did not: then every write must be matched, and added[access] marks the reads that are not
+ * (whose flow and anti dependences the caller computes; they change no other dependence).
+ * Returns 1 when it took dependences so (from another buffer, or with reads added, or through
+ * "split"), 0 when not, -1 on an ISL failure. */
+int poly_deps_reuse(poly_deps *d, const poly_deps *base, const poly_split *split, bool *reused,
+                    bool *added);
 /* Does every pair of "dep" run in order under the times of "src" and "sink"?  (legality.c)
  * "key" is the relation dep->rel was renamed from (or dep->rel itself): the answer is kept
  * in fam's cache under it and the times. */
 isl_bool poly_in_order(poly_family *fam, __isl_keep isl_map *key, const poly_dep *dep,
                        const poly_stmt *src, const poly_stmt *sink);
+/* poly_in_order for a dependence known to run in order between statements "osrc" and "osink"
+ * of an earlier model: answered without ISL when "src" and "sink" are those statements moved
+ * within sequences only, in the same order relative to each other. */
+isl_bool poly_in_order_from(poly_family *fam, __isl_keep isl_map *key, const poly_dep *dep,
+                            const poly_stmt *src, const poly_stmt *sink, const poly_stmt *osrc,
+                            const poly_stmt *osink);
 
 /* ---- caches (cache.c) ---- */
 
@@ -286,9 +303,22 @@ __isl_give isl_set *poly_cache_exec_get(poly_family *fam, const poly_item *items
                                         const poly_item *last);
 void poly_cache_exec_put(poly_family *fam, const poly_item *items, int n, const poly_item *last,
                          __isl_keep isl_set *exec);
-/* The same for a block's objects (l2i, inst, init_inst), its tuple being "name". */
+/* A statement's instances alone (exec, l2i, domain), which do not depend on the places of its
+ * path in their sequences (nor on the depth): an earlier model's, for a statement that a
+ * primitive only moved within a sequence. */
+bool poly_cache_stmt_inst_get(poly_family *fam, poly_stmt *st);
+void poly_cache_stmt_inst_put(poly_family *fam, const poly_stmt *st);
+/* The same for a block's objects (l2i, inst, init_inst), its tuple being "name"; they do not
+ * depend on the places in sequences either. */
 bool poly_cache_block_get(poly_family *fam, poly_block *pb, const char *name);
 void poly_cache_block_put(poly_family *fam, const poly_block *pb, const char *name);
+/* The accesses of statement "k" of d->m (its store "store"), pushed onto d->accesses, when an
+ * earlier model built them for the same instance objects (st->l2i, by address) and a store of
+ * the same content: true then. */
+bool poly_cache_accesses_get(poly_family *fam, poly_deps *d, int k, const ir_stmt *store);
+/* Keep d->accesses[first ..] as those of statement "k". */
+void poly_cache_accesses_put(poly_family *fam, const poly_deps *d, int k, int first,
+                             const ir_stmt *store);
 /* Record whether the block objects whose l2i is "l2i" are injective (pb->injective then). */
 void poly_cache_block_injective(poly_family *fam, __isl_keep isl_map *l2i, bool injective);
 /* The answer of poly_in_order for dependence "rel" (before renaming to the statements of the

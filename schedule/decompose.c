@@ -197,7 +197,12 @@ int sched_decompose_reduction(sched_state *s, sched_block bh, sched_loop lh,
    * that runs right before C where C's init ran; then drop each condition that a reduction loop
    * is non-empty when the init block still runs the same instances */
   ir_stmt *pair[2] = {ref_init, nbs};
-  poly_deps *rd = sched_deps_of(s, sched_replace(f, f->body, p->bs, ir_seq(f, pair, 2, p->bs->loc)), e);
+  int spatial[MAXP];
+  poly_split split = {b->name, name, spatial, 0};
+  for (int i = 0; i < b->n_iters; i++)
+    if (b->iters[i].kind == IR_ITER_SPATIAL) spatial[split.n_spatial++] = i;
+  poly_deps *rd = sched_deps_of_split(
+      s, sched_replace(f, f->body, p->bs, ir_seq(f, pair, 2, p->bs->loc)), &split, e);
   if (!rd) return -1;
   poly_deps *saved = s->deps;
   s->deps = rd;

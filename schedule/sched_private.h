@@ -151,6 +151,10 @@ const char *sched_buffer_at(sched_state *s, sched_block b, bool write, uint64_t 
 /* The dependences of "body" as the candidate new f->body (for primitives that change blocks
  * and want to check something against the new dependences before returning); NULL + e. */
 poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e);
+/* sched_deps_of for a body that is the current one with an init split off as "split" says
+ * (NULL: sched_deps_of). */
+poly_deps *sched_deps_of_split(sched_state *s, ir_stmt *body, const poly_split *split,
+                               sched_error *e);
 
 
 /* ---- layout.c: cache_read's layout form ---- */

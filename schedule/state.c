@@ -124,14 +124,20 @@ void sched_step_cost(const sched_state *s, int i, double *ms, double *isl_ms) {
   *isl_ms = s->steps.v[i].isl_ms;
 }
 
-poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e) {
+poly_deps *sched_deps_of_split(sched_state *s, ir_stmt *body, const poly_split *split,
+                               sched_error *e) {
   ir_stmt *saved = s->f->body;
   s->f->body = body;
   char err[512];
-  poly_deps *d = poly_deps_update(s->deps, s->f, err, sizeof err);
+  poly_deps *d = split ? poly_deps_update_split(s->deps, s->f, split, err, sizeof err)
+                       : poly_deps_update(s->deps, s->f, err, sizeof err);
   s->f->body = saved;
   if (!d) sched_fail(e, "%s: the result cannot be analysed: %s", "schedule", err);
   return d;
+}
+
+poly_deps *sched_deps_of(sched_state *s, ir_stmt *body, sched_error *e) {
+  return sched_deps_of_split(s, body, NULL, e);
 }
 
 /* ---- names of handles ---- */
