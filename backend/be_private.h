@@ -126,6 +126,7 @@ typedef struct cg {
   /* `where` conjuncts known to hold everywhere in the code being generated (loop versioning) */
   TIR_VEC(const ir_expr *) known;
   int version_depth;
+  int thread_depth; /* GPU: thread-bound loops around the code being generated */
   /* heap locals live at this point of the function being generated, outermost first: what
    * an early return (a failed allocation) must free */
   TIR_VEC(LLVMValueRef) heap;

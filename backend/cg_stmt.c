@@ -80,6 +80,10 @@ typedef struct version_scan {
    * elsewhere), so that a predicate stated in iterators (an rfactor's `vj_i < D - 64 * vj_o`)
    * is seen in the loops that drive it */
   ir_lin **bound;
+  /* a GPU's innermost thread loop: conjuncts need not use its variable (the thread loops
+   * around it are not versioned, their tests would differ between threads that must meet at
+   * the same barriers) */
+  bool any_outer;
 } version_scan;
 
 static const ir_loop *inner_loop(version_scan *vs, const ir_var *v) {
@@ -127,7 +131,7 @@ static LLVMValueRef worst_case_test(version_scan *vs, const ir_expr *c) {
       return NULL;
     }
   }
-  if (!has_outer || !has_inner) return NULL;
+  if ((!has_outer && !vs->any_outer) || !has_inner) return NULL;
   /* d < 0 (or <= 0) everywhere: its maximum; d > 0 (>= 0): its minimum */
   bool maximize = op == IR_LT || op == IR_LE;
   LLVMValueRef w = cg_i64c(g, d.c);
@@ -206,13 +210,34 @@ static void scan_stmt(version_scan *vs, const ir_stmt *s) {
 
 enum { MAX_VERSION_DEPTH = 4 };
 
-/* The body of loop "l" for the current iteration, versioned where that pays. */
+static bool has_thread_loop(const ir_stmt *s) {
+  if (!s) return false;
+  switch (s->kind) {
+  case IR_S_SEQ:
+    for (int i = 0; i < s->u.seq.n; i++)
+      if (has_thread_loop(s->u.seq.v[i])) return true;
+    return false;
+  case IR_S_FOR:
+    return s->u.loop.kind == IR_LOOP_THREAD || has_thread_loop(s->u.loop.body);
+  case IR_S_BLOCK: return has_thread_loop(s->u.block->init) || has_thread_loop(s->u.block->body);
+  case IR_S_STORE:
+  case IR_S_ALLOC: return false;
+  }
+  return false;
+}
+
+/* The body of loop "l" for the current iteration, versioned where that pays.  On a GPU, a
+ * body holding thread loops is not versioned inside a thread loop: the test could differ
+ * between the threads of a block, and the barriers inside must be the same instructions for
+ * all of them (bar.sync is aligned). */
 static void loop_body(cg *g, const ir_loop *l) {
-  if (g->lanes || g->version_depth >= MAX_VERSION_DEPTH) {
+  if (g->lanes || g->version_depth >= MAX_VERSION_DEPTH ||
+      (g->hooks && (g->thread_depth > 0 || l->kind == IR_LOOP_THREAD) &&
+       has_thread_loop(l->body))) {
     cg_stmt(g, l->body);
     return;
   }
-  version_scan vs = {g, l->var, {0}, {0}, {0}, NULL};
+  version_scan vs = {g, l->var, {0}, {0}, {0}, NULL, g->hooks && l->kind == IR_LOOP_THREAD};
   vs.bound = tir_xcalloc((size_t)g->f->n_vars + 1, sizeof *vs.bound);
   scan_stmt(&vs, l->body);
   free(vs.bound);
@@ -581,7 +606,9 @@ void cg_thread_iteration(cg *g, const ir_loop *l, LLVMValueRef min, LLVMValueRef
   cg_var saved = g->vars[l->var->id];
   loop_ctx lc = {l, min, ext, NULL, 1};
   set_loop_var(g, &lc, cg_uniform(LLVMBuildAdd(g->b, min, idx, l->var->name)));
+  g->thread_depth++;
   loop_body(g, l);
+  g->thread_depth--;
   g->vars[l->var->id] = saved;
 }
 
