@@ -320,6 +320,15 @@ void poly_cache_block_injective(poly_family *fam, isl_map *l2i, bool injective) 
  * address) and on its store: the buffers, index expressions and the conditions of selects
  * around loads.  The key spells out the store whole. */
 
+/* Append the keys of a[0..n), each followed by "sep". */
+static bool keys_of(tir_str *k, ir_expr *const *a, int n, key_mode mode, char sep) {
+  for (int i = 0; i < n; i++) {
+    if (!expr_key_in(k, a[i], mode)) return false;
+    tir_str_putc(k, sep);
+  }
+  return true;
+}
+
 /* Append buffer "b" (id, name, kind) and the indices "idx"; false for a gather (an index that
  * reads a tensor reads anywhere in the buffer's dims, which the key does not spell). */
 static bool access_key(tir_str *k, const ir_buffer *b, ir_expr *const *idx, int n) {
@@ -328,10 +337,7 @@ static bool access_key(tir_str *k, const ir_buffer *b, ir_expr *const *idx, int 
   tir_str_puts(k, b->name);
   tir_str_putc(k, '.');
   key_int(k, (int)b->kind, '[');
-  for (int i = 0; i < n; i++) {
-    if (!expr_key_in(k, idx[i], KEY_INDEX)) return false;
-    tir_str_putc(k, ',');
-  }
+  if (!keys_of(k, idx, n, KEY_INDEX, ',')) return false;
   tir_str_putc(k, ']');
   return true;
 }
@@ -343,10 +349,7 @@ static bool op_key(tir_str *k, const ir_expr *e, const char *tag, int op, ir_exp
   tir_str_puts(k, tag);
   key_int(k, op, '/');
   key_int(k, (int)e->dtype, ' ');
-  for (int i = 0; i < n; i++) {
-    if (!expr_key_in(k, a[i], mode)) return false;
-    tir_str_putc(k, ' ');
-  }
+  if (!keys_of(k, a, n, mode, ' ')) return false;
   tir_str_putc(k, ')');
   return true;
 }
